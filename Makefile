@@ -1,0 +1,52 @@
+# Pipeline CRM — `make run` starts the whole app, `make test` runs the whole suite.
+# Both set everything up first: a virtualenv with a Python >= 3.12, the pinned Python
+# packages and the npm packages from package-lock.json.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The embedded default: SQLite, Celery's filesystem broker, a file cache, demo data.
+export CRM_MODE ?= embedded
+
+.PHONY: run test setup lint check bench screenshots clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@python=$$(scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is required (Node.js 18 or newer): install nodejs and npm, then rerun." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Pipeline CRM on http://$(HOST):$(PORT)/ — log in as rep1 / demo (or manager, admin)."
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) honcho start -f Procfile
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: setup
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+screenshots: setup
+	$(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count"]
+    search_fields = ["name"]
+    filter_horizontal = ["managers"]
+
+    @admin.display(description=_("members"))
+    def member_count(self, obj):
+        return obj.members.count()
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "role", "team", "is_active"]
+    list_filter = ["role", "team", "is_active"]
+    list_select_related = ["team"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Pipeline CRM"),
+            {"fields": ["role", "team", "time_zone", "reminder_lead_minutes", "digest_enabled", "digest_hour"]},
+        ),
+    )
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Pipeline CRM"), {"fields": ["role", "team"]}))

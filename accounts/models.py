@@ -1,0 +1,67 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    managers = models.ManyToManyField(
+        "accounts.User", related_name="managed_teams", blank=True, verbose_name=_("managers")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        REP = "rep", _("Sales rep")
+        MANAGER = "manager", _("Manager")
+        ADMIN = "admin", _("Admin")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.REP)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team")
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty: the installation's time zone.")
+    )
+    reminder_lead_minutes = models.PositiveSmallIntegerField(
+        _("reminder lead time (minutes)"), default=15, validators=[MaxValueValidator(7 * 24 * 60)]
+    )
+    digest_enabled = models.BooleanField(_("daily digest e-mail"), default=True)
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"), default=7, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(digest_hour__lte=23), name="user_digest_hour_0_23"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_crm_admin(self):
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+    @property
+    def is_manager(self):
+        return self.role == self.Role.MANAGER
+
+    @property
+    def initials(self):
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        if parts:
+            return "".join(p[0] for p in parts).upper()
+        return self.username[:2].upper()

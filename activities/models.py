@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    MEETING = "meeting", _("Meeting")
+    TASK = "task", _("Task")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class FollowUpRule(models.Model):
+    """Admin-edited automation: when the trigger happens, do the action."""
+
+    class Trigger(models.TextChoices):
+        STAGE_ENTERED = "stage_entered", _("Deal entered stage")
+        DEAL_WON = "deal_won", _("Deal won")
+        DEAL_LOST = "deal_lost", _("Deal lost")
+        DEAL_IDLE = "deal_idle", _("Deal idle in its stage for N days")
+        LEAD_IDLE = "lead_idle", _("Lead idle in nurturing for N days")
+        LEAD_CREATED = "lead_created", _("Lead created from source")
+
+    class Action(models.TextChoices):
+        CREATE_ACTIVITY = "create_activity", _("Create an activity for the owner")
+        NOTIFY = "notify", _("Notify the owner")
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger)
+    stage = models.ForeignKey(
+        "deals.Stage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_up_rules",
+        verbose_name=_("stage"),
+        help_text=_("For 'deal entered stage' and (optionally) 'deal idle'."),
+    )
+    idle_days = models.PositiveSmallIntegerField(
+        _("idle days (N)"), null=True, blank=True, help_text=_("For idle triggers; empty: the stage's rotting days.")
+    )
+    lead_source = models.CharField(_("lead source"), max_length=20, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.CREATE_ACTIVITY)
+    activity_kind = models.CharField(_("activity kind"), max_length=20, choices=Kind, default=Kind.FOLLOW_UP)
+    subject_template = models.CharField(
+        _("subject"),
+        max_length=200,
+        help_text=_("May use {deal}, {organization}, {lead}, {stage}, {owner}."),
+    )
+    due_in_days = models.PositiveSmallIntegerField(_("due in (days)"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["trigger", "name"]
+        verbose_name = _("follow-up rule")
+        verbose_name_plural = _("follow-up rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(trigger="stage_entered") | Q(stage__isnull=False),
+                name="rule_stage_entered_needs_stage",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Activity(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.TASK)
+    subject = models.CharField(_("subject"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    all_day = models.BooleanField(_("all day"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities", verbose_name=_("assignee")
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="activities", verbose_name=_("deal")
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="activities", verbose_name=_("lead")
+    )
+    rule = models.ForeignKey(
+        FollowUpRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("rule"),
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deal__isnull=False, lead__isnull=True) | Q(deal__isnull=True, lead__isnull=False),
+                name="activity_deal_xor_lead",
+                violation_error_message=_("An activity belongs to exactly one deal or one lead."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_at"], name="activity_assignee_due"),
+            models.Index(fields=["deal", "done_at", "due_at"], name="activity_deal_open"),
+            models.Index(fields=["lead", "done_at", "due_at"], name="activity_lead_open"),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(done_at__isnull=True, reminder_sent_at__isnull=True),
+                name="activity_reminder_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class Notification(models.Model):
+    """An in-app message for one user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(_("message"), max_length=300)
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return self.message

@@ -1,0 +1,573 @@
+"""Realistic demo data for every part of the product, built with bulk inserts.
+
+The users, teams and default pipelines are created idempotently. The business data
+(organizations, contacts, leads, deals with a year of stage history, activities) is
+created when the database holds no deals yet, or after `reset=True` wiped it.
+Everything is drawn from a seeded random generator, so a run is reproducible.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from activities.models import Activity, Kind, Notification
+from deals.defaults import ensure_defaults
+from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
+from leads.models import (
+    Contact,
+    DecisionRole,
+    Industry,
+    Lead,
+    LeadStatusChange,
+    Organization,
+    Persona,
+    Region,
+    SizeBand,
+)
+
+BATCH = 5000
+
+USERS = [
+    # username, first, last, role, team
+    ("admin", "Ada", "Admin", User.Role.ADMIN, None),
+    ("manager", "Maria", "Manager", User.Role.MANAGER, "Team North"),
+    ("rep1", "Rene", "Peters", User.Role.REP, "Team North"),
+    ("rep2", "Sara", "Klein", User.Role.REP, "Team South"),
+    ("rep3", "Tom", "Berger", User.Role.REP, "Team North"),
+    ("rep4", "Lea", "Wolf", User.Role.REP, "Team South"),
+]
+
+PRODUCTS = [
+    ("CRM Cloud — Starter", "CRM-S", Decimal("4800")),
+    ("CRM Cloud — Professional", "CRM-P", Decimal("14400")),
+    ("CRM Cloud — Enterprise", "CRM-E", Decimal("48000")),
+    ("Onboarding package", "SRV-ON", Decimal("6500")),
+    ("Data migration", "SRV-DM", Decimal("9500")),
+    ("Premium support", "SUP-P", Decimal("7200")),
+]
+
+PERSONAS = [
+    (
+        "Head of Sales",
+        "Owns the number; wants forecast accuracy and rep productivity.",
+        "Visibility, predictable revenue",
+        "Missed follow-ups, spreadsheets",
+        "Hitting quota, less admin work",
+    ),
+    (
+        "IT Lead",
+        "Evaluates security and integration effort.",
+        "Security, SSO, APIs",
+        "Shadow IT, data silos",
+        "Low maintenance, compliance",
+    ),
+    (
+        "Managing Director",
+        "Small company owner who signs the contract.",
+        "Growth, cost control",
+        "No overview of the pipeline",
+        "Return on investment",
+    ),
+]
+
+COMPANY_WORDS = [
+    "Nord",
+    "Süd",
+    "Alpen",
+    "Rhein",
+    "Elb",
+    "Spree",
+    "Isar",
+    "Main",
+    "Hansa",
+    "Berg",
+    "Tal",
+    "Wald",
+    "Stahl",
+    "Glas",
+    "Daten",
+    "Logistik",
+    "Technik",
+    "Medizin",
+    "Bau",
+    "Energie",
+    "Solar",
+    "Werk",
+    "Haus",
+    "Markt",
+]
+COMPANY_SUFFIXES = ["GmbH", "AG", "KG", "GmbH & Co. KG", "SE", "UG"]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Jonas",
+    "Katrin",
+    "Lukas",
+    "Mia",
+    "Noah",
+    "Olga",
+    "Paul",
+    "Rosa",
+    "Simon",
+    "Tina",
+    "Uwe",
+    "Vera",
+    "Wolfgang",
+    "Yara",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Koch",
+    "Richter",
+    "Bauer",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+]
+JOB_TITLES = ["CEO", "Head of Sales", "IT Lead", "Procurement", "Operations Manager", "CFO", "Marketing Lead"]
+DEAL_TOPICS = [
+    "CRM rollout",
+    "Sales team licences",
+    "Pilot project",
+    "Service contract",
+    "Migration",
+    "Upgrade",
+    "Expansion to new branch",
+    "Annual renewal",
+    "Onboarding",
+    "Analytics add-on",
+]
+CAMPAIGNS = {
+    "web_form": ["Website contact", "Pricing page"],
+    "trade_fair": ["CeBIT Hannover", "DMEXCO Cologne", "it-sa Nuremberg"],
+    "cold_call": ["Q1 outbound", "Q3 outbound"],
+    "referral": ["Customer referral"],
+    "blog": ["Blog: pipeline phases", "Blog: lead scoring"],
+    "webinar": ["Webinar: forecasting", "Webinar: sales process"],
+    "case_study": ["Case study: logistics", "Case study: retail"],
+    "social": ["LinkedIn"],
+    "retargeting": ["Retargeting Q2"],
+    "other": [""],
+}
+
+
+def ensure_users(*, password):
+    """Create the demo users and their two teams; existing users keep their data but get the password."""
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in ("Team North", "Team South")}
+    users = {}
+    for username, first, last, role, team_name in USERS:
+        user, _created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.com",
+                "role": role,
+                "team": teams.get(team_name),
+                "is_staff": role == User.Role.ADMIN,
+                "is_superuser": role == User.Role.ADMIN,
+            },
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        users[username] = user
+    for team in teams.values():
+        team.managers.add(users["manager"])
+    return users, teams
+
+
+def _company_name(rng, index):
+    return f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS).lower()} {rng.choice(COMPANY_SUFFIXES)} {index}"
+
+
+def _bulk(model, objects):
+    return model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+class DemoBuilder:
+    def __init__(self, *, deals, seed, now=None, stdout=None):
+        self.deal_count = deals
+        self.rng = random.Random(seed)
+        self.now = now or timezone.now()
+        self.stdout = stdout
+
+    def say(self, message):
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+    def build(self, *, users):
+        rng = self.rng
+        reps = [u for u in users.values() if u.role in (User.Role.REP, User.Role.MANAGER)]
+        products = [
+            Product.objects.get_or_create(name=name, defaults={"sku": sku, "unit_price": price})[0]
+            for name, sku, price in PRODUCTS
+        ]
+        for name, description, needs, problems, motives in PERSONAS:
+            Persona.objects.get_or_create(
+                name=name,
+                defaults={"description": description, "needs": needs, "problems": problems, "buying_motives": motives},
+            )
+        personas = list(Persona.objects.all())
+        reasons = list(LostReason.objects.filter(is_active=True))
+        pipelines = {p.kind: p for p in Pipeline.objects.filter(is_active=True)}
+        stages = {p.pk: list(Stage.objects.filter(pipeline=p).order_by("order")) for p in pipelines.values()}
+
+        org_count = max(40, self.deal_count // 4)
+        orgs = _bulk(
+            Organization,
+            [
+                Organization(
+                    name=_company_name(rng, i),
+                    industry=rng.choice(Industry.values),
+                    size_band=rng.choice(SizeBand.values),
+                    region=rng.choice(Region.values),
+                    email_domain=f"company{i}.example",
+                    website=f"https://company{i}.example",
+                    created_at=self.now - timedelta(days=rng.randint(30, 700)),
+                )
+                for i in range(1, org_count + 1)
+            ],
+        )
+        contacts = _bulk(
+            Contact,
+            [
+                Contact(
+                    organization=org,
+                    first_name=rng.choice(FIRST_NAMES),
+                    last_name=rng.choice(LAST_NAMES),
+                    email=f"contact{org.pk}@{org.email_domain}",
+                    phone=f"+49 30 {rng.randint(1000000, 9999999)}",
+                    job_title=rng.choice(JOB_TITLES),
+                    decision_role=rng.choice(DecisionRole.values),
+                    created_at=org.created_at,
+                )
+                for org in orgs
+            ],
+        )
+        self.say(f"  {len(orgs)} organizations, {len(contacts)} contacts")
+        leads = self._leads(reps=reps, personas=personas, count=max(60, self.deal_count // 2))
+        self.say(f"  {len(leads)} leads with status history")
+        deals = self._deals(
+            reps=reps,
+            orgs=orgs,
+            contacts=contacts,
+            pipelines=pipelines,
+            stages=stages,
+            reasons=reasons,
+            products=products,
+            leads=leads,
+        )
+        self.say(f"  {len(deals)} deals with stage history")
+        activities = self._activities(deals=deals, leads=leads)
+        self.say(f"  {activities} activities")
+
+    def _leads(self, *, reps, personas, count):
+        rng = self.rng
+        statuses = [
+            ("new", 20),
+            ("contacted", 20),
+            ("nurturing", 15),
+            ("qualified", 15),
+            ("disqualified", 10),
+            ("converted", 20),
+        ]
+        paths = {
+            "new": ["new"],
+            "contacted": ["new", "contacted"],
+            "nurturing": ["new", "contacted", "nurturing"],
+            "qualified": ["new", "contacted", "qualified"],
+            "disqualified": ["new", "contacted", "disqualified"],
+            "converted": ["new", "contacted", "qualified", "converted"],
+        }
+        weights = {"need": 30, "budget": 25, "authority": 25, "timing": 20}
+        leads, histories = [], []
+        for i in range(count):
+            status = rng.choices([s for s, _ in statuses], weights=[w for _, w in statuses])[0]
+            source = rng.choice(Lead.Source.values)
+            created = self.now - timedelta(days=rng.uniform(1, 365))
+            criteria = {c: rng.randint(0, 3) for c in weights}
+            if status in ("qualified", "converted"):
+                criteria = {c: max(v, 2) for c, v in criteria.items()}
+            breakdown = {c: round(weights[c] * v / 3) for c, v in criteria.items()}
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            path = paths[status]
+            times = [created]
+            for _ in path[1:]:
+                times.append(min(self.now, times[-1] + timedelta(days=rng.uniform(0.5, 12))))
+            lead = Lead(
+                first_name=first,
+                last_name=last,
+                email=f"{first.lower()}.{i}@lead{i}.example",
+                phone=f"+49 40 {rng.randint(1000000, 9999999)}",
+                job_title=rng.choice(JOB_TITLES),
+                company_name=_company_name(rng, 10_000 + i),
+                source=source,
+                campaign=rng.choice(CAMPAIGNS[source]),
+                industry=rng.choice(Industry.values),
+                size_band=rng.choice(SizeBand.values),
+                region=rng.choice(Region.values),
+                decision_role=rng.choice(DecisionRole.values),
+                persona=rng.choice([*personas, None]),
+                owner=rng.choice(reps),
+                status=status,
+                disqualified_reason="No budget this year" if status == "disqualified" else "",
+                score=sum(breakdown.values()),
+                score_breakdown=breakdown,
+                consent=source == "web_form",
+                consent_at=created if source == "web_form" else None,
+                last_touch_at=times[-1],
+                status_changed_at=times[-1],
+                converted_at=times[-1] if status == "converted" else None,
+                created_at=created,
+                **criteria,
+            )
+            leads.append(lead)
+            histories.append(list(zip(path, times, strict=True)))
+        leads = _bulk(Lead, leads)
+        _bulk(
+            LeadStatusChange,
+            [
+                LeadStatusChange(
+                    lead=lead,
+                    from_status=path[i - 1][0] if i else "",
+                    to_status=to_status,
+                    actor=lead.owner,
+                    reason=lead.disqualified_reason if to_status == "disqualified" else "",
+                    at=at,
+                )
+                for lead, path in zip(leads, histories, strict=True)
+                for i, (to_status, at) in enumerate(path)
+            ],
+        )
+        return leads
+
+    def _deals(self, *, reps, orgs, contacts, pipelines, stages, reasons, products, leads):
+        rng, now = self.rng, self.now
+        converted = [lead for lead in leads if lead.status == "converted"]
+        deals, histories, slips = [], [], []
+        for i in range(self.deal_count):
+            pipeline = (
+                pipelines["expansion"] if rng.random() < 0.2 and "expansion" in pipelines else pipelines["new_business"]
+            )
+            pipeline_stages = stages[pipeline.pk]
+            created = now - timedelta(days=365 * rng.random() ** 1.5)
+            owner = rng.choice(reps)
+            org_index = rng.randrange(len(orgs))
+            # Walk the stages: each step either advances, is lost, or stops (still open).
+            age_days = (now - created).total_seconds() / 86400
+            t = created
+            path = [(pipeline_stages[0], "open", t)]
+            status = "open"
+            index = 0
+            while True:
+                stage = pipeline_stages[index]
+                stay = rng.uniform(0.4, 3.0) * (stage.expected_days or 10)
+                if (t - created).days + stay > age_days:
+                    break  # still in this stage today
+                t = t + timedelta(days=stay)
+                roll = rng.random()
+                if roll < 0.11:
+                    status = "lost"
+                    path.append((stage, "lost", t))
+                    break
+                if index == len(pipeline_stages) - 1:
+                    if roll < 0.75:
+                        status = "won"
+                        path.append((stage, "won", t))
+                    else:
+                        status = "lost"
+                        path.append((stage, "lost", t))
+                    break
+                if roll > 0.93 and index > 0:
+                    index -= 1  # sent back a phase: re-entries happen in real pipelines
+                else:
+                    index += 1
+                path.append((pipeline_stages[index], "open", t))
+            current_stage = path[-1][0]
+            last_at = path[-1][2]
+            base_close = created.date() + timedelta(days=rng.randint(45, 120))
+            close_date = last_at.date() if status != "open" else base_close
+            value = Decimal(rng.choice([3, 5, 8, 12, 15, 20, 30, 45, 60, 90, 150])) * 1000 + Decimal(
+                rng.randrange(0, 1000, 50)
+            )
+            lead = converted.pop() if converted and rng.random() < 0.5 else None
+            deal = Deal(
+                title=f"{rng.choice(DEAL_TOPICS)} — {orgs[org_index].name.split(' ')[0]}",
+                pipeline=pipeline,
+                stage=current_stage,
+                position=float(i),
+                owner=owner,
+                organization=orgs[org_index],
+                contact=contacts[org_index],
+                source_lead=lead,
+                value=value,
+                expected_close_date=close_date,
+                probability=rng.choice([None] * 9 + [rng.choice([30, 60, 90])]),
+                status=status,
+                won_at=last_at if status == "won" else None,
+                lost_at=last_at if status == "lost" else None,
+                lost_reason=rng.choice(reasons) if status == "lost" else None,
+                lost_from_stage=current_stage if status == "lost" else None,
+                stage_entered_at=max(at for stage, st, at in path if st == "open"),
+                last_activity_at=last_at - timedelta(days=rng.uniform(0, 20)),
+                created_at=created,
+                updated_by=owner,
+            )
+            deals.append(deal)
+            histories.append(path)
+            if rng.random() < 0.3:
+                slips.append((i, base_close - timedelta(days=rng.randint(14, 60)), base_close, created))
+        deals = _bulk(Deal, deals)
+
+        changes = []
+        for deal, path in zip(deals, histories, strict=True):
+            previous_stage, previous_status = None, ""
+            for step, (stage, status, at) in enumerate(path):
+                kind = (
+                    "created" if step == 0 else ("won" if status == "won" else "lost" if status == "lost" else "moved")
+                )
+                changes.append(
+                    StageChange(
+                        deal=deal,
+                        pipeline_id=deal.pipeline_id,
+                        kind=kind,
+                        from_stage=previous_stage,
+                        to_stage=stage,
+                        from_status=previous_status,
+                        to_status=status,
+                        actor_id=deal.owner_id,
+                        owner_id=deal.owner_id,
+                        value=deal.value,
+                        at=at,
+                    )
+                )
+                previous_stage, previous_status = stage, status
+                if len(changes) >= BATCH * 4:
+                    _bulk(StageChange, changes)
+                    changes = []
+        _bulk(StageChange, changes)
+        _bulk(
+            CloseDateChange,
+            [
+                CloseDateChange(
+                    deal=deals[i],
+                    old_date=old,
+                    new_date=new,
+                    actor_id=deals[i].owner_id,
+                    at=created + timedelta(days=10),
+                )
+                for i, old, new, created in slips
+            ],
+        )
+        _bulk(
+            DealProduct,
+            [
+                DealProduct(deal=deal, product=product, quantity=1, unit_price=product.unit_price)
+                for deal in deals
+                for product in [products[deal.pk % len(products)]]
+            ],
+        )
+        return deals
+
+    def _activities(self, *, deals, leads):
+        rng, now = self.rng, self.now
+        activities = []
+        subjects = {
+            Kind.CALL: "Call about next steps",
+            Kind.EMAIL: "Send the proposal",
+            Kind.MEETING: "Demo meeting",
+            Kind.TASK: "Prepare the offer",
+            Kind.FOLLOW_UP: "Follow up",
+        }
+        for deal in deals:
+            if deal.status != "open" and rng.random() < 0.7:
+                continue
+            kind = rng.choice(Kind.values)
+            due = now + timedelta(hours=rng.uniform(-24 * 10, 24 * 21))
+            done = due < now and rng.random() < 0.5
+            activities.append(
+                Activity(
+                    kind=kind,
+                    subject=subjects[kind],
+                    due_at=due,
+                    done_at=due if done else None,
+                    assignee_id=deal.owner_id,
+                    deal=deal,
+                    # Demo history: reminders of the past already went out.
+                    reminder_sent_at=due - timedelta(minutes=15) if due < now + timedelta(minutes=30) else None,
+                    created_by_id=deal.owner_id,
+                    created_at=deal.created_at,
+                )
+            )
+        for lead in leads:
+            if lead.status in ("new", "contacted", "nurturing") and rng.random() < 0.6:
+                due = now + timedelta(hours=rng.uniform(-24 * 5, 24 * 14))
+                activities.append(
+                    Activity(
+                        kind=Kind.CALL,
+                        subject="Qualification call",
+                        due_at=due,
+                        assignee_id=lead.owner_id,
+                        lead=lead,
+                        reminder_sent_at=due - timedelta(minutes=15) if due < now + timedelta(minutes=30) else None,
+                        created_by_id=lead.owner_id,
+                        created_at=lead.created_at,
+                    )
+                )
+        _bulk(Activity, activities)
+        return len(activities)
+
+
+def wipe_business_data():
+    """Delete every deal, lead, organization, contact, activity and notification (not users or configuration)."""
+    for model in (
+        Notification,
+        Activity,
+        StageChange,
+        CloseDateChange,
+        DealProduct,
+        Deal,
+        LeadStatusChange,
+        Lead,
+        Contact,
+        Organization,
+    ):
+        model.objects.all().delete()
+
+
+def seed_demo(*, password="demo", deals=300, seed=42, reset=False, stdout=None):  # noqa: S107 (demo users only)
+    """Create the demo installation. Returns True when business data was created."""
+    with transaction.atomic():
+        ensure_defaults(Pipeline, Stage, LostReason)
+        users, _teams = ensure_users(password=password)
+        if reset:
+            wipe_business_data()
+        if Deal.objects.exists():
+            return False
+        DemoBuilder(deals=deals, seed=seed, stdout=stdout).build(users=users)
+    return True

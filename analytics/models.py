@@ -1,0 +1,1 @@
+# Snapshot tables written by the nightly rollup arrive with the analytics issue.

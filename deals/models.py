@@ -1,0 +1,298 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pipeline_crm.history import AppendOnlyModel
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Pipeline(models.Model):
+    class Kind(models.TextChoices):
+        NEW_BUSINESS = "new_business", _("New business")
+        EXPANSION = "expansion", _("Expansion (cross-/upselling)")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.NEW_BUSINESS)
+    is_default = models.BooleanField(
+        _("default pipeline"), default=False, help_text=_("The board opens this pipeline first.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_pipeline"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(_("probability %"), default=10, validators=PERCENT)
+    rotting_days = models.PositiveSmallIntegerField(
+        _("rotting after (days)"), null=True, blank=True, help_text=_("A deal idle this long is marked as rotting.")
+    )
+    expected_days = models.PositiveSmallIntegerField(
+        _("expected days in stage"), null=True, blank=True, help_text=_("How long a deal usually stays here.")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["pipeline", "order", "id"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_unique_name_per_pipeline"),
+            models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_0_100"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    sku = models.CharField(_("SKU"), max_length=50, blank=True)
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_non_negative")]
+
+    def __str__(self):
+        return self.name
+
+
+class LostReason(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self):
+        return self.name
+
+
+class Deal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    title = models.CharField(_("title"), max_length=200)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", verbose_name=_("pipeline"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
+    position = models.FloatField(
+        _("position"), default=0, help_text=_("Order within the column; a move between two cards takes the midpoint.")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", verbose_name=_("owner")
+    )
+    organization = models.ForeignKey(
+        "leads.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("organization"),
+    )
+    contact = models.ForeignKey(
+        "leads.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("contact"),
+    )
+    source_lead = models.OneToOneField(
+        "leads.Lead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deal",
+        verbose_name=_("source lead"),
+        help_text=_("The lead this deal was converted from; a lead converts at most once."),
+    )
+    value = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(
+        _("probability override %"),
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text=_("Empty: the stage's probability."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+    won_at = models.DateTimeField(_("won at"), null=True, blank=True)
+    lost_at = models.DateTimeField(_("lost at"), null=True, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lost reason")
+    )
+    lost_note = models.TextField(_("lost note"), blank=True)
+    lost_from_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("lost from stage")
+    )
+    stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, help_text=_("Bumped on every change."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(probability__isnull=True) | Q(probability__lte=100), name="deal_probability_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", won_at__isnull=True, lost_at__isnull=True)
+                | Q(status="won", won_at__isnull=False, lost_at__isnull=True)
+                | Q(
+                    status="lost",
+                    won_at__isnull=True,
+                    lost_at__isnull=False,
+                    lost_reason__isnull=False,
+                    lost_from_stage__isnull=False,
+                ),
+                name="deal_status_consistent",
+                violation_error_message=_(
+                    "A won deal needs its won time; a lost deal needs its lost time, reason and stage; "
+                    "an open deal has neither."
+                ),
+            ),
+        ]
+        indexes = [
+            # The board: one column = (stage, status) ordered by (position, id).
+            models.Index(fields=["stage", "status", "position", "id"], name="deal_board_column"),
+            models.Index(fields=["pipeline", "status", "expected_close_date"], name="deal_pipeline_close"),
+            models.Index(fields=["owner", "status"], name="deal_owner_status"),
+            models.Index(fields=["status", "won_at"], name="deal_won_at"),
+            models.Index(fields=["status", "lost_at"], name="deal_lost_at"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def effective_probability(self):
+        return self.probability if self.probability is not None else self.stage.probability
+
+
+class DealProduct(models.Model):
+    """A line item: which products a deal sells, at what quantity and price."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="line_items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="line_items")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("line item")
+        verbose_name_plural = _("line items")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="lineitem_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="lineitem_price_non_negative"),
+            models.UniqueConstraint(fields=["deal", "product"], name="lineitem_product_once_per_deal"),
+        ]
+        indexes = [models.Index(fields=["product", "deal"], name="lineitem_product_deal")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class StageChange(AppendOnlyModel):
+    """One row per stage or status change of a deal: the source of truth for conversion,
+    time in stage and automation (the outbox that higher apps read)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        MOVED = "moved", _("Moved")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        REOPENED = "reopened", _("Reopened")
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(_("from status"), max_length=10, choices=Deal.Status, blank=True)
+    to_status = models.CharField(_("to status"), max_length=10, choices=Deal.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The deal's owner at that moment."),
+    )
+    value = models.DecimalField(_("value at that moment"), max_digits=14, decimal_places=2)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        indexes = [
+            models.Index(fields=["deal", "at"], name="stagechange_deal_at"),
+            models.Index(fields=["to_stage", "at"], name="stagechange_stage_at"),
+            models.Index(fields=["pipeline", "at"], name="stagechange_pipeline_at"),
+            models.Index(fields=["at"], name="stagechange_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.deal_id}: {self.kind} {self.from_stage_id or '—'} → {self.to_stage_id}"
+
+
+class CloseDateChange(AppendOnlyModel):
+    """Every change of a deal's expected close date (for close-date slippage)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="close_date_changes")
+    old_date = models.DateField(_("old date"), null=True, blank=True)
+    new_date = models.DateField(_("new date"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("close date change")
+        verbose_name_plural = _("close date changes")
+        indexes = [models.Index(fields=["deal", "at"], name="closedate_deal_at")]
+
+    def __str__(self):
+        return f"{self.deal_id}: {self.old_date} → {self.new_date}"

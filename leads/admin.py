@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from leads.models import Contact, Lead, LeadStatusChange, Organization, Persona
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "industry", "size_band", "region", "email_domain"]
+    list_filter = ["industry", "size_band", "region"]
+    search_fields = ["name", "email_domain", "website"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organization", "email", "job_title", "decision_role"]
+    list_filter = ["decision_role"]
+    list_select_related = ["organization"]
+    search_fields = ["first_name", "last_name", "email", "organization__name"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name", "description", "needs", "problems", "buying_motives"]
+
+
+class LeadStatusChangeInline(admin.TabularInline):
+    model = LeadStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "source", "campaign", "status", "score", "owner", "created_at"]
+    list_filter = ["status", "source", "industry", "size_band", "region", "decision_role", "persona"]
+    list_select_related = ["owner", "persona"]
+    search_fields = ["first_name", "last_name", "email", "company_name", "campaign"]
+    autocomplete_fields = ["organization", "contact", "owner", "persona"]
+    readonly_fields = ["score", "score_breakdown", "created_at", "updated_at", "converted_at"]
+    date_hierarchy = "created_at"
+    inlines = [LeadStatusChangeInline]
+
+
+@admin.register(LeadStatusChange)
+class LeadStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["lead", "from_status", "to_status", "actor", "at"]
+    list_filter = ["to_status"]
+    list_select_related = ["lead", "actor"]
+    search_fields = ["lead__last_name", "lead__company_name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,253 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pipeline_crm.history import AppendOnlyModel
+
+
+class Industry(models.TextChoices):
+    SOFTWARE = "software", _("Software & IT")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    RETAIL = "retail", _("Retail & e-commerce")
+    FINANCE = "finance", _("Finance & insurance")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    LOGISTICS = "logistics", _("Logistics")
+    SERVICES = "services", _("Professional services")
+    PUBLIC = "public", _("Public sector & education")
+    OTHER = "other", _("Other")
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "1-9", _("1–9 employees")
+    SMALL = "10-49", _("10–49 employees")
+    MEDIUM = "50-249", _("50–249 employees")
+    LARGE = "250-999", _("250–999 employees")
+    ENTERPRISE = "1000+", _("1,000+ employees")
+
+
+class Region(models.TextChoices):
+    NORTH = "north", _("Germany North")
+    SOUTH = "south", _("Germany South")
+    EAST = "east", _("Germany East")
+    WEST = "west", _("Germany West")
+    AUSTRIA = "at", _("Austria")
+    SWITZERLAND = "ch", _("Switzerland")
+    EUROPE = "eu", _("Rest of Europe")
+    INTERNATIONAL = "intl", _("International")
+
+
+class DecisionRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry, blank=True)
+    size_band = models.CharField(_("company size"), max_length=10, choices=SizeBand, blank=True)
+    region = models.CharField(_("region"), max_length=10, choices=Region, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email_domain = models.CharField(
+        _("e-mail domain"), max_length=200, blank=True, help_text=_("Used to match leads to this organization.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        indexes = [
+            models.Index(Lower("name"), name="organization_lower_name"),
+            models.Index(fields=["email_domain"], name="organization_email_domain"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("organization"),
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(Lower("email"), name="contact_lower_email")]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Persona(models.Model):
+    """An admin-edited buyer profile used to segment leads."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    buying_motives = models.TextField(_("buying motives"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
+
+    def __str__(self):
+        return self.name
+
+
+class Lead(models.Model):
+    class Source(models.TextChoices):
+        WEB_FORM = "web_form", _("Web form")
+        TRADE_FAIR = "trade_fair", _("Trade fair")
+        COLD_CALL = "cold_call", _("Cold call")
+        REFERRAL = "referral", _("Referral")
+        BLOG = "blog", _("Blog post")
+        WEBINAR = "webinar", _("Webinar")
+        CASE_STUDY = "case_study", _("Case study")
+        SOCIAL = "social", _("Social media")
+        RETARGETING = "retargeting", _("Retargeting")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        NURTURING = "nurturing", _("Nurturing")
+        QUALIFIED = "qualified", _("Qualified")
+        DISQUALIFIED = "disqualified", _("Disqualified")
+        CONVERTED = "converted", _("Converted")
+
+    class Level(models.IntegerChoices):
+        """The labelled scale of each qualification criterion."""
+
+        UNKNOWN = 0, _("unknown")
+        LOW = 1, _("low")
+        MEDIUM = 2, _("medium")
+        HIGH = 3, _("high")
+
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    company_name = models.CharField(_("company"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
+    message = models.TextField(_("message"), blank=True)
+
+    source = models.CharField(_("source"), max_length=20, choices=Source, default=Source.OTHER)
+    campaign = models.CharField(_("campaign / content"), max_length=200, blank=True)
+
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry, blank=True)
+    size_band = models.CharField(_("company size"), max_length=10, choices=SizeBand, blank=True)
+    region = models.CharField(_("region"), max_length=10, choices=Region, blank=True)
+    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole, blank=True)
+    persona = models.ForeignKey(
+        Persona, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("persona")
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NEW)
+    disqualified_reason = models.CharField(_("disqualification reason"), max_length=200, blank=True)
+
+    need = models.PositiveSmallIntegerField(_("need"), choices=Level, default=Level.UNKNOWN)
+    budget = models.PositiveSmallIntegerField(_("budget"), choices=Level, default=Level.UNKNOWN)
+    authority = models.PositiveSmallIntegerField(_("decision authority"), choices=Level, default=Level.UNKNOWN)
+    timing = models.PositiveSmallIntegerField(_("timing"), choices=Level, default=Level.UNKNOWN)
+    score = models.PositiveSmallIntegerField(_("score"), default=0)
+    score_breakdown = models.JSONField(_("score breakdown"), default=dict, blank=True)
+
+    consent = models.BooleanField(_("consent to be contacted"), default=False)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="lead_score_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(need__lte=3, budget__lte=3, authority__lte=3, timing__lte=3),
+                name="lead_criteria_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="disqualified") | ~models.Q(disqualified_reason=""),
+                name="lead_disqualified_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="converted") | models.Q(converted_at__isnull=False),
+                name="lead_converted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status"),
+            models.Index(fields=["status", "-score"], name="lead_status_score"),
+            models.Index(fields=["source", "campaign"], name="lead_source_campaign"),
+            models.Index(fields=["created_at"], name="lead_created"),
+            models.Index(Lower("email"), name="lead_lower_email"),
+        ]
+
+    def __str__(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.company_name})" if self.company_name else name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadStatusChange(AppendOnlyModel):
+    """Append-only history of a lead's status; automation and analytics read it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=20, choices=Lead.Status, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Lead.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("lead status change")
+        verbose_name_plural = _("lead status changes")
+        indexes = [
+            models.Index(fields=["lead", "at"], name="leadstatus_lead_at"),
+            models.Index(fields=["to_status", "at"], name="leadstatus_to_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.from_status or '—'} → {self.to_status}"

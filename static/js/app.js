@@ -1,0 +1,12 @@
+// Site-wide behaviour: dismiss flash messages after a while; nothing here is page-specific.
+(function () {
+  "use strict";
+  function fadeMessages(root) {
+    root.querySelectorAll(".message:not([data-sticky])").forEach(function (el) {
+      window.setTimeout(function () { el.classList.add("message-fading"); }, 6000);
+      window.setTimeout(function () { el.remove(); }, 7000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fadeMessages(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { fadeMessages(event.detail.target); });
+})();

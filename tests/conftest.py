@@ -1,0 +1,77 @@
+"""The cast every test can use, named after their part in the permission rules:
+
+- `rep` (alice) and `teammate` (bob) are reps in Team North;
+- `outsider` (charlie) is a rep in Team South;
+- `manager` (maria) manages Team North only;
+- `admin` (ada) has the admin role.
+"""
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from tests import factories
+from tests.testenv import IN_CI
+
+
+@pytest.fixture
+def team_north(db):
+    return factories.TeamFactory(name="North")
+
+
+@pytest.fixture
+def team_south(db):
+    return factories.TeamFactory(name="South")
+
+
+@pytest.fixture
+def rep(team_north):
+    return factories.UserFactory(username="alice", first_name="Alice", last_name="Adams", team=team_north)
+
+
+@pytest.fixture
+def teammate(team_north):
+    return factories.UserFactory(username="bob", first_name="Bob", last_name="Brown", team=team_north)
+
+
+@pytest.fixture
+def outsider(team_south):
+    return factories.UserFactory(username="charlie", first_name="Charlie", last_name="Clark", team=team_south)
+
+
+@pytest.fixture
+def manager(team_north):
+    user = factories.UserFactory(username="maria", first_name="Maria", last_name="Miller", role=User.Role.MANAGER)
+    team_north.managers.add(user)
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    return factories.UserFactory(
+        username="ada", first_name="Ada", last_name="Admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def pipeline(db):
+    return factories.default_pipeline()
+
+
+@pytest.fixture
+def stages(pipeline):
+    return list(pipeline.stages.order_by("order"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.append("_require_postgres")
+
+
+@pytest.fixture
+def _require_postgres():
+    if connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("This test needs PostgreSQL and CI=true: set DATABASE_URL to a PostgreSQL database.")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
