@@ -296,3 +296,27 @@ class CloseDateChange(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.deal_id}: {self.old_date} → {self.new_date}"
+
+
+class StageHealth(models.Model):
+    """The bottleneck verdict for one stage, written by the analytics job and shown as a
+    badge in the board's column header (the board reads it; it never computes it)."""
+
+    class Rule(models.TextChoices):
+        NONE = "", _("No bottleneck")
+        AGE = "age", _("Deals much older than usual")
+        PILE_UP = "pile_up", _("Deals piling up")
+
+    stage = models.OneToOneField(Stage, on_delete=models.CASCADE, related_name="health")
+    is_bottleneck = models.BooleanField(_("bottleneck"), default=False)
+    rule = models.CharField(_("rule that fired"), max_length=10, choices=Rule, blank=True)
+    explanation = models.CharField(_("explanation"), max_length=300, blank=True)
+    numbers = models.JSONField(_("numbers behind the verdict"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stage health")
+        verbose_name_plural = _("stage health")
+
+    def __str__(self):
+        return f"{self.stage}: {self.get_rule_display()}"

@@ -14,6 +14,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm import env
+from pipeline_crm.beat import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("CRM_VAR_DIR", str(BASE_DIR / "var")))
@@ -220,8 +221,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The beat schedule lives in code; each entry names the service it runs.
-CELERY_BEAT_SCHEDULE = {}
+# The beat schedule lives in code (pipeline_crm/beat.py); each entry names the service it runs.
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -232,3 +233,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# App settings -------------------------------------------------------------------------------
+# --- deals / board ---
+
+# --- leads ---
+
+# --- activities ---
+
+# --- analytics ---
