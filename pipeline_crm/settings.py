@@ -186,17 +186,26 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BE
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 
-# E-mail ---------------------------------------------------------------------------------
-EMAIL_BACKEND = env.string(
+# E-mail (Django 6.1 mailers) ---------------------------------------------------------------
+EMAIL_BACKEND_PATH = env.string(
     "EMAIL_BACKEND",
     "django.core.mail.backends.filebased.EmailBackend" if EMBEDDED else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
-EMAIL_PORT = env.integer("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+if EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
+    # EMAIL_FILE_PATH: the folder that receives one file per sent message.
+    _mail_options = {"file_path": env.string("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+elif EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": env.string("EMAIL_HOST", "localhost"),
+        "port": env.integer("EMAIL_PORT", 25),
+        "username": env.string("EMAIL_HOST_USER", ""),
+        "password": env.string("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env.boolean("EMAIL_USE_TLS", False),
+        "timeout": env.integer("EMAIL_TIMEOUT", 20),
+    }
+else:
+    _mail_options = {}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Pipeline CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

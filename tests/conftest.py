@@ -14,6 +14,12 @@ from tests import factories
 from tests.testenv import IN_CI
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.25 s per user on this machine; tests need no strong hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team_north(db):
     return factories.TeamFactory(name="North")
