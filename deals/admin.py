@@ -17,6 +17,20 @@ class ReadOnlyHistoryAdmin(admin.ModelAdmin):
         return False
 
 
+class ProtectDealsOnDeleteMixin:
+    """Deleting a stage or pipeline that still holds deals is refused, naming the deals.
+
+    Without this the admin reports the missing permission on history rows (which
+    nobody may delete) instead of the real reason: deals still sit in the stage.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
+
 class StageInline(admin.TabularInline):
     model = Stage
     extra = 0
@@ -30,7 +44,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
+class PipelineAdmin(ProtectDealsOnDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "is_default", "is_active", "order"]
     list_editable = ["order"]
     search_fields = ["name"]
@@ -38,7 +52,7 @@ class PipelineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ProtectDealsOnDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "pipeline", "order", "probability", "rotting_days", "expected_days"]
     list_filter = ["pipeline"]
     list_select_related = ["pipeline"]
