@@ -379,7 +379,6 @@ class DemoBuilder:
             owner = rng.choice(reps)
             org_index = rng.randrange(len(orgs))
             # Walk the stages: each step either advances, is lost, or stops (still open).
-            age_days = (now - created).total_seconds() / 86400
             t = created
             path = [(pipeline_stages[0], "open", t)]
             status = "open"
@@ -387,7 +386,7 @@ class DemoBuilder:
             while True:
                 stage = pipeline_stages[index]
                 stay = rng.uniform(0.4, 3.0) * (stage.expected_days or 10)
-                if (t - created).days + stay > age_days:
+                if t + timedelta(days=stay) > now:
                     break  # still in this stage today
                 t = t + timedelta(days=stay)
                 roll = rng.random()

@@ -1,0 +1,80 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from accounts.models import Team, User
+from activities.models import Activity
+from deals.models import Deal, Pipeline, Stage, StageChange
+from leads.models import Lead, LeadStatusChange
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", deals=300, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_creates_the_demo_users_and_teams(seeded):
+    assert set(User.objects.values_list("username", flat=True)) >= {"admin", "manager", "rep1", "rep2"}
+    assert Team.objects.count() == 2
+    assert User.objects.get(username="admin").is_crm_admin
+    manager = User.objects.get(username="manager")
+    assert manager.managed_teams.count() == 2
+    assert User.objects.get(username="rep1").check_password("demo")
+
+
+def test_seed_password_option(db):
+    call_command("seed_demo", deals=5, password="s3cret-pass", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert User.objects.get(username="rep2").check_password("s3cret-pass")
+
+
+def test_seed_twice_does_not_duplicate(seeded):
+    counts = (User.objects.count(), Team.objects.count(), Pipeline.objects.count(), Stage.objects.count())
+    call_command("seed_demo", deals=300, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (User.objects.count(), Team.objects.count(), Pipeline.objects.count(), Stage.objects.count()) == counts
+    assert Deal.objects.count() == 300
+
+
+def test_seed_reset_rebuilds_the_business_data(seeded):
+    call_command("seed_demo", deals=40, reset=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Deal.objects.count() == 40
+    assert Pipeline.objects.count() == 2
+
+
+def test_seed_size_follows_the_deals_option(db):
+    call_command("seed_demo", deals=123, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Deal.objects.count() == 123
+    assert StageChange.objects.filter(kind="created").count() == 123
+
+
+def test_seed_covers_every_stage_status_and_lead_status(seeded):
+    new_business = Pipeline.objects.get(name="New business")
+    open_stages = set(Deal.objects.filter(status="open", pipeline=new_business).values_list("stage", flat=True))
+    assert open_stages == set(new_business.stages.values_list("pk", flat=True))
+    assert set(Deal.objects.values_list("status", flat=True)) == {"open", "won", "lost"}
+    assert not Deal.objects.filter(status="lost", lost_reason__isnull=True).exists()
+    assert set(Lead.objects.values_list("status", flat=True)) == set(Lead.Status.values)
+
+
+def test_seed_history_spans_the_last_year_and_is_consistent(seeded):
+    now = timezone.now()
+    span = StageChange.objects.aggregate(first=Min("at"), last=Max("at"))
+    assert span["first"] < now - timedelta(days=270)
+    assert span["last"] <= now
+    # every deal's last history row describes its current stage and status
+    for deal in Deal.objects.order_by("?")[:50]:
+        last = deal.stage_changes.order_by("-at", "-id").first()
+        assert (last.to_stage_id, last.to_status) == (deal.stage_id, deal.status)
+        assert deal.stage.pipeline_id == deal.pipeline_id
+    assert LeadStatusChange.objects.filter(from_status="", to_status="new").count() == Lead.objects.count()
+
+
+def test_seed_activities_are_due_in_the_past_and_future(seeded):
+    now = timezone.now()
+    assert Activity.objects.filter(due_at__lt=now, done_at__isnull=True).exists()
+    assert Activity.objects.filter(due_at__gt=now).exists()
+    assert Activity.objects.filter(done_at__isnull=False).exists()
+    # past reminders count as sent, so a fresh demo does not flood the inbox
+    assert not Activity.objects.filter(due_at__lt=now, reminder_sent_at__isnull=True).exists()
