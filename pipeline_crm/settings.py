@@ -182,6 +182,8 @@ SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", not EMBEDDED)
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0 if EMBEDDED else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", False)
+# Preloading HSTS cannot be undone quickly, so it is an operator's explicit choice, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
@@ -247,6 +249,16 @@ LOGGING = {
 # --- deals / board ---
 
 # --- leads ---
+# The public web form: at most LEADS_WEBFORM_RATE_LIMIT submissions per client IP per
+# LEADS_WEBFORM_RATE_WINDOW seconds (counted in the shared cache).
+LEADS_WEBFORM_RATE_LIMIT = env.integer("LEADS_WEBFORM_RATE_LIMIT", 5)
+LEADS_WEBFORM_RATE_WINDOW = env.integer("LEADS_WEBFORM_RATE_WINDOW", 600)
+# The request header holding the client IP behind a proxy (e.g. HTTP_X_FORWARDED_FOR; its
+# last entry is used); empty: REMOTE_ADDR.
+LEADS_CLIENT_IP_HEADER = env.string("LEADS_CLIENT_IP_HEADER", "")
+# CSV imports with more valid rows than this run as a Celery task with a progress bar.
+LEADS_IMPORT_SYNC_MAX_ROWS = env.integer("LEADS_IMPORT_SYNC_MAX_ROWS", 500)
+LEADS_IMPORT_MAX_BYTES = env.integer("LEADS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- activities ---
 
