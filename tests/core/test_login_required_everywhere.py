@@ -1,0 +1,41 @@
+"""Every URL of the product except a short public list asks an anonymous visitor to log in."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Public by design: the login page, the health check for load balancers, the public
+# web-to-lead form and its thank-you page, the language switch. The admin has its own
+# login and is tested in test_admin.py.
+PUBLIC = re.compile(r"^(accounts/login/|healthz|forms/|i18n/|admin/)")
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def concrete(route):
+    """Fill path converters with a plausible value: ids are 1, strings are 'x'."""
+    route = re.sub(r"<int:[^>]+>", "1", route)
+    route = re.sub(r"<(?:str|slug|path|uuid):?[^>]*>", "x", route)
+    return "/" + route.lstrip("^").rstrip("$")
+
+
+ROUTES = sorted({concrete(route) for route in walk(get_resolver().url_patterns) if not PUBLIC.match(route)})
+
+
+def test_the_route_list_is_not_empty():
+    assert "/board/" in ROUTES and "/dashboard/" in ROUTES
+
+
+@pytest.mark.parametrize("url", ROUTES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_are_sent_to_the_login_page(client, db, url, method):
+    response = getattr(client, method)(url)
+    assert response.status_code == 302, f"{method.upper()} {url} answered {response.status_code}"
+    assert response["Location"].startswith("/accounts/login/")
