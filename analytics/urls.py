@@ -6,4 +6,5 @@ app_name = "analytics"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/export/<slug:section>.csv", views.export_csv, name="export"),
 ]

@@ -1,0 +1,153 @@
+"""The dashboard's filters: one django-filter FilterSet whose values live in the URL.
+
+The FilterSet filters the viewer's scoped deals (applied inside analytics.selectors);
+its cleaned values also pick the matching snapshot rows, leads and activities, so that
+every chart answers the same question.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scoping
+from accounts.models import Team
+from deals.models import Deal, DealProduct, Pipeline, Product
+from leads.models import Lead, Region
+
+PERIOD_CHOICES = [
+    ("30", _("Last 30 days")),
+    ("90", _("Last 90 days")),
+    ("180", _("Last 6 months")),
+    ("365", _("Last 12 months")),
+]
+DEFAULT_PERIOD = "90"
+
+
+def local_midnight(day):
+    """The aware datetime at which `day` starts in the installation's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in the installation's time zone, as dates (inclusive first/last day) and datetimes."""
+
+    first_day: date
+    last_day: date
+
+    @classmethod
+    def last_days(cls, days, *, today=None):
+        today = today or timezone.localdate()
+        return cls(first_day=today - timedelta(days=days - 1), last_day=today)
+
+    @property
+    def start(self):
+        return local_midnight(self.first_day)
+
+    @property
+    def end(self):
+        return local_midnight(self.last_day + timedelta(days=1))
+
+    @property
+    def days(self):
+        return (self.last_day - self.first_day).days + 1
+
+
+class DashboardFilter(django_filters.FilterSet):
+    period = django_filters.ChoiceFilter(
+        label=_("Period"), choices=PERIOD_CHOICES, empty_label=None, method="filter_nothing"
+    )
+    pipeline = django_filters.ModelChoiceFilter(
+        label=_("Pipeline"), queryset=Pipeline.objects.filter(is_active=True), empty_label=_("All pipelines")
+    )
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), queryset=Team.objects.none(), field_name="owner__team", empty_label=_("All teams")
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=None, empty_label=_("All owners"))
+    region = django_filters.ChoiceFilter(
+        label=_("Region"), choices=Region.choices, field_name="organization__region", empty_label=_("All regions")
+    )
+    product = django_filters.ModelChoiceFilter(
+        label=_("Product"), queryset=Product.objects.all(), method="filter_product", empty_label=_("All products")
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("Lead source"),
+        choices=Lead.Source.choices,
+        field_name="source_lead__source",
+        empty_label=_("All sources"),
+    )
+
+    class Meta:
+        model = Deal
+        fields = []
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("period"):
+            data["period"] = DEFAULT_PERIOD
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        self.filters["owner"].queryset = scoping.visible_users(user).filter(is_active=True)
+        if scoping.is_admin(user):
+            teams = Team.objects.all()
+        elif user.role == "manager":
+            teams = Team.objects.filter(pk__in=scoping.managed_team_ids(user))
+        else:
+            teams = Team.objects.none()
+        self.filters["team"].queryset = teams
+        if dashboard_is_own_only(user):
+            # A rep's dashboard shows their own numbers: no owner or team to pick.
+            del self.filters["owner"]
+            del self.filters["team"]
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # the period bounds each metric's own events (see selectors)
+
+    def filter_product(self, queryset, name, value):
+        # Exists, not a join: a deal that sells the product twice still counts once.
+        return queryset.filter(Exists(DealProduct.objects.filter(deal=OuterRef("pk"), product=value)))
+
+    def criteria(self):
+        """The cleaned values as one object the selectors read (call after is_valid())."""
+        data = self.form.cleaned_data
+        return Criteria(
+            period=Period.last_days(int(data.get("period") or DEFAULT_PERIOD)),
+            pipeline=data.get("pipeline"),
+            team=data.get("team"),
+            owner=data.get("owner"),
+            region=data.get("region") or "",
+            product=data.get("product"),
+            source=data.get("source") or "",
+        )
+
+
+@dataclass(frozen=True)
+class Criteria:
+    period: Period
+    pipeline: Pipeline | None = None
+    team: Team | None = None
+    owner: object = None
+    region: str = ""
+    product: Product | None = None
+    source: str = ""
+
+    def query_items(self):
+        """The non-empty filter values as (name, value) pairs, for shareable URLs."""
+        items = [("period", str(self.period.days))]
+        for name in ("pipeline", "team", "owner", "product"):
+            value = getattr(self, name)
+            if value is not None:
+                items.append((name, str(value.pk)))
+        for name in ("region", "source"):
+            if getattr(self, name):
+                items.append((name, getattr(self, name)))
+        return items
+
+
+def dashboard_is_own_only(user):
+    """METRICS: a rep sees only their own deals' numbers; managers and admins see their scope."""
+    return not scoping.is_admin(user) and user.role != "manager"
