@@ -202,7 +202,8 @@ def ensure_users(*, password):
 
 
 def _company_name(rng, index):
-    return f"{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_WORDS).lower()} {rng.choice(COMPANY_SUFFIXES)} {index}"
+    first, second = rng.sample(COMPANY_WORDS, 2)
+    return f"{first}{second.lower()} {rng.choice(COMPANY_SUFFIXES)} {index}"
 
 
 def _bulk(model, objects):

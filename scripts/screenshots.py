@@ -1,0 +1,108 @@
+"""Rerunnable screenshots of the demo for docs/ and the README.
+
+Builds a throwaway SQLite database with `seed_demo`, starts the app on a free local
+port, logs in through the login form with Debian's Chromium and saves PNGs to
+docs/screenshots/. Usage: `make screenshots` (or .venv/bin/python scripts/screenshots.py).
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    # (file name, user, path, what to wait for)
+    ("board.png", "rep1", "/board/", "[data-stage-id]"),
+    ("board-manager.png", "manager", "/board/", "[data-stage-id]"),
+    ("dashboard.png", "manager", "/dashboard/", "canvas"),
+    ("leads.png", "manager", "/leads/", "table"),
+    ("activities.png", "rep1", "/activities/", "main"),
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local server)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"The app did not answer at {url} within {timeout} s.")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=400, help="demo deals to seed (default 400)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "CRM_MODE": "embedded",
+            "DEBUG": "false",
+            "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
+            "CRM_VAR_DIR": tmp,
+            "CELERY_BROKER_URL": "memory://",
+            "CACHE_URL": "locmem://",
+        }
+        python = sys.executable
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([python, "manage.py", "seed_demo", "--deals", str(args.deals)], cwd=ROOT, env=env, check=True)
+        port = free_port()
+        server = subprocess.Popen(
+            [python, "-m", "gunicorn", "pipeline_crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(f"{base}/healthz")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                for filename, username, path, ready in PAGES:
+                    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+                    page = context.new_page()
+                    page.goto(f"{base}/accounts/login/?next={path}")
+                    page.get_by_label("Username").fill(username)
+                    page.get_by_label("Password").fill("demo")
+                    page.get_by_role("button", name="Log in").click()
+                    page.wait_for_selector(ready, timeout=15000)
+                    page.wait_for_timeout(800)  # let charts finish their animation
+                    page.screenshot(path=OUT / filename, full_page=False)
+                    print(f"wrote {OUT / filename}")
+                    context.close()
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
