@@ -125,11 +125,32 @@ class Activity(models.Model):
     def __str__(self):
         return self.subject
 
+    @property
+    def is_overdue(self):
+        """Open and past due; an all-day activity is overdue once its day is over."""
+        if self.done_at is not None or self.due_at is None:
+            return False
+        if self.all_day:
+            return timezone.localtime(self.due_at).date() < timezone.localdate()
+        return self.due_at < timezone.now()
+
 
 class Notification(models.Model):
     """An in-app message for one user."""
 
+    class Kind(models.TextChoices):
+        INFO = "info", _("Information")
+        REMINDER = "reminder", _("Reminder")
+        RULE = "rule", _("Follow-up rule")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.INFO)
+    dedupe_key = models.CharField(
+        _("de-duplication key"),
+        max_length=100,
+        blank=True,
+        help_text=_("Unique when set, e.g. one reminder per due time."),
+    )
     message = models.CharField(_("message"), max_length=300)
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -144,6 +165,102 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread")]
+        constraints = [
+            # The backstop of "exactly once": one reminder notification per activity.
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="notification_unique_dedupe_key"
+            ),
+        ]
 
     def __str__(self):
         return self.message
+
+
+class OutgoingEmail(models.Model):
+    """The e-mail outbox: a row is written in the same transaction as the event that
+    needs the e-mail (a claimed reminder, a digest), then delivered by `email_deliver_pending`.
+
+    `key` is unique, so an e-mail is queued at most once. Delivery claims the row with a
+    lease (`claimed_at`); a worker that dies after claiming leaves the lease to expire and
+    the next run delivers it. `sent_at` is set only after the mail server accepted it.
+    """
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails", verbose_name=_("user")
+    )
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="outgoingemail_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"
+
+
+class DigestLog(models.Model):
+    """One row per user and local date: the digest of that day was handled (never twice)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs")
+    date = models.DateField(_("date"))
+    activity_count = models.PositiveIntegerField(_("activities listed"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "user"]
+        verbose_name = _("digest log")
+        verbose_name_plural = _("digest logs")
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="digest_once_per_user_and_day")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.date}"
+
+
+class RuleFiring(models.Model):
+    """A follow-up rule fired for one occurrence (a stage change, a lead, an idle period).
+
+    The unique (rule, occurrence) constraint makes the engine idempotent.
+    """
+
+    rule = models.ForeignKey(FollowUpRule, on_delete=models.CASCADE, related_name="firings", verbose_name=_("rule"))
+    occurrence = models.CharField(_("occurrence"), max_length=100)
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    stage_change = models.ForeignKey(
+        "deals.StageChange", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), help_text=_("When the triggering event happened."))
+    activity = models.ForeignKey(Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    fired_at = models.DateTimeField(_("fired at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
+        constraints = [models.UniqueConstraint(fields=["rule", "occurrence"], name="rule_fires_once_per_occurrence")]
+        indexes = [
+            models.Index(fields=["rule", "stage_change"], name="rulefiring_rule_stagechange"),
+            models.Index(fields=["rule", "deal", "occurred_at"], name="rulefiring_rule_deal"),
+            models.Index(fields=["rule", "lead", "occurred_at"], name="rulefiring_rule_lead"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_id}: {self.occurrence}"

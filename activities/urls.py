@@ -6,4 +6,15 @@ app_name = "activities"
 
 urlpatterns = [
     path("activities/", views.activity_list, name="list"),
+    path("activities/<int:activity_id>/", views.activity_item, name="item"),
+    path("activities/<int:activity_id>/edit/", views.activity_edit, name="edit"),
+    path("activities/<int:activity_id>/done/", views.activity_done, name="done"),
+    path("activities/<int:activity_id>/reopen/", views.activity_reopen, name="reopen"),
+    path("activities/deal/<int:deal_id>/", views.deal_panel, name="deal_panel"),
+    path("activities/lead/<int:lead_id>/", views.lead_panel, name="lead_panel"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/badge/", views.notification_badge, name="notification_badge"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
 ]

@@ -1,12 +1,218 @@
-from django.shortcuts import render
+"""Thin views: authorise and scope, parse input, call one service or selector, render.
 
-from activities.models import Activity
+Out of scope → 404 (selectors); visible but not changeable → 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts import scoping
+from activities import selectors, services
+from activities.forms import ActivityForm
+from deals import selectors as deal_selectors
+from leads import selectors as lead_selectors
+
+ACTIVITIES_CHANGED = "activities-changed"
 
 
+# --- My activities --------------------------------------------------------------------------
+
+
+@require_GET
 def activity_list(request):
+    filterset, sections = selectors.my_activities(user=request.user, data=request.GET)
+    titles = {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Upcoming"), "done": _("Done")}
+    for items in sections.values():
+        for activity in items:
+            activity.can_change = selectors.activity_can_change(user=request.user, activity=activity)
+    context = {"filter": filterset, "sections": [(key, titles[key], items) for key, items in sections.items()]}
+    template = "activities/activity_list.html#sections" if request.htmx else "activities/activity_list.html"
+    return render(request, template, context)
+
+
+# --- the panels on the deal and lead pages --------------------------------------------------
+
+
+def _panel_context(request, *, deal=None, lead=None, form=None):
+    parent = deal or lead
+    can_change = scoping.can_change_owned(request.user, parent.owner)
     activities = (
-        Activity.objects.filter(assignee=request.user, done_at__isnull=True)
-        .select_related("deal", "lead")
-        .order_by("due_at", "id")[:100]
+        selectors.activities_of_deal(deal=deal) if deal is not None else selectors.activities_of_lead(lead=lead)
     )
-    return render(request, "activities/activity_list.html", {"activities": activities})
+    for activity in activities:
+        activity.can_change = can_change or activity.assignee_id == request.user.pk
+    return {
+        "deal": deal,
+        "lead": lead,
+        "activities": activities,
+        "can_change": can_change,
+        "form": form or (ActivityForm(user=request.user) if can_change else None),
+    }
+
+
+def _panel(request, *, deal=None, lead=None):
+    parent = deal or lead
+    form = None
+    status = 200
+    if request.method == "POST":
+        if not scoping.can_change_owned(request.user, parent.owner):
+            raise PermissionDenied
+        form = ActivityForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.activity_create(
+                actor=request.user,
+                kind=data["kind"],
+                subject=data["subject"],
+                due_at=data["due_at"],
+                all_day=data["all_day"],
+                note=data["note"],
+                assignee=data["assignee"],
+                deal=deal,
+                lead=lead,
+            )
+            if not request.htmx:
+                return redirect(
+                    selectors.parent_url(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)
+                )
+            form = None
+        else:
+            status = 422 if request.htmx else 200
+    response = render(
+        request, "activities/panel.html#panel", _panel_context(request, deal=deal, lead=lead, form=form), status=status
+    )
+    if request.method == "POST" and form is None:
+        trigger_client_event(response, ACTIVITIES_CHANGED)
+    return response
+
+
+def deal_panel(request, deal_id):
+    deal = deal_selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
+    return _panel(request, deal=deal)
+
+
+def lead_panel(request, lead_id):
+    lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    return _panel(request, lead=lead)
+
+
+# --- one activity: show, edit / reschedule, done, reopen ------------------------------------
+
+
+def _changeable_activity(request, activity_id):
+    activity = selectors.activity_get_for_user(user=request.user, activity_id=activity_id)
+    if not selectors.activity_can_change(user=request.user, activity=activity):
+        raise PermissionDenied
+    return activity
+
+
+def _render_item(request, activity_id, *, changed=False):
+    activity = selectors.activity_get_for_user(user=request.user, activity_id=activity_id)
+    activity.can_change = selectors.activity_can_change(user=request.user, activity=activity)
+    if not request.htmx:
+        if _show_parent(request):
+            return redirect("activities:list")
+        return redirect(selectors.parent_url(deal_id=activity.deal_id, lead_id=activity.lead_id))
+    response = render(
+        request, "activities/panel.html#item", {"activity": activity, "show_parent": _show_parent(request)}
+    )
+    if changed:
+        trigger_client_event(response, ACTIVITIES_CHANGED)
+    return response
+
+
+def _show_parent(request):
+    """Rows on "My activities" name their deal or lead; rows in a panel do not."""
+    return request.GET.get("in") == "list" or request.POST.get("in") == "list"
+
+
+@require_GET
+def activity_item(request, activity_id):
+    activity = selectors.activity_get_for_user(user=request.user, activity_id=activity_id)
+    activity.can_change = selectors.activity_can_change(user=request.user, activity=activity)
+    return render(request, "activities/panel.html#item", {"activity": activity, "show_parent": _show_parent(request)})
+
+
+def activity_edit(request, activity_id):
+    activity = _changeable_activity(request, activity_id)
+    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ("kind", "subject", "due_at", "all_day", "note")}
+        if form.cleaned_data["assignee"] is not None:
+            fields["assignee"] = form.cleaned_data["assignee"]
+        services.activity_update(activity_id=activity.pk, actor=request.user, **fields)
+        return _render_item(request, activity.pk, changed=True)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "activities/panel.html#edit",
+        {"activity": activity, "form": form, "show_parent": _show_parent(request)},
+        status=status,
+    )
+
+
+@require_POST
+def activity_done(request, activity_id):
+    activity = _changeable_activity(request, activity_id)
+    services.activity_complete(activity_id=activity.pk, actor=request.user)
+    return _render_item(request, activity.pk, changed=True)
+
+
+@require_POST
+def activity_reopen(request, activity_id):
+    activity = _changeable_activity(request, activity_id)
+    services.activity_reopen(activity_id=activity.pk, actor=request.user)
+    return _render_item(request, activity.pk, changed=True)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@require_GET
+def notification_list(request):
+    notifications = selectors.notification_list_for_user(user=request.user)
+    template = "activities/notification_list.html#list" if request.htmx else "activities/notification_list.html"
+    return render(request, template, {"notifications": notifications})
+
+
+@require_GET
+def notification_badge(request):
+    count = selectors.notification_unread_count(user=request.user)
+    return render(request, "activities/_notification_badge.html#badge", {"unread_count": count})
+
+
+@require_POST
+def notification_read(request, notification_id):
+    notification = selectors.notification_get_for_user(user=request.user, notification_id=notification_id)
+    services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    return _after_notification_change(request)
+
+
+@require_POST
+def notification_read_all(request):
+    services.notification_mark_all_read(user=request.user)
+    return _after_notification_change(request)
+
+
+def _after_notification_change(request):
+    if not request.htmx:
+        return redirect("activities:notifications")
+    response = render(
+        request,
+        "activities/notification_list.html#list",
+        {"notifications": selectors.notification_list_for_user(user=request.user)},
+    )
+    return trigger_client_event(response, "notifications-changed")
+
+
+@require_POST
+def notification_open(request, notification_id):
+    """Mark read and go to the deal or lead the notification is about."""
+    notification = selectors.notification_get_for_user(user=request.user, notification_id=notification_id)
+    services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    if notification.deal_id or notification.lead_id:
+        return redirect(selectors.parent_url(deal_id=notification.deal_id, lead_id=notification.lead_id))
+    return redirect("activities:notifications")

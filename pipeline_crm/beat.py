@@ -6,5 +6,26 @@ the task it runs and why; every periodic service also has a management command.
 
 BEAT_SCHEDULE = {
     # --- activities: reminders, digest, follow-up rules ---
+    # Every minute: claim the activities whose reminder time has come (due minus the
+    # assignee's lead time), notify in-app and e-mail exactly once; then deliver the outbox.
+    "activities-send-due-reminders": {
+        "task": "activities.send_due_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Every 5 minutes: queue each user's daily digest once their local digest hour has
+    # come (one per user and local date, guarded by a unique constraint).
+    "activities-send-daily-digests": {
+        "task": "activities.send_daily_digests",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
+    # Every 5 minutes: apply the follow-up rules to the stage and lead history (each rule
+    # fires once per occurrence, guarded by a unique constraint).
+    "activities-apply-follow-up-rules": {
+        "task": "activities.apply_follow_up_rules",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
 }

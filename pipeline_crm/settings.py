@@ -261,5 +261,16 @@ LEADS_IMPORT_SYNC_MAX_ROWS = env.integer("LEADS_IMPORT_SYNC_MAX_ROWS", 500)
 LEADS_IMPORT_MAX_BYTES = env.integer("LEADS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- activities ---
+# Absolute links in e-mails (reminders, digests).
+CRM_BASE_URL = env.string("CRM_BASE_URL", "http://localhost:8000")
+# EMAIL_FILE_PATH (where the file-based backend writes) is read into MAILERS above.
+# A claimed e-mail whose sender did not finish within this many seconds is retried.
+# Longer than CELERY_TASK_TIME_LIMIT, so a live sender is never overtaken.
+CRM_EMAIL_CLAIM_LEASE_SECONDS = env.integer("CRM_EMAIL_CLAIM_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+CRM_EMAIL_MAX_ATTEMPTS = env.integer("CRM_EMAIL_MAX_ATTEMPTS", 5)
+# How often beat runs the reminder service (seconds; below the visibility timeout).
+CELERY_BEAT_SCHEDULE["activities-send-due-reminders"]["schedule"] = env.integer("CRM_REMINDER_INTERVAL_SECONDS", 60)
+if CRM_EMAIL_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CRM_EMAIL_CLAIM_LEASE_SECONDS must exceed the task time limit.")
 
 # --- analytics ---

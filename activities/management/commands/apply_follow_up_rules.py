@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from activities import services
+
+
+class Command(BaseCommand):
+    help = "Apply the active follow-up rules to the deal and lead history (once per occurrence)."
+
+    def handle(self, *args, **options):
+        result = services.rules_apply()
+        self.stdout.write(f"{result}")

@@ -1,0 +1,611 @@
+"""Writes of activities, notifications, reminders, digests and follow-up rules.
+
+Every function owns its transaction. Periodic services (`reminders_run`, `digests_run`,
+`rules_apply`) are safe to run twice or concurrently: work is claimed with a conditional
+UPDATE (checking the row count) or guarded by a unique constraint, and e-mail goes
+through the `OutgoingEmail` outbox, which is delivered under a lease.
+"""
+
+import logging
+import re
+import uuid
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities import selectors
+from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
+from deals.models import Deal, Stage, StageChange
+from leads.models import Lead
+
+logger = logging.getLogger(__name__)
+
+# A reminder whose due time passed longer ago than this is not sent any more (the
+# digest and "My activities" list it as overdue instead).
+REMINDER_STALE_AFTER = timedelta(hours=24)
+# Default idle days of the "lead idle in nurturing" trigger when the rule leaves it empty.
+LEAD_IDLE_DEFAULT_DAYS = 14
+
+
+class ActivityError(Exception):
+    """A domain error with a message for the user."""
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def user_time_zone(user):
+    """The user's time zone, or the installation's when empty or unknown."""
+    try:
+        return ZoneInfo(user.time_zone) if user.time_zone else ZoneInfo(settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _format_datetime(value, tz):
+    with timezone.override(tz):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _absolute_url(path):
+    return settings.CRM_BASE_URL.rstrip("/") + path
+
+
+def _touch_parent(*, deal_id, lead_id, touched_at=None):
+    """Tell the board (and the lead list) that an activity changed.
+
+    `updated_at` feeds the board's change-polling ETag; `touched_at` (when given) is a
+    real contact with the customer and resets rotting.
+    """
+    now = timezone.now()
+    if deal_id:
+        fields = {"updated_at": now}
+        if touched_at is not None:
+            fields["last_activity_at"] = touched_at
+        Deal.objects.filter(pk=deal_id).update(**fields)
+    if lead_id:
+        fields = {"updated_at": now}
+        if touched_at is not None:
+            fields["last_touch_at"] = touched_at
+        Lead.objects.filter(pk=lead_id).update(**fields)
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(*, actor, kind, subject, due_at=None, all_day=False, note="", assignee=None, deal=None, lead=None):
+    """Plan an activity on a deal or a lead; planning counts as a touch of the customer."""
+    if (deal is None) == (lead is None):
+        raise ActivityError(_("An activity belongs to exactly one deal or one lead."))
+    activity = Activity.objects.create(
+        kind=kind,
+        subject=subject,
+        note=note,
+        due_at=due_at,
+        all_day=all_day,
+        assignee=assignee or actor,
+        deal=deal,
+        lead=lead,
+        created_by=actor,
+    )
+    _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id, touched_at=activity.created_at)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity_id, actor, **fields):
+    """Edit an activity. A new due time (a reschedule) re-arms its reminder."""
+    activity = Activity.objects.select_for_update().get(pk=activity_id)
+    allowed = {"kind", "subject", "note", "due_at", "all_day", "assignee"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ActivityError(f"Unknown fields: {sorted(unknown)}")
+    rescheduled = "due_at" in fields and fields["due_at"] != activity.due_at
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    if rescheduled or "assignee" in fields:
+        activity.reminder_sent_at = None
+    activity.save()
+    _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id)
+    return activity
+
+
+@transaction.atomic
+def activity_complete(*, activity_id, actor):
+    """Mark done (idempotent: a second click keeps the first done time)."""
+    activity = Activity.objects.select_for_update().get(pk=activity_id)
+    if activity.done_at is None:
+        activity.done_at = timezone.now()
+        activity.save(update_fields=["done_at", "updated_at"])
+        _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id, touched_at=activity.done_at)
+    return activity
+
+
+@transaction.atomic
+def activity_reopen(*, activity_id, actor):
+    activity = Activity.objects.select_for_update().get(pk=activity_id)
+    if activity.done_at is not None:
+        activity.done_at = None
+        activity.save(update_fields=["done_at", "updated_at"])
+        _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id)
+    return activity
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user, notification_id):
+    """Mark one of the user's notifications read; another user's is not found."""
+    updated = Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return updated
+
+
+def notification_mark_all_read(*, user):
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- the e-mail outbox ----------------------------------------------------------------------
+
+
+def _claim_lease():
+    """Longer than a task may live: a claim older than this belongs to a dead worker."""
+    return timedelta(seconds=settings.CRM_EMAIL_CLAIM_LEASE_SECONDS)
+
+
+def email_claim(*, email_id, now=None):
+    """Claim one queued e-mail for delivery; returns the claim token or None.
+
+    Conditional UPDATE: only an unsent row that nobody holds (or whose lease expired)
+    is claimed, so two workers never deliver the same row at the same time.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    claimed = (
+        OutgoingEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease()))
+        .update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+    )
+    return token if claimed == 1 else None
+
+
+def email_send_claimed(*, email_id, token, now=None):
+    """Send a claimed e-mail, then mark it sent (only if the claim is still ours)."""
+    email = OutgoingEmail.objects.get(pk=email_id)
+    if email.claim_token != token or email.sent_at is not None:
+        return False
+    try:
+        mail.send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+    except Exception as exc:  # SMTP errors of every kind: release the claim, retry later
+        logger.warning("E-mail %s failed: %s", email_id, exc)
+        give_up = email.attempts >= settings.CRM_EMAIL_MAX_ATTEMPTS
+        OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(
+            claimed_at=None,
+            claim_token=None,
+            last_error=str(exc)[:300],
+            failed_at=timezone.now() if give_up else None,
+        )
+        return False
+    OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(sent_at=now or timezone.now())
+    return True
+
+
+def email_deliver_pending(*, now=None, limit=200):
+    """Deliver queued e-mails; returns how many were sent."""
+    now = now or timezone.now()
+    pending = (
+        OutgoingEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease()))
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for email_id in list(pending):
+        token = email_claim(email_id=email_id, now=now)
+        if token is not None and email_send_claimed(email_id=email_id, token=token, now=now):
+            sent += 1
+    return sent
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def _reminder_due_q(now):
+    """Activities whose reminder time (due minus the assignee's lead time) has come.
+
+    The lead time is per user; the distinct values are few, so this is one OR per value.
+    """
+    lead_minutes = User.objects.order_by().values_list("reminder_lead_minutes", flat=True).distinct()
+    due = Q(pk__in=[])
+    for minutes in lead_minutes:
+        due |= Q(assignee__reminder_lead_minutes=minutes, due_at__lte=now + timedelta(minutes=minutes))
+    return (
+        Q(done_at__isnull=True, reminder_sent_at__isnull=True, all_day=False, due_at__gte=now - REMINDER_STALE_AFTER)
+        & due
+    )
+
+
+def _reminder_content(activity):
+    tz = user_time_zone(activity.assignee)
+    target = activity.deal.title if activity.deal_id else str(activity.lead)
+    when = _format_datetime(activity.due_at, tz)
+    message = _("Reminder: %(subject)s at %(time)s (%(target)s)") % {
+        "subject": activity.subject,
+        "time": when,
+        "target": target,
+    }
+    body = "\n".join(
+        [
+            message,
+            "",
+            f"{activity.get_kind_display()}: {activity.subject}",
+            activity.note,
+            "",
+            _absolute_url(selectors.parent_url(deal_id=activity.deal_id, lead_id=activity.lead_id)),
+            _absolute_url(reverse("activities:list")),
+        ]
+    )
+    return message[:300], body
+
+
+def reminders_claim_due(*, now=None, batch_size=200):
+    """Claim the due reminders and queue their notification and e-mail, exactly once.
+
+    One transaction per batch: rows are locked with SKIP LOCKED (PostgreSQL) so that a
+    concurrent run takes other rows, and each row is claimed with a conditional
+    UPDATE … WHERE reminder_sent_at IS NULL whose row count decides who owns it. The
+    notification and the outbox row are written in the same transaction as the claim,
+    so a crash either loses the claim too (and the next run retries) or keeps all three.
+    """
+    now = now or timezone.now()
+    claimed = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Activity.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(_reminder_due_q(now))
+                    .select_related("assignee", "deal", "lead")
+                    .order_by("due_at", "id")[:batch_size]
+                )
+                if not batch:
+                    return claimed
+                notifications, emails = [], []
+                for activity in batch:
+                    won = Activity.objects.filter(
+                        pk=activity.pk, reminder_sent_at__isnull=True, done_at__isnull=True
+                    ).update(reminder_sent_at=now)
+                    if won != 1:
+                        continue
+                    claimed += 1
+                    message, body = _reminder_content(activity)
+                    key = f"reminder:{activity.pk}:{int(activity.due_at.timestamp())}"
+                    notifications.append(
+                        Notification(
+                            user=activity.assignee,
+                            kind=Notification.Kind.REMINDER,
+                            dedupe_key=key,
+                            message=message,
+                            activity=activity,
+                            deal_id=activity.deal_id,
+                            lead_id=activity.lead_id,
+                            created_at=now,
+                        )
+                    )
+                    if activity.assignee.email:
+                        emails.append(
+                            OutgoingEmail(
+                                key=key,
+                                user=activity.assignee,
+                                to=activity.assignee.email,
+                                subject=message,
+                                body=body,
+                                created_at=now,
+                            )
+                        )
+                Notification.objects.bulk_create(notifications)
+                OutgoingEmail.objects.bulk_create(emails)
+            if len(batch) < batch_size:
+                return claimed
+
+
+def reminders_run(*, now=None):
+    """The every-minute service: claim due reminders, then deliver the outbox."""
+    claimed = reminders_claim_due(now=now)
+    sent = email_deliver_pending(now=now)
+    return {"claimed": claimed, "sent": sent}
+
+
+# --- the daily digest -----------------------------------------------------------------------
+
+
+def _digest_activities(user, day_start, day_end):
+    """The user's open activities that are overdue or due that local day."""
+    return list(
+        Activity.objects.filter(assignee=user, done_at__isnull=True, due_at__lt=day_end)
+        .select_related("deal", "lead")
+        .order_by("due_at", "id")[:200]
+    )
+
+
+def _digest_content(user, day, items, day_start, tz):
+    overdue = [a for a in items if a.due_at < day_start]
+    today = [a for a in items if a.due_at >= day_start]
+    subject = _("Your activities for %(date)s: %(today)s today, %(overdue)s overdue") % {
+        "date": formats.date_format(day, "SHORT_DATE_FORMAT"),
+        "today": len(today),
+        "overdue": len(overdue),
+    }
+    lines = []
+    for title, group in ((_("Overdue"), overdue), (_("Today"), today)):
+        if not group:
+            continue
+        lines += [title, "-" * len(title)]
+        for a in group:
+            target = a.deal.title if a.deal_id else str(a.lead)
+            when = _("all day") if a.all_day else _format_datetime(a.due_at, tz)
+            lines.append(f"- {when}: {a.get_kind_display()} · {a.subject} ({target})")
+        lines.append("")
+    lines.append(_absolute_url(reverse("activities:list")))
+    return subject[:300], "\n".join(lines)
+
+
+def digest_queue_for_user(*, user, now=None):
+    """Queue the user's digest for their local today if its hour has come; at most once per day.
+
+    The unique (user, date) log row and the outbox row are written together.
+    Returns True when this call handled the day (queued or found nothing to send).
+    """
+    now = now or timezone.now()
+    tz = user_time_zone(user)
+    local_now = now.astimezone(tz)
+    if not user.digest_enabled or not user.email or local_now.hour < user.digest_hour:
+        return False
+    day = local_now.date()
+    day_start = datetime.combine(day, time.min, tzinfo=tz)
+    day_end = day_start + timedelta(days=1)
+    if DigestLog.objects.filter(user=user, date=day).exists():
+        return False
+    items = _digest_activities(user, day_start, day_end)
+    try:
+        with transaction.atomic():
+            DigestLog.objects.create(user=user, date=day, activity_count=len(items), created_at=now)
+            if items:
+                with translation.override(settings.LANGUAGE_CODE):
+                    subject, body = _digest_content(user, day, items, day_start, tz)
+                OutgoingEmail.objects.create(
+                    key=f"digest:{user.pk}:{day.isoformat()}",
+                    user=user,
+                    to=user.email,
+                    subject=subject,
+                    body=body,
+                    created_at=now,
+                )
+    except IntegrityError:
+        return False  # another run handled this day first
+    return True
+
+
+def digests_run(*, now=None):
+    """The periodic digest service: every user whose digest hour has come, then the outbox."""
+    now = now or timezone.now()
+    queued = 0
+    users = User.objects.filter(is_active=True, digest_enabled=True).exclude(email="")
+    for user in users:
+        queued += digest_queue_for_user(user=user, now=now)
+    sent = email_deliver_pending(now=now)
+    return {"queued": queued, "sent": sent}
+
+
+# --- follow-up rules ------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def rule_render_subject(template, *, deal=None, lead=None, owner=None):
+    """Fill {deal}, {organization}, {lead}, {stage}, {owner}; unknown names stay as written.
+
+    A plain substitution, not str.format: an admin-written template cannot reach attributes.
+    """
+    values = {
+        "deal": deal.title if deal else "",
+        "organization": str(deal.organization)
+        if deal and deal.organization_id
+        else (lead.company_name if lead else ""),
+        "lead": lead.full_name if lead else "",
+        "stage": deal.stage.name if deal else "",
+        "owner": str(owner) if owner else "",
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)[:200]
+
+
+def _event_occurrences(rule):
+    """Stage changes after the rule was created that match its trigger and have not fired it."""
+    changes = StageChange.objects.filter(at__gte=rule.created_at).exclude(
+        Exists(RuleFiring.objects.filter(rule=rule, stage_change=OuterRef("pk")))
+    )
+    if rule.trigger == FollowUpRule.Trigger.STAGE_ENTERED:
+        changes = changes.filter(
+            Q(kind=StageChange.Kind.CREATED) | Q(kind=StageChange.Kind.MOVED) & ~Q(from_stage=rule.stage),
+            to_stage=rule.stage,
+            deal__status=Deal.Status.OPEN,
+        )
+    elif rule.trigger == FollowUpRule.Trigger.DEAL_WON:
+        changes = changes.filter(kind=StageChange.Kind.WON, deal__status=Deal.Status.WON)
+    else:
+        changes = changes.filter(kind=StageChange.Kind.LOST, deal__status=Deal.Status.LOST)
+    changes = changes.select_related("deal__owner", "deal__organization", "deal__stage").order_by("at", "id")
+    for change in changes[:1000]:
+        yield {
+            "occurrence": f"stagechange:{change.pk}",
+            "stage_change": change,
+            "deal": change.deal,
+            "lead": None,
+            "owner": change.deal.owner,
+            "occurred_at": change.at,
+            "due_base": change.at,
+        }
+
+
+def _deal_idle_occurrences(rule, now):
+    """Open deals idle in their stage (no activity since entering it) for more than N days.
+
+    One occurrence per idle period: an activity starts a new period.
+    """
+    stages = [rule.stage] if rule.stage_id else None
+    if stages is None:
+        stages = list(Stage.objects.all())
+    for stage in stages:
+        days = rule.idle_days or stage.rotting_days
+        if not days:
+            continue
+        deals = (
+            Deal.objects.filter(stage=stage, status=Deal.Status.OPEN)
+            .annotate(idle_since=Greatest("stage_entered_at", Coalesce("last_activity_at", "stage_entered_at")))
+            .filter(idle_since__lt=now - timedelta(days=days))
+            .exclude(
+                Exists(RuleFiring.objects.filter(rule=rule, deal=OuterRef("pk"), occurred_at=OuterRef("idle_since")))
+            )
+            .select_related("owner", "organization", "stage")
+            .order_by("id")
+        )
+        for deal in deals[:1000]:
+            yield {
+                "occurrence": f"deal-idle:{deal.pk}:{deal.idle_since.timestamp():.6f}",
+                "stage_change": None,
+                "deal": deal,
+                "lead": None,
+                "owner": deal.owner,
+                "occurred_at": deal.idle_since,
+                "due_base": now,
+            }
+
+
+def _lead_idle_occurrences(rule, now):
+    days = rule.idle_days or LEAD_IDLE_DEFAULT_DAYS
+    idle_since = Greatest("status_changed_at", Coalesce("last_touch_at", "status_changed_at"))
+    leads = (
+        Lead.objects.filter(status=Lead.Status.NURTURING)
+        .annotate(idle_since=idle_since)
+        .filter(idle_since__lt=now - timedelta(days=days))
+        .exclude(Exists(RuleFiring.objects.filter(rule=rule, lead=OuterRef("pk"), occurred_at=OuterRef("idle_since"))))
+        .select_related("owner")
+        .order_by("id")
+    )
+    for lead in leads[:1000]:
+        yield {
+            "occurrence": f"lead-idle:{lead.pk}:{lead.idle_since.timestamp():.6f}",
+            "stage_change": None,
+            "deal": None,
+            "lead": lead,
+            "owner": lead.owner,
+            "occurred_at": lead.idle_since,
+            "due_base": now,
+        }
+
+
+def _lead_created_occurrences(rule):
+    leads = Lead.objects.filter(created_at__gte=rule.created_at).exclude(
+        Exists(RuleFiring.objects.filter(rule=rule, lead=OuterRef("pk")))
+    )
+    if rule.lead_source:
+        leads = leads.filter(source=rule.lead_source)
+    for lead in leads.select_related("owner").order_by("created_at", "id")[:1000]:
+        yield {
+            "occurrence": f"lead:{lead.pk}",
+            "stage_change": None,
+            "deal": None,
+            "lead": lead,
+            "owner": lead.owner,
+            "occurred_at": lead.created_at,
+            "due_base": lead.created_at,
+        }
+
+
+def rule_occurrences(*, rule, now):
+    """What the rule's trigger matched that it has not fired for yet."""
+    trigger = rule.trigger
+    if trigger in (FollowUpRule.Trigger.STAGE_ENTERED, FollowUpRule.Trigger.DEAL_WON, FollowUpRule.Trigger.DEAL_LOST):
+        if trigger == FollowUpRule.Trigger.STAGE_ENTERED and not rule.stage_id:
+            return []
+        return _event_occurrences(rule)
+    if trigger == FollowUpRule.Trigger.DEAL_IDLE:
+        return _deal_idle_occurrences(rule, now)
+    if trigger == FollowUpRule.Trigger.LEAD_IDLE:
+        return _lead_idle_occurrences(rule, now)
+    if trigger == FollowUpRule.Trigger.LEAD_CREATED:
+        return _lead_created_occurrences(rule)
+    return []
+
+
+def rule_fire(*, rule, occurrence, now=None):
+    """Run the rule's action for one occurrence, at most once (unique rule + occurrence).
+
+    The firing row is inserted first, in the same transaction as the action: when a
+    concurrent run inserted it already, the IntegrityError rolls this one back whole.
+    """
+    now = now or timezone.now()
+    deal, lead, owner = occurrence["deal"], occurrence["lead"], occurrence["owner"]
+    try:
+        with transaction.atomic():
+            firing = RuleFiring.objects.create(
+                rule=rule,
+                occurrence=occurrence["occurrence"],
+                deal=deal,
+                lead=lead,
+                stage_change=occurrence["stage_change"],
+                occurred_at=occurrence["occurred_at"],
+                fired_at=now,
+            )
+            if owner is None or not owner.is_active:
+                return firing  # nobody to follow up; the occurrence is still consumed
+            subject = rule_render_subject(rule.subject_template, deal=deal, lead=lead, owner=owner)
+            if rule.action == FollowUpRule.Action.CREATE_ACTIVITY:
+                activity = Activity.objects.create(
+                    kind=rule.activity_kind,
+                    subject=subject,
+                    due_at=occurrence["due_base"] + timedelta(days=rule.due_in_days),
+                    assignee=owner,
+                    deal=deal,
+                    lead=lead,
+                    rule=rule,
+                    created_at=now,
+                )
+                firing.activity = activity
+                firing.save(update_fields=["activity"])
+                # Not a touch of the customer: rotting is not reset, only the board refreshed.
+                _touch_parent(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)
+            else:
+                Notification.objects.create(
+                    user=owner,
+                    kind=Notification.Kind.RULE,
+                    message=subject[:300],
+                    deal=deal,
+                    lead=lead,
+                    created_at=now,
+                )
+            return firing
+    except IntegrityError:
+        return None
+
+
+def rules_apply(*, now=None):
+    """The periodic rule engine: every active rule over the history; returns how many fired."""
+    now = now or timezone.now()
+    fired = 0
+    for rule in FollowUpRule.objects.filter(is_active=True).select_related("stage"):
+        for occurrence in list(rule_occurrences(rule=rule, now=now)):
+            if rule_fire(rule=rule, occurrence=occurrence, now=now) is not None:
+                fired += 1
+    return fired

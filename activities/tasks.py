@@ -1,0 +1,34 @@
+"""Thin Celery tasks: each calls one periodic service.
+
+Every service here is idempotent (claims with a conditional UPDATE or a unique
+constraint), so the tasks acknowledge late and are re-queued when a worker dies: a
+redelivered or duplicated task does the remaining work and nothing twice. The time
+limits keep a stuck run shorter than the e-mail claim lease and the broker's
+visibility timeout.
+"""
+
+from celery import shared_task
+
+from activities import services
+
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 300, "soft_time_limit": 240}
+
+
+@shared_task(name="activities.send_due_reminders", **IDEMPOTENT)
+def send_due_reminders():
+    return services.reminders_run()
+
+
+@shared_task(name="activities.send_daily_digests", **IDEMPOTENT)
+def send_daily_digests():
+    return services.digests_run()
+
+
+@shared_task(name="activities.apply_follow_up_rules", **IDEMPOTENT)
+def apply_follow_up_rules():
+    return services.rules_apply()
+
+
+@shared_task(name="activities.deliver_outgoing_email", **IDEMPOTENT)
+def deliver_outgoing_email():
+    return services.email_deliver_pending()
