@@ -4,6 +4,8 @@ Run exactly one beat process per installation (docs/operations.md). Every entry 
 the task it runs and why; every periodic service also has a management command.
 """
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE = {
     # --- activities: reminders, digest, follow-up rules ---
     # Every minute: claim the activities whose reminder time has come (due minus the
@@ -28,4 +30,19 @@ BEAT_SCHEDULE = {
         "options": {"expires": 240},
     },
     # --- analytics: nightly rollup, bottleneck verdicts ---
+    # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
+    # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a
+    # day replaces its rows. Command: `manage.py rollup --from … --to …`.
+    "analytics-rollup-nightly": {
+        "task": "analytics.rollup_nightly",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 3 * 3600},
+    },
+    # Every 15 minutes (ANALYTICS_BOTTLENECK_MINUTES): the bottleneck verdict of every
+    # stage, shown on the dashboard and the board's column header. Command: `manage.py bottlenecks`.
+    "analytics-stage-health": {
+        "task": "analytics.stage_health",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
 }

@@ -274,3 +274,16 @@ if CRM_EMAIL_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CRM_EMAIL_CLAIM_LEASE_SECONDS must exceed the task time limit.")
 
 # --- analytics ---
+# The nightly rollup's local time (installation time zone) and the bottleneck job's interval.
+from celery.schedules import crontab as _crontab  # noqa: E402 (used by this section only)
+
+ANALYTICS_ROLLUP_HOUR = env.integer("ANALYTICS_ROLLUP_HOUR", 2)
+ANALYTICS_ROLLUP_MINUTE = env.integer("ANALYTICS_ROLLUP_MINUTE", 0)
+ANALYTICS_BOTTLENECK_MINUTES = env.integer("ANALYTICS_BOTTLENECK_MINUTES", 15)
+if not (0 <= ANALYTICS_ROLLUP_HOUR <= 23 and 0 <= ANALYTICS_ROLLUP_MINUTE <= 59 and ANALYTICS_BOTTLENECK_MINUTES >= 1):
+    raise ImproperlyConfigured("ANALYTICS_ROLLUP_HOUR 0–23, ANALYTICS_ROLLUP_MINUTE 0–59, ANALYTICS_BOTTLENECK_MINUTES ≥ 1.")
+CELERY_BEAT_SCHEDULE["analytics-rollup-nightly"]["schedule"] = _crontab(
+    hour=ANALYTICS_ROLLUP_HOUR, minute=ANALYTICS_ROLLUP_MINUTE
+)
+CELERY_BEAT_SCHEDULE["analytics-stage-health"]["schedule"] = ANALYTICS_BOTTLENECK_MINUTES * 60.0
+CELERY_BEAT_SCHEDULE["analytics-stage-health"]["options"]["expires"] = max(30, ANALYTICS_BOTTLENECK_MINUTES * 60 - 60)
