@@ -1,10 +1,27 @@
-"""Reads of deals, always scoped to the user (DESIGN §5)."""
+"""Reads of deals, always scoped to the user (DESIGN §5).
 
-from django.db.models import Q
+The board is read in a fixed number of queries whatever the number of deals:
+one for the pipelines, one for the stages with their column totals (SQL aggregates over
+every deal that matches the filters), one for the first page of cards of every column.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection, models
+from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import scoping
-from deals.models import Deal, Pipeline, Stage
+from deals import filters
+from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
+
+CARDS_PER_PAGE = 25
+MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 
 def deal_list_for_user(*, user):
@@ -22,6 +39,23 @@ def deal_get_for_user(*, user, deal_id):
         raise Http404("No such deal.") from None
 
 
+def deal_detail_for_user(*, user, deal_id):
+    """A visible deal for its detail page, with what the header and the edit form show."""
+    try:
+        return (
+            deal_list_for_user(user=user)
+            .select_related("contact", "lost_reason", "lost_from_stage", "updated_by", "stage__health")
+            .get(pk=deal_id)
+        )
+    except (Deal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such deal.") from None
+
+
+def deal_timeline(*, deal):
+    """The deal's stage and status history, oldest first, in one query."""
+    return StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor").order_by("at", "id")
+
+
 def pipeline_list():
     return Pipeline.objects.filter(is_active=True)
 
@@ -37,3 +71,201 @@ def stage_list(*, pipeline):
 
 def open_deals_q():
     return Q(status=Deal.Status.OPEN)
+
+
+def board_pipelines(*, pipeline_id=None):
+    """(active pipelines, the chosen one) in one query; 404 for an unknown or inactive pipeline."""
+    pipelines = list(pipeline_list().order_by("-is_default", "order", "id"))
+    if pipeline_id is None:
+        return sorted(pipelines, key=lambda p: (p.order, p.pk)), (pipelines[0] if pipelines else None)
+    chosen = next((p for p in pipelines if p.pk == pipeline_id), None)
+    if chosen is None:
+        raise Http404("No such pipeline.")
+    return sorted(pipelines, key=lambda p: (p.order, p.pk)), chosen
+
+
+def board_filter(*, user, pipeline, data, with_choices=True):
+    """The board's FilterSet over the deals of `pipeline` (an id) that `user` may see.
+
+    `with_choices=False` skips the owner-choices query (the poll and the mutations do not
+    render the form; an owner id only narrows an already scoped queryset)."""
+    base = Deal.objects.filter(scoping.visible_owner_q(user), pipeline=pipeline)
+    return filters.BoardFilter(data, queryset=base, user=user, with_choices=with_choices)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int
+    total: Decimal
+    weighted: Decimal
+    last_updated: object
+    cards: list = field(default_factory=list)
+    has_more: bool = False
+
+    @property
+    def signature(self):
+        return column_signature(self.count, self.last_updated)
+
+    @property
+    def cursor(self):
+        last = self.cards[-1] if self.cards else None
+        return cursor_encode(last) if last else ""
+
+
+def column_signature(count, last_updated):
+    """What changes whenever a card of the column changes (move, edit, new activity)."""
+    return f"{count}-{last_updated.timestamp() if last_updated else 0}"
+
+
+def cursor_encode(deal):
+    return f"{deal.position!r}_{deal.pk}"
+
+
+def cursor_decode(value):
+    """(position, id) from a 'load more' cursor, or None for junk."""
+    try:
+        position, pk = value.split("_")
+        return float(position), int(pk)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _column_aggregate(deals, aggregate, output_field):
+    return Subquery(
+        deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=aggregate).values("x"),
+        output_field=output_field,
+    )
+
+
+def board_columns(*, deals, pipeline, stage_ids=None):
+    """The board's columns (all stages, or only `stage_ids`) in two queries.
+
+    Query 1: the stages with their health and, per stage, count / sum / weighted sum /
+    last change over every deal in `deals` (correlated aggregates, each an index range).
+    Query 2: the first page of cards of every column (see `board_cards`).
+    """
+    weighted = Sum(F("value") * Coalesce("probability", "stage__probability")) / Value(100)
+    stages = (
+        Stage.objects.filter(pipeline=pipeline)
+        .select_related("health")
+        .annotate(
+            deal_count=Coalesce(_column_aggregate(deals, Count("pk"), models.IntegerField()), 0),
+            deal_total=Coalesce(_column_aggregate(deals, Sum("value"), MONEY), Decimal(0), output_field=MONEY),
+            deal_weighted=Coalesce(_column_aggregate(deals, weighted, MONEY), Decimal(0), output_field=MONEY),
+            deal_last=_column_aggregate(deals, Max("updated_at"), models.DateTimeField()),
+        )
+        .order_by("order", "id")
+    )
+    if stage_ids is not None:
+        stages = stages.filter(pk__in=stage_ids)
+    columns = [
+        Column(
+            stage=s,
+            count=s.deal_count,
+            total=Decimal(s.deal_total).quantize(Decimal("0.01")),
+            weighted=Decimal(s.deal_weighted).quantize(Decimal("0.01")),
+            last_updated=s.deal_last,
+        )
+        for s in stages
+    ]
+    non_empty = [c.stage.pk for c in columns if c.count]
+    by_stage = {}
+    for deal in board_cards(deals=deals, stage_ids=non_empty):
+        by_stage.setdefault(deal.stage_id, []).append(deal)
+    for column in columns:
+        cards = by_stage.get(column.stage.pk, [])
+        column.has_more = len(cards) > CARDS_PER_PAGE
+        column.cards = _decorate(cards[:CARDS_PER_PAGE], column.stage)
+    return columns
+
+
+def _card_queryset(ids_q):
+    activity_model = Deal._meta.get_field("activities").related_model
+    next_due = activity_model.objects.filter(deal=OuterRef("pk"), done_at__isnull=True, due_at__isnull=False)
+    return (
+        Deal.objects.filter(ids_q)
+        .select_related("owner", "organization")
+        .annotate(next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]))
+        .order_by("stage_id", "position", "id")
+        .fetch_mode(models.FETCH_RAISE)
+    )
+
+
+def board_cards(*, deals, stage_ids, limit=CARDS_PER_PAGE + 1):
+    """The first `limit` cards of each column in one query (no OFFSET, no per-column query).
+
+    Each column is an index range scan on (stage, status, position, id) with a LIMIT;
+    PostgreSQL unions them, SQLite (no LIMIT inside UNION) ORs the IN-subqueries.
+    """
+    if not stage_ids:
+        return []
+    ordered = deals.order_by("position", "id")
+    parts = [ordered.filter(stage_id=stage_id).values("pk")[:limit] for stage_id in stage_ids]
+    if connection.features.supports_slicing_ordering_in_compound:
+        ids_q = Q(pk__in=parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else Q(pk__in=parts[0])
+    else:
+        ids_q = Q()
+        for part in parts:
+            ids_q |= Q(pk__in=part)
+    return list(_card_queryset(ids_q))
+
+
+def column_page(*, deals, stage, cursor):
+    """The next page of one column after the keyset `cursor` (position, id): (cards, has_more)."""
+    position, pk = cursor
+    after = Q(position__gt=position) | Q(position=position, pk__gt=pk)
+    ids = deals.filter(after, stage_id=stage.pk).order_by("position", "id").values("pk")[: CARDS_PER_PAGE + 1]
+    cards = list(_card_queryset(Q(pk__in=ids)))
+    return _decorate(cards[:CARDS_PER_PAGE], stage), len(cards) > CARDS_PER_PAGE
+
+
+def _decorate(cards, stage):
+    """Card flags computed once in Python from the loaded row (no queries)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    for deal in cards:
+        idle_since = max(filter(None, [deal.stage_entered_at, deal.last_activity_at]))
+        deal.days_in_stage = (now - deal.stage_entered_at).days
+        deal.is_rotting = bool(
+            deal.status == Deal.Status.OPEN
+            and stage.rotting_days
+            and now - idle_since > timedelta(days=stage.rotting_days)
+        )
+        deal.close_overdue = bool(
+            deal.status == Deal.Status.OPEN and deal.expected_close_date and deal.expected_close_date < today
+        )
+        if deal.next_due is None:
+            deal.next_activity = "none"
+        elif deal.next_due < now:
+            deal.next_activity = "overdue"
+        elif timezone.localdate(deal.next_due) == today:
+            deal.next_activity = "today"
+        else:
+            deal.next_activity = "planned"
+    return cards
+
+
+def board_signatures(*, deals):
+    """{stage_id: column signature} for the non-empty columns, in one GROUP BY query (the poll)."""
+    rows = deals.order_by().values("stage_id").annotate(n=Count("pk"), last=Max("updated_at"))
+    return {row["stage_id"]: column_signature(row["n"], row["last"]) for row in rows}
+
+
+def board_etag(*, user, pipeline_id, query, signatures):
+    """An ETag for what this user sees on this board with these filters."""
+    parts = [str(user.pk), str(pipeline_id), query]
+    parts += [f"{stage_id}:{sig}" for stage_id, sig in sorted(signatures.items())]
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def stage_get(*, pipeline, stage_id):
+    """A stage of `pipeline` or None."""
+    try:
+        return Stage.objects.select_related("health").get(pipeline=pipeline, pk=stage_id)
+    except (Stage.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def lost_reason_list():
+    return LostReason.objects.filter(is_active=True)

@@ -1,18 +1,49 @@
-"""Writes of deals. Every function owns its transaction and writes the history row."""
+"""Writes of deals. Every function owns its transaction and writes the history row.
+
+Concurrency: optimistic locking. A change is one conditional
+`UPDATE … WHERE id = %s AND version = %s` that bumps the version; zero rows updated
+means somebody else changed the deal first, and the caller gets `DealStale` with the
+deal as it is now. No row is held locked while the user thinks.
+"""
 
 from django.db import transaction
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from deals.models import Deal, StageChange
+from accounts import scoping
+from deals.models import CloseDateChange, Deal, LostReason, Stage, StageChange
+from leads.models import Organization
 
 
-def stage_change_record(*, deal, kind, actor, from_stage=None, from_status="", at=None):
+class DealError(Exception):
+    """A change the rules refuse; `status` is the HTTP status a view answers with."""
+
+    status = 400
+
+    def __init__(self, message, *, deal=None):
+        super().__init__(message)
+        self.message = message
+        self.deal = deal
+
+
+class DealForbidden(DealError):
+    status = 403
+
+
+class DealStale(DealError):
+    status = 409
+
+
+def stage_change_record(*, deal, kind, actor, from_stage=None, from_stage_id=None, from_status="", at=None):
     """Append one StageChange describing the deal as it is now (after the change)."""
     return StageChange.objects.create(
         deal=deal,
         pipeline_id=deal.pipeline_id,
         kind=kind,
-        from_stage=from_stage,
+        from_stage_id=from_stage.pk if from_stage is not None else from_stage_id,
         to_stage_id=deal.stage_id,
         from_status=from_status,
         to_status=deal.status,
@@ -69,3 +100,263 @@ def deal_create(
     )
     stage_change_record(deal=deal, kind=StageChange.Kind.CREATED, actor=actor, at=now)
     return deal
+
+
+def _deal_for_change(*, actor, deal_id, **annotations):
+    """The deal as `actor` sees it: 404 outside the scope, 403 when visible but not theirs to change."""
+    try:
+        deal = (
+            Deal.objects.filter(scoping.visible_owner_q(actor))
+            .select_related("owner", "updated_by")
+            .annotate(**annotations)
+            .get(pk=deal_id)
+        )
+    except (Deal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such deal.") from None
+    if not scoping.can_change_owned(actor, deal.owner):
+        raise DealForbidden(_("You may look at this deal but not change it."), deal=deal)
+    return deal
+
+
+def _stale(deal):
+    who = deal.updated_by or _("someone else")
+    return DealStale(
+        _("This deal was changed by %(user)s. The board shows it as it is now.") % {"user": who}, deal=deal
+    )
+
+
+def _check_version(deal, version):
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise DealError(_("The deal's version is missing."), deal=deal) from None
+    if deal.version != version:
+        raise _stale(deal)
+    return version
+
+
+def _claim(*, deal, version, actor, now, **changes):
+    """The conditional UPDATE: applies `changes` only if nobody changed the deal since `version`."""
+    updated = Deal.objects.filter(pk=deal.pk, version=version).update(
+        version=F("version") + 1, updated_at=now, updated_by=actor, **changes
+    )
+    if not updated:
+        raise _stale(Deal.objects.select_related("updated_by").get(pk=deal.pk))
+    deal.version = version + 1
+    deal.updated_at = now
+    deal.updated_by = actor
+
+
+def _column_position(*, actor, stage_id, deal_id, after_id=None, before_id=None, index=None):
+    """An SQL expression for the new position: between the neighbours the client names
+    (`after_id` above, `before_id` below), else at `index` in the actor's view of the
+    column, else at the top. Evaluated inside the UPDATE, so it costs no extra query."""
+    column = Deal.objects.filter(stage_id=stage_id, status=Deal.Status.OPEN).exclude(pk=deal_id)
+
+    def position_of(pk):
+        return Subquery(column.filter(pk=pk).values("position")[:1])
+
+    if after_id is None and before_id is None and index is not None:
+        visible = column.filter(scoping.visible_owner_q(actor)).order_by("position", "id").values("position")
+        above = Subquery(visible[index - 1 : index]) if index > 0 else None
+        below = Subquery(visible[index : index + 1])
+    else:
+        above = position_of(after_id) if after_id is not None else None
+        below = position_of(before_id) if before_id is not None else None
+    top = Subquery(column.order_by("position").values("position")[:1]) - Value(1.0)
+    options = []
+    if above is not None and below is not None:
+        options.append((above + below) / Value(2.0))
+    if above is not None:
+        options.append(above + Value(1.0))
+    if below is not None:
+        options.append(below - Value(1.0))
+    options += [top, Value(0.0)]
+    return Coalesce(*options)
+
+
+def _to_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DealError(_("Invalid position.")) from None
+
+
+@transaction.atomic
+def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=None, index=None):
+    """Move an open deal to `stage_id` (same pipeline) and/or reorder it in its column.
+
+    Checks, in order: scope (404), right to change (403), open (400), same pipeline (400),
+    version (409). A stage change resets `stage_entered_at` and writes one MOVED
+    StageChange; a reorder within the column only bumps the version.
+    Returns (deal, from_stage_id).
+    """
+    stage_id = _to_int(stage_id)
+    target = Stage.objects.filter(pk=stage_id).values("pipeline_id")[:1] if stage_id else None
+    deal = _deal_for_change(
+        actor=actor, deal_id=deal_id, target_pipeline_id=Subquery(target) if target else Value(None)
+    )
+    if deal.status != Deal.Status.OPEN:
+        raise DealError(_("This deal is closed. Reopen it before moving it."), deal=deal)
+    if deal.target_pipeline_id is None or deal.target_pipeline_id != deal.pipeline_id:
+        raise DealError(_("That stage belongs to another pipeline."), deal=deal)
+    version = _check_version(deal, version)
+    index = _to_int(index)
+    if index is not None and index < 0:
+        raise DealError(_("Invalid position."), deal=deal)
+    now = timezone.now()
+    from_stage_id = deal.stage_id
+    changes = {
+        "stage_id": stage_id,
+        "position": _column_position(
+            actor=actor,
+            stage_id=stage_id,
+            deal_id=deal.pk,
+            after_id=_to_int(after_id),
+            before_id=_to_int(before_id),
+            index=index,
+        ),
+    }
+    if stage_id != from_stage_id:
+        changes["stage_entered_at"] = now
+    _claim(deal=deal, version=version, actor=actor, now=now, **changes)
+    deal.stage_id = stage_id
+    if stage_id != from_stage_id:
+        deal.stage_entered_at = now
+        stage_change_record(
+            deal=deal, kind=StageChange.Kind.MOVED, actor=actor, from_stage_id=from_stage_id, from_status="open", at=now
+        )
+    return deal, from_stage_id
+
+
+@transaction.atomic
+def deal_win(*, deal_id, version, actor):
+    """Mark an open deal won: records won_at and one WON StageChange."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    if deal.status != Deal.Status.OPEN:
+        raise DealError(_("Only an open deal can be won."), deal=deal)
+    version = _check_version(deal, version)
+    now = timezone.now()
+    _claim(deal=deal, version=version, actor=actor, now=now, status=Deal.Status.WON, won_at=now)
+    deal.status, deal.won_at = Deal.Status.WON, now
+    stage_change_record(
+        deal=deal, kind=StageChange.Kind.WON, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_lose(*, deal_id, version, actor, reason_id, note=""):
+    """Mark an open deal lost: a lost reason is required; records lost_at and the stage it was lost from."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    if deal.status != Deal.Status.OPEN:
+        raise DealError(_("Only an open deal can be lost."), deal=deal)
+    reason = LostReason.objects.filter(pk=_to_int(reason_id) if reason_id else None, is_active=True).first()
+    if reason is None:
+        raise DealError(_("Choose why the deal was lost."), deal=deal)
+    version = _check_version(deal, version)
+    now = timezone.now()
+    changes = {
+        "status": Deal.Status.LOST,
+        "lost_at": now,
+        "lost_reason": reason,
+        "lost_note": (note or "").strip(),
+        "lost_from_stage_id": deal.stage_id,
+    }
+    _claim(deal=deal, version=version, actor=actor, now=now, **changes)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    stage_change_record(
+        deal=deal, kind=StageChange.Kind.LOST, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_reopen(*, deal_id, version, actor):
+    """Reopen a won or lost deal in its stage (at the top of the column): clears the outcome
+    fields and writes one REOPENED StageChange."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    if deal.status == Deal.Status.OPEN:
+        raise DealError(_("This deal is already open."), deal=deal)
+    version = _check_version(deal, version)
+    now = timezone.now()
+    from_status = deal.status
+    changes = {
+        "status": Deal.Status.OPEN,
+        "won_at": None,
+        "lost_at": None,
+        "lost_reason": None,
+        "lost_note": "",
+        "lost_from_stage": None,
+        "stage_entered_at": now,
+        "position": _column_position(actor=actor, stage_id=deal.stage_id, deal_id=deal.pk),
+    }
+    _claim(deal=deal, version=version, actor=actor, now=now, **changes)
+    for name, value in changes.items():
+        if name != "position":
+            setattr(deal, name, value)
+    stage_change_record(
+        deal=deal,
+        kind=StageChange.Kind.REOPENED,
+        actor=actor,
+        from_stage_id=deal.stage_id,
+        from_status=from_status,
+        at=now,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
+    """Edit a deal's details. A new expected close date writes a CloseDateChange; a new owner
+    needs `scoping.can_reassign`. Stage and status change only through move/win/lose/reopen."""
+    allowed = {"title", "organization", "contact", "value", "expected_close_date", "probability", "owner"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"deal_update does not change {sorted(unknown)}")
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    version = _check_version(deal, version)
+    if organization_name is not None:
+        fields["organization"] = organization_for_name(organization_name)
+    new_owner = fields.get("owner")
+    reassigning = new_owner is not None and new_owner.pk != deal.owner_id
+    if reassigning and not scoping.can_reassign(actor, current_owner=deal.owner, new_owner=new_owner):
+        raise DealForbidden(_("You may not hand this deal to %(user)s.") % {"user": new_owner}, deal=deal)
+    changes = {name: value for name, value in fields.items() if getattr(deal, name) != value}
+    now = timezone.now()
+    old_date = deal.expected_close_date
+    _claim(deal=deal, version=version, actor=actor, now=now, **changes)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    if "expected_close_date" in changes:
+        CloseDateChange.objects.create(
+            deal=deal, old_date=old_date, new_date=changes["expected_close_date"], actor=actor, at=now
+        )
+    return deal
+
+
+def organization_for_name(name):
+    """The organization called `name` (case-insensitive), created if new; None for a blank name."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    organization = Organization.objects.filter(name__iexact=name).order_by("id").first()
+    return organization or Organization.objects.create(name=name)
+
+
+@transaction.atomic
+def deal_quick_add(*, actor, stage, title, value=0, organization_name="", expected_close_date=None):
+    """A new deal owned by the actor at the top of `stage`; the organization is matched by
+    name or created."""
+    return deal_create(
+        title=title,
+        stage=stage,
+        owner=actor,
+        actor=actor,
+        value=value,
+        organization=organization_for_name(organization_name),
+        expected_close_date=expected_close_date,
+    )

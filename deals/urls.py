@@ -7,5 +7,12 @@ app_name = "deals"
 urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/<int:pipeline_id>/", views.board, name="board_pipeline"),
+    path("board/<int:pipeline_id>/poll/", views.board_poll, name="board_poll"),
+    path("board/<int:pipeline_id>/stages/<int:stage_id>/more/", views.column_more, name="column_more"),
+    path("board/<int:pipeline_id>/stages/<int:stage_id>/add/", views.deal_quick_add, name="quick_add"),
     path("deals/<int:deal_id>/", views.deal_detail, name="detail"),
+    path("deals/<int:deal_id>/move/", views.deal_move, name="move"),
+    path("deals/<int:deal_id>/win/", views.deal_win, name="win"),
+    path("deals/<int:deal_id>/lose/", views.deal_lose, name="lose"),
+    path("deals/<int:deal_id>/reopen/", views.deal_reopen, name="reopen"),
 ]

@@ -1,0 +1,102 @@
+"""The board's FilterSet: one set of filters drives the cards and the column totals."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scoping
+from deals.models import Deal, DealProduct, Product
+from leads.models import Region
+
+OWNER_ME = "me"
+OWNER_TEAM = "team"
+STATUS_ALL = "all"
+
+
+class BoardFilter(django_filters.FilterSet):
+    """Filters kept in the URL. `status` defaults to open deals; `owner` knows "me" and "my team".
+
+    Building the form costs one query (the owner choices); the product choices are read
+    when the form renders.
+    """
+
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    owner = django_filters.ChoiceFilter(method="filter_owner", label=_("Owner"), empty_label=_("Everyone"))
+    region = django_filters.ChoiceFilter(
+        field_name="organization__region", choices=Region.choices, label=_("Region"), empty_label=_("All regions")
+    )
+    product = django_filters.ModelChoiceFilter(
+        queryset=Product.objects.filter(is_active=True),
+        method="filter_product",
+        label=_("Product"),
+        empty_label=_("All products"),
+    )
+    close_from = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Closing from"))
+    close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Closing until"))
+    status = django_filters.ChoiceFilter(
+        method="filter_status",
+        choices=[*Deal.Status.choices, (STATUS_ALL, _("All"))],
+        label=_("Status"),
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Deal
+        fields = []
+
+    def __init__(self, data=None, *args, user, with_choices=True, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("status"):
+            data["status"] = Deal.Status.OPEN
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        if with_choices:
+            people = [(str(u.pk), str(u)) for u in scoping.visible_users(user).order_by("first_name", "username")]
+        else:
+            wanted = str(data.get("owner", ""))
+            people = [(wanted, wanted)] if wanted.isdigit() else []
+        self.filters["owner"].extra["choices"] = [(OWNER_ME, _("Me")), (OWNER_TEAM, _("My team")), *people]
+        for name in ("close_from", "close_to"):
+            self.filters[name].extra["widget"] = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
+        self.filters["q"].extra["widget"] = django_filters.widgets.forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Title or organization")}
+        )
+
+    @property
+    def qs(self):
+        # Invalid input (a bad date, an unknown owner) filters nothing rather than everything.
+        if not self.is_bound or self.is_valid():
+            return super().qs
+        return self.queryset.none()
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(organization__name__icontains=value))
+
+    def filter_owner(self, queryset, name, value):
+        if value == OWNER_ME:
+            return queryset.filter(owner_id=self.user.pk)
+        if value == OWNER_TEAM:
+            team_ids = set(scoping.managed_team_ids(self.user))
+            if self.user.team_id:
+                team_ids.add(self.user.team_id)
+            return queryset.filter(Q(owner_id=self.user.pk) | Q(owner__team_id__in=team_ids))
+        return queryset.filter(owner_id=value)
+
+    def filter_product(self, queryset, name, value):
+        return queryset.filter(Exists(DealProduct.objects.filter(deal=OuterRef("pk"), product=value)))
+
+    def filter_status(self, queryset, name, value):
+        if value == STATUS_ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+    def active_count(self):
+        """How many filters differ from the defaults (shown on the filter toggle)."""
+        data = self.data
+        return sum(1 for key in ("q", "owner", "region", "product", "close_from", "close_to") if data.get(key)) + (
+            1 if data.get("status") != Deal.Status.OPEN else 0
+        )

@@ -1,0 +1,171 @@
+// The pipeline board: drag and drop (SortableJS) posting to the move endpoint through htmx,
+// the Won/Lost drop zones, the "Move to…" dialog and the conditional poll for other users'
+// changes. The server answers every board request with the columns to swap out-of-band.
+(function () {
+  "use strict";
+  var dragging = false;
+  var pollSwapping = false;
+
+  function board() { return document.getElementById("board"); }
+  function dialog() { return document.getElementById("board-dialog"); }
+
+  function withQuery(url) {
+    var query = board() ? board().dataset.boardQuery : "";
+    return query ? url + "?" + query : url;
+  }
+
+  function dealUrl(template, dealId) {
+    return withQuery(template.replace("/0/", "/" + dealId + "/"));
+  }
+
+  function showMessage(text, level) {
+    var box = document.getElementById("messages");
+    if (!box) { return; }
+    var div = document.createElement("div");
+    div.className = "message message-" + (level || "error");
+    div.setAttribute("role", "status");
+    div.setAttribute("data-testid", "board-message");
+    div.textContent = text;
+    box.appendChild(div);
+  }
+
+  function cardId(el) { return el ? el.getAttribute("data-deal-id") : ""; }
+
+  function siblingCard(el, direction) {
+    var node = direction < 0 ? el.previousElementSibling : el.nextElementSibling;
+    while (node && !node.classList.contains("deal-card")) {
+      node = direction < 0 ? node.previousElementSibling : node.nextElementSibling;
+    }
+    return node;
+  }
+
+  function onDrop(evt) {
+    var card = evt.item;
+    if (evt.to.classList.contains("dropzone")) { return; }
+    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
+    var cards = Array.prototype.filter.call(evt.to.children, function (el) {
+      return el.classList.contains("deal-card");
+    });
+    var values = {
+      stage: evt.to.getAttribute("data-stage-id"),
+      from_stage: evt.from.getAttribute("data-stage-id"),
+      version: card.getAttribute("data-version"),
+      position: String(cards.indexOf(card)),
+      after: cardId(siblingCard(card, -1)) || "",
+      before: cardId(siblingCard(card, 1)) || ""
+    };
+    card.classList.add("is-saving");
+    htmx.ajax("POST", dealUrl(board().dataset.moveUrl, cardId(card)), { source: card, swap: "none", values: values });
+  }
+
+  function onOutcomeDrop(evt) {
+    var card = evt.item;
+    var outcome = evt.to.getAttribute("data-outcome");
+    // The card goes back until the server has spoken; the answer re-renders its column.
+    evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
+    var dealId = cardId(card);
+    if (outcome === "won") {
+      htmx.ajax("POST", dealUrl(board().dataset.winUrl, dealId), {
+        source: card, swap: "none", values: { version: card.getAttribute("data-version"), from: "board" }
+      });
+    } else {
+      var url = dealUrl(board().dataset.moveUrl, dealId);
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "outcome=lost";
+      htmx.ajax("GET", url, { source: card, target: "#board-dialog-body", swap: "innerHTML" });
+    }
+  }
+
+  function initSortables(root) {
+    if (typeof Sortable === "undefined" || !root.querySelectorAll) { return; }
+    var lists = Array.prototype.slice.call(root.querySelectorAll(".card-list, .dropzone"));
+    if (root.matches && root.matches(".card-list, .dropzone")) { lists.push(root); }
+    lists.forEach(function (list) {
+      if (list.getAttribute("data-sortable") === "1") { return; }
+      list.setAttribute("data-sortable", "1");
+      var isZone = list.classList.contains("dropzone");
+      Sortable.create(list, {
+        group: isZone ? { name: "board", pull: false, put: true } : "board",
+        draggable: ".deal-card",
+        filter: "a, button, input, select, summary",
+        preventOnFilter: false,
+        animation: 120,
+        ghostClass: "is-ghost",
+        onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
+        onEnd: function (evt) {
+          dragging = false;
+          document.body.classList.remove("is-dragging");
+          onDrop(evt);
+        },
+        onAdd: isZone ? onOutcomeDrop : undefined
+      });
+    });
+  }
+
+  htmx.onLoad(initSortables);
+
+  document.body.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.elt.id !== "board-poll") { return; }
+    if (dragging || (dialog() && dialog().open)) { evt.preventDefault(); return; }
+    var etag = board() && board().dataset.etag;
+    if (etag) { evt.detail.headers["If-None-Match"] = etag; }
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    var isPoll = evt.detail.elt.id === "board-poll";
+    pollSwapping = isPoll;
+    if (isPoll) {
+      if (xhr.status === 304 || dragging) { evt.detail.shouldSwap = false; return; }
+      if (xhr.status === 200 && board()) { board().dataset.etag = xhr.getResponseHeader("ETag") || ""; }
+      return;
+    }
+    if (xhr.status >= 400 && xhr.status < 500 && board()) {
+      var type = xhr.getResponseHeader("Content-Type") || "";
+      if (type.indexOf("text/html") === 0) {
+        // A refused move still carries the columns as they really are: swap them.
+        evt.detail.shouldSwap = true;
+        evt.detail.isError = false;
+      } else {
+        showMessage(xhr.responseText, "error");
+      }
+    }
+  });
+
+  document.body.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target.classList || !target.classList.contains("board-column")) { return; }
+    if (!pollSwapping) { return; }
+    var incoming = evt.detail.fragment.querySelector ? evt.detail.fragment.querySelector(".board-column") : null;
+    // A poll leaves alone the columns that did not change, and everything during a drag.
+    if (dragging || (incoming && incoming.getAttribute("data-signature") === target.getAttribute("data-signature"))) {
+      evt.detail.shouldSwap = false;
+    }
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target.id === "board-dialog-body" && dialog()) {
+      if (!dialog().open) { dialog().showModal(); }
+      var outcome = dialog().querySelector(".move-dialog");
+      var focus = outcome && outcome.getAttribute("data-outcome") === "lost"
+        ? dialog().querySelector(".lost-form select") : dialog().querySelector(".move-form select");
+      if (focus) { focus.focus(); }
+    }
+  });
+
+  document.body.addEventListener("board-dialog-close", function () {
+    if (dialog() && dialog().open) { dialog().close(); }
+  });
+
+  document.body.addEventListener("click", function (evt) {
+    var closer = evt.target.closest("[data-dialog-close]");
+    if (closer && dialog() && dialog().contains(closer)) {
+      evt.preventDefault();
+      dialog().close();
+    }
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var card = evt.detail.elt;
+    if (card && card.classList && card.classList.contains("is-saving")) { card.classList.remove("is-saving"); }
+  });
+})();
