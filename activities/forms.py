@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from accounts.models import User
 from activities.models import Activity
 
 
@@ -26,7 +27,7 @@ class ActivityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         assignable = scoping.assignable_users(user)
         if self.instance.pk and self.instance.assignee_id:
-            assignable = assignable | type(user).objects.filter(pk=self.instance.assignee_id)
+            assignable = assignable | User.objects.filter(pk=self.instance.assignee_id)
         self.fields["assignee"].queryset = assignable.distinct().order_by("username")
         self.fields["assignee"].required = False
         self.fields["assignee"].empty_label = _("Me")

@@ -56,7 +56,6 @@ def _panel_context(request, *, deal=None, lead=None, form=None):
 def _panel(request, *, deal=None, lead=None):
     parent = deal or lead
     form = None
-    status = 200
     if request.method == "POST":
         if not scoping.can_change_owned(request.user, parent.owner):
             raise PermissionDenied
@@ -79,11 +78,8 @@ def _panel(request, *, deal=None, lead=None):
                     selectors.parent_url(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)
                 )
             form = None
-        else:
-            status = 422 if request.htmx else 200
-    response = render(
-        request, "activities/panel.html#panel", _panel_context(request, deal=deal, lead=lead, form=form), status=status
-    )
+    # An invalid form re-renders with its messages (200: htmx swaps only successful responses).
+    response = render(request, "activities/panel.html#panel", _panel_context(request, deal=deal, lead=lead, form=form))
     if request.method == "POST" and form is None:
         trigger_client_event(response, ACTIVITIES_CHANGED)
     return response
@@ -145,12 +141,10 @@ def activity_edit(request, activity_id):
             fields["assignee"] = form.cleaned_data["assignee"]
         services.activity_update(activity_id=activity.pk, actor=request.user, **fields)
         return _render_item(request, activity.pk, changed=True)
-    status = 422 if request.method == "POST" else 200
     return render(
         request,
         "activities/panel.html#edit",
         {"activity": activity, "form": form, "show_parent": _show_parent(request)},
-        status=status,
     )
 
 
