@@ -1,0 +1,183 @@
+"""The dashboard page, its htmx partial and CSV exports, for every role."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from analytics import services
+from tests import factories
+
+URL = "/dashboard/"
+
+
+@pytest.fixture
+def three_owners(history, rep, teammate, outsider, stages):
+    """One won deal each for alice (1,000), bob (2,000) and charlie (4,000) — sums tell who counted."""
+    for owner, value in ((rep, "1000"), (teammate, "2000"), (outsider, "4000")):
+        history.deal(owner=owner, steps=[(20, stages[0])], value=value, outcome=("won", 5))
+
+
+def won_value_in_csv(client, **params):
+    response = client.get(reverse("analytics:export", args=["lead_sources"]), params)
+    assert response.status_code == 200
+    return response
+
+
+def funnel_entered(client, **params):
+    response = client.get(reverse("analytics:export", args=["funnel"]), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:2] == ["Stage", "Entered"]
+    return int(rows[1][1])
+
+
+def test_dashboard_url_name_is_stable():
+    assert reverse("analytics:dashboard") == URL
+
+
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("who", "entered"),
+    [("rep", 1), ("teammate", 1), ("manager", 2), ("outsider", 1), ("admin", 3)],
+)
+def test_each_role_counts_its_own_scope(three_owners, client, request, who, entered):
+    client.force_login(request.getfixturevalue(who))
+    assert funnel_entered(client) == entered
+
+
+def test_rep_sees_own_win_value_not_the_teammates(three_owners, client, rep):
+    client.force_login(rep)
+    page = client.get(URL).content.decode()
+    assert "1 won, 0 lost" in page
+
+
+def test_manager_sees_the_team_total(three_owners, client, manager):
+    client.force_login(manager)
+    page = client.get(URL).content.decode()
+    assert "2 won, 0 lost" in page
+    assert "1,500 EUR" in page  # average of 1,000 and 2,000
+
+
+def test_full_page_has_filters_charts_and_tables(three_owners, client, manager):
+    client.force_login(manager)
+    response = client.get(URL)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in page and 'id="dashboard-filters"' in page
+    for name in ("funnel", "forecast", "calibration", "trend", "time_in_stage", "lost_reasons", "lead_sources"):
+        assert f'data-chart="chart-{name}"' in page
+        assert f'<script id="chart-{name}" type="application/json">' in page
+        assert f'data-testid="table-{name}"' in page
+        assert f"/dashboard/export/{name}.csv?period=90" in page
+    assert "How is this computed?" in page
+    assert "vendor/chartjs/chart.umd.min.js" in page
+
+
+def test_htmx_request_gets_only_the_body(three_owners, client, manager):
+    client.force_login(manager)
+    response = client.get(URL, {"period": "30"}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page and 'id="dashboard-filters"' not in page
+    assert page.lstrip().startswith('<div id="dashboard-body"')
+    assert "/dashboard/export/funnel.csv?period=30" in page
+
+
+def test_owner_filter_narrows_the_manager_view(three_owners, client, manager, teammate):
+    client.force_login(manager)
+    assert funnel_entered(client, owner=teammate.pk) == 1
+
+
+def test_owner_outside_the_scope_is_a_bad_request(three_owners, client, manager, outsider):
+    client.force_login(manager)
+    response = client.get(URL, {"owner": outsider.pk})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert client.get(reverse("analytics:export", args=["funnel"]), {"owner": outsider.pk}).status_code == 400
+
+
+def test_rep_cannot_pick_another_owner(three_owners, client, rep, teammate):
+    client.force_login(rep)
+    # The owner filter does not exist for reps: the parameter is ignored, the scope stays their own.
+    assert funnel_entered(client, owner=teammate.pk) == 1
+    assert 'name="owner"' not in client.get(URL).content.decode()
+
+
+def test_junk_period_is_a_bad_request_not_an_error(client, manager):
+    client.force_login(manager)
+    response = client.get(URL, {"period": "forever"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_unknown_chart_export_is_not_found(client, manager):
+    client.force_login(manager)
+    assert client.get("/dashboard/export/salaries.csv").status_code == 404
+
+
+def test_region_filter_applies_to_deals(history, client, admin, rep, stages):
+    south = factories.OrganizationFactory(region="south")
+    history.deal(owner=rep, steps=[(20, stages[0])], organization=south)
+    history.deal(owner=rep, steps=[(20, stages[0])])
+    client.force_login(admin)
+    assert funnel_entered(client) == 2
+    assert funnel_entered(client, region="south") == 1
+
+
+def test_pipeline_filter_switches_the_funnel_stages(client, admin):
+    from deals.models import Pipeline
+
+    expansion = Pipeline.objects.get(name="Expansion")
+    client.force_login(admin)
+    response = client.get(reverse("analytics:export", args=["funnel"]), {"pipeline": expansion.pk})
+    assert response.content.decode().splitlines()[1].startswith("Account review,")
+
+
+def build_history(history, owners, stages, n):
+    """n deals per owner with a few moves, a win, a loss, a slip and an activity each."""
+    for owner in owners:
+        for i in range(n):
+            deal = history.deal(owner=owner, steps=[(40, stages[0]), (30, stages[1]), (20, stages[2])])
+            history.slip(deal, days_ago=10, old=history.now.date(), new=history.now.date() + timedelta(days=7))
+            history.deal(owner=owner, steps=[(40, stages[0]), (30, stages[3])], outcome=("won", 5 + i % 3))
+            history.deal(owner=owner, steps=[(40, stages[0])], outcome=("lost", 5))
+            factories.ActivityFactory(deal=deal, assignee=owner, done_at=history.now - timedelta(days=1))
+    services.snapshot_rollup_range(first_day=history.now.date() - timedelta(days=3), last_day=history.now.date())
+    services.stage_health_compute(now=history.now)
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_dashboard_query_count_does_not_grow_with_history(
+    size, history, rep, teammate, manager, stages, client, django_assert_num_queries
+):
+    build_history(history, [rep, teammate], stages, size)
+    client.force_login(manager)
+    # 1 session, 2 user, 3 managed teams (scope), 4 default pipeline, 5 stages, 6 funnel,
+    # 7 observed probability, 8 forecast, 9 snapshots (trend), 10 visit durations, 11 open ages,
+    # 12 stage health, 13 lost reasons, 14 lead sources, 15 activities, 16 outcomes (period),
+    # 17 outcomes (90 days), 18 closed deals count, 19 close-date changes (slippage),
+    # 20–23 the filter form's choices (pipelines, teams, owners, products).
+    with django_assert_num_queries(23):
+        response = client.get(URL)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_dashboard_partial_query_count_does_not_grow_with_history(
+    size, history, rep, teammate, manager, stages, client, django_assert_num_queries
+):
+    build_history(history, [rep, teammate], stages, size)
+    client.force_login(manager)
+    # The same as the full page minus the filter form (4 choice queries).
+    with django_assert_num_queries(19):
+        response = client.get(URL, headers={"HX-Request": "true"})
+    assert response.status_code == 200
