@@ -1,6 +1,18 @@
 from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from leads.models import Contact, Lead, LeadStatusChange, Organization, Persona
+from leads import tasks
+from leads.models import (
+    Contact,
+    Lead,
+    LeadImport,
+    LeadStatusChange,
+    Organization,
+    Persona,
+    ScoringSettings,
+    WebFormSettings,
+)
 
 
 @admin.register(Organization)
@@ -63,4 +75,72 @@ class LeadStatusChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """One row of settings: no adding a second, no deleting."""
+
+    def has_add_permission(self, request):
+        return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScoringSettings)
+class ScoringSettingsAdmin(SingletonAdmin):
+    list_display = [
+        "__str__",
+        "need_weight",
+        "budget_weight",
+        "authority_weight",
+        "timing_weight",
+        "hot_threshold",
+        "warm_threshold",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["need_weight", "budget_weight", "authority_weight", "timing_weight"],
+                "description": _(
+                    "Each criterion gives weight × level / 3 points (level 0–3); the weights add up to 100."
+                ),
+            },
+        ),
+        (_("Bands"), {"fields": ["hot_threshold", "warm_threshold"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Every stored score follows the new weights (in the worker: it touches every lead).
+        transaction.on_commit(tasks.scoring_rescore_all.delay)
+
+
+@admin.register(WebFormSettings)
+class WebFormSettingsAdmin(SingletonAdmin):
+    list_display = ["__str__", "round_robin_team", "default_owner", "last_assigned"]
+    readonly_fields = ["last_assigned"]
+    autocomplete_fields = ["default_owner"]
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "created_by", "status", "total_rows", "valid_rows", "imported_rows", "created_at"]
+    list_filter = ["status"]
+    exclude = ["rows", "report"]
+    readonly_fields = [
+        "created_by",
+        "file_name",
+        "status",
+        "total_rows",
+        "valid_rows",
+        "imported_rows",
+        "error",
+        "created_at",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request):
         return False

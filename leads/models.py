@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -251,3 +253,154 @@ class LeadStatusChange(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class ScoringSettings(models.Model):
+    """The qualification scoring configuration (one row, edited in admin).
+
+    Each criterion contributes `weight × level / 3` points (rounded half up); the weights
+    add up to 100, so the score runs from 0 to 100. The band thresholds turn a score
+    into hot / warm / cold.
+    """
+
+    need_weight = models.PositiveSmallIntegerField(_("need weight"), default=30)
+    budget_weight = models.PositiveSmallIntegerField(_("budget weight"), default=25)
+    authority_weight = models.PositiveSmallIntegerField(_("decision authority weight"), default=25)
+    timing_weight = models.PositiveSmallIntegerField(_("timing weight"), default=20)
+    hot_threshold = models.PositiveSmallIntegerField(
+        _("hot from score"), default=70, help_text=_("A lead with at least this score is hot.")
+    )
+    warm_threshold = models.PositiveSmallIntegerField(
+        _("warm from score"), default=40, help_text=_("A lead with at least this score (and below hot) is warm.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scoring settings")
+        verbose_name_plural = _("scoring settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pk=1), name="scoring_settings_singleton", violation_error_message=_("One row only.")
+            ),
+            models.CheckConstraint(
+                condition=Exact(
+                    models.F("need_weight")
+                    + models.F("budget_weight")
+                    + models.F("authority_weight")
+                    + models.F("timing_weight"),
+                    100,
+                ),
+                name="scoring_weights_sum_100",
+                violation_error_message=_("The four weights must add up to 100."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warm_threshold__lt=models.F("hot_threshold"), hot_threshold__lte=100),
+                name="scoring_thresholds_ordered",
+                violation_error_message=_("The warm threshold must be below the hot threshold (at most 100)."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Qualification scoring"))
+
+    @classmethod
+    def get_solo(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def weights(self):
+        return {
+            "need": self.need_weight,
+            "budget": self.budget_weight,
+            "authority": self.authority_weight,
+            "timing": self.timing_weight,
+        }
+
+    def clean(self):
+        total = sum(self.weights().values())
+        if total != 100:
+            raise ValidationError(_("The four weights must add up to 100 (now %(sum)s).") % {"sum": total})
+        if self.warm_threshold >= self.hot_threshold:
+            raise ValidationError(_("The warm threshold must be below the hot threshold."))
+
+
+class WebFormSettings(models.Model):
+    """Who receives the leads of the public web form (one row, edited in admin).
+
+    A team set: round-robin across its active members; else the default owner; else the
+    lead stays unassigned (managers and admins see unassigned leads and hand them out).
+    """
+
+    default_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default owner"),
+    )
+    round_robin_team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("round-robin team"),
+        help_text=_("If set, new web leads rotate across this team's active members."),
+    )
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("last assigned"),
+    )
+
+    class Meta:
+        verbose_name = _("web form settings")
+        verbose_name_plural = _("web form settings")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="webform_settings_singleton")]
+
+    def __str__(self):
+        return str(_("Web-to-lead form"))
+
+    @classmethod
+    def get_solo(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class LeadImport(models.Model):
+    """One CSV upload: its validated rows, the per-row report, and the import's progress."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Awaiting decision")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_imports", verbose_name=_("created by")
+    )
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.PREVIEW)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    imported_rows = models.PositiveIntegerField(_("imported rows"), default=0)
+    rows = models.JSONField(_("valid rows to import"), default=list, blank=True)
+    report = models.JSONField(_("row report"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

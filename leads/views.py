@@ -1,9 +1,337 @@
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leads import selectors
+from leads import forms, importing, scoring, selectors, services
+from leads.models import LeadImport
+
+PAGE_SIZE = 50
 
 
+@require_GET
 def lead_list(request):
-    page = Paginator(selectors.lead_list_for_user(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "leads/lead_list.html", {"page": page})
+    """The filtered, sorted, paginated list; htmx requests get only the table."""
+    lead_filter = selectors.lead_filter_for_user(user=request.user, params=request.GET)
+    queryset = lead_filter.qs if lead_filter.is_valid() else selectors.lead_list_for_user(user=request.user).none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("o", None)
+    context = {
+        "page": page,
+        "filter": lead_filter,
+        "querystring": params.urlencode(),
+        "sort_querystring": sort_params.urlencode(),
+        "current_sort": request.GET.get("o", ""),
+        "config": selectors.scoring_settings(),
+    }
+    template = "leads/lead_list.html#lead-table" if request.htmx else "leads/lead_list.html"
+    return render(request, template, context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _safe_cell(value):
+    """Defuse spreadsheet formulas (CSV injection): a leading = + - @ becomes text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def lead_export(request):
+    """The filtered list as CSV, streamed; the columns match the import's."""
+    lead_filter = selectors.lead_filter_for_user(user=request.user, params=request.GET)
+    if not lead_filter.is_valid():
+        return HttpResponse(_("Invalid filter."), status=400, content_type="text/plain; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(importing.EXPORT_HEADER)
+        for lead in selectors.lead_export_rows(queryset=lead_filter.qs):
+            yield writer.writerow(
+                _safe_cell(v)
+                for v in (
+                    lead.first_name,
+                    lead.last_name,
+                    lead.email,
+                    lead.phone,
+                    lead.job_title,
+                    lead.company_name,
+                    lead.source,
+                    lead.campaign,
+                    lead.industry,
+                    lead.size_band,
+                    lead.region,
+                    lead.decision_role,
+                    lead.persona.name if lead.persona else "",
+                    lead.owner.username if lead.owner else "",
+                    lead.status,
+                    lead.need,
+                    lead.budget,
+                    lead.authority,
+                    lead.timing,
+                    lead.score,
+                    timezone.localtime(lead.created_at).isoformat(timespec="seconds"),
+                )
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
+    return response
+
+
+def _form_fields(form):
+    return {name: form.cleaned_data[name] for name in form.cleaned_data if name != "owner"}
+
+
+@require_http_methods(["GET", "POST"])
+def lead_create(request):
+    form = forms.LeadForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(actor=request.user, owner=form.cleaned_data["owner"], **_form_fields(form))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Lead created."))
+            return redirect("leads:detail", lead_id=lead.pk)
+    return render(request, "leads/lead_form.html", {"form": form, "lead": None}, status=400 if form.errors else 200)
+
+
+def _detail_context(request, lead, *, qualification_form=None, status_form=None):
+    config = selectors.scoring_settings()
+    may_change = services.can_change(request.user, lead)
+    deal = getattr(lead, "deal", None)
+    return {
+        "lead": lead,
+        "deal": deal,
+        "config": config,
+        "band": scoring.band(lead.score, config=config),
+        "explanation": scoring.explain(lead, config=config),
+        "history": selectors.lead_history(lead=lead),
+        "may_change": may_change,
+        "may_convert": may_change and lead.status == lead.Status.QUALIFIED and deal is None,
+        "qualification_form": qualification_form
+        or forms.QualificationForm(initial={c: getattr(lead, c) for c in scoring.CRITERIA}),
+        "status_form": status_form or forms.StatusForm(choices=services.allowed_transitions(lead)),
+    }
+
+
+@require_GET
+def lead_detail(request, lead_id):
+    lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead))
+
+
+def _changeable_lead(request, lead_id):
+    """The lead (404 outside the scope) if the user may change it (else 403)."""
+    lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    if not services.can_change(request.user, lead):
+        raise PermissionDenied(_("You may not change this lead."))
+    return lead
+
+
+@require_http_methods(["GET", "POST"])
+def lead_edit(request, lead_id):
+    lead = _changeable_lead(request, lead_id)
+    form = forms.LeadForm(request.POST or None, instance=lead, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lead_update(
+                lead_id=lead.pk, actor=request.user, owner=form.cleaned_data["owner"], **_form_fields(form)
+            )
+        except (services.LeadError, ValidationError) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("Lead saved."))
+            return redirect("leads:detail", lead_id=lead.pk)
+    # The form mutated the instance while validating; show the page from a fresh copy.
+    lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    return render(request, "leads/lead_form.html", {"form": form, "lead": lead}, status=400 if form.errors else 200)
+
+
+@require_POST
+def lead_qualify(request, lead_id):
+    """Set the four criteria; htmx gets the re-rendered qualification card."""
+    lead = _changeable_lead(request, lead_id)
+    form = forms.QualificationForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            lead = services.lead_qualify(lead_id=lead.pk, actor=request.user, **form.cleaned_data)
+        except services.LeadError as exc:
+            form.add_error(None, str(exc))
+            status = 400
+        else:
+            if not request.htmx:
+                messages.success(request, _("Qualification saved: score %(score)s.") % {"score": lead.score})
+                return redirect("leads:detail", lead_id=lead.pk)
+            lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+            form = None
+    else:
+        status = 400
+    if not request.htmx:
+        messages.error(request, _("The qualification was not saved: %(errors)s") % {"errors": _errors_text(form)})
+        return redirect("leads:detail", lead_id=lead.pk)
+    return render(
+        request,
+        "leads/lead_detail.html#qualification",
+        _detail_context(request, lead, qualification_form=form),
+        status=status,
+    )
+
+
+def _errors_text(form):
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@require_POST
+def lead_status(request, lead_id):
+    """Move the lead to another status; a refused transition re-renders the page (400)
+    with the reason, a successful one redirects to the detail."""
+    lead = _changeable_lead(request, lead_id)
+    form = forms.StatusForm(request.POST, choices=list(lead.Status))
+    if form.is_valid():
+        try:
+            services.lead_change_status(
+                lead_id=lead.pk,
+                actor=request.user,
+                to_status=form.cleaned_data["to_status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.LeadError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("leads:detail", lead_id=lead.pk)
+    form.fields["to_status"].choices = [(s.value, s.label) for s in services.allowed_transitions(lead)]
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead, status_form=form), status=400)
+
+
+# Public web form ----------------------------------------------------------------------
+
+
+def _client_ip(request):
+    header = settings.LEADS_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def webform(request):
+    """The public web-to-lead form: CSRF, a honeypot and a per-IP rate limit."""
+    campaign = (request.GET.get("campaign") or request.GET.get("utm_campaign") or "")[:200]
+    if request.method == "POST":
+        if services.webform_rate_limited(client_ip=_client_ip(request)):
+            return render(request, "leads/webform.html", {"rate_limited": True}, status=429)
+        form = forms.WebLeadForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                # A bot filled the honeypot: thank it as usual and store nothing.
+                return redirect("leads:webform_thanks")
+            services.lead_submit_webform(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                company_name=data["company_name"],
+                phone=data["phone"],
+                message=data["message"],
+                campaign=data["campaign"],
+            )
+            return redirect("leads:webform_thanks")
+        return render(request, "leads/webform.html", {"form": form}, status=400)
+    form = forms.WebLeadForm(initial={"campaign": campaign})
+    return render(request, "leads/webform.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def webform_thanks(request):
+    return render(request, "leads/webform_thanks.html")
+
+
+# CSV import -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    form = forms.ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            lead_import = services.lead_import_create(
+                actor=request.user,
+                raw=upload.read(settings.LEADS_IMPORT_MAX_BYTES + 1),
+                file_name=upload.name,
+                encoding=form.cleaned_data["encoding"],
+            )
+        except importing.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("leads:import_detail", import_id=lead_import.pk)
+    return render(request, "leads/import_upload.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _import_context(lead_import):
+    report = lead_import.report
+    problems = [r for r in report if not r["ok"]]
+    return {
+        "lead_import": lead_import,
+        "problems": problems[:500],
+        "more_problems": max(0, len(problems) - 500),
+        "invalid_rows": len(problems),
+        "sample": [r for r in report if r["ok"]][:20],
+        "progress": services.lead_import_progress(lead_import=lead_import),
+        "percent": (
+            100
+            if lead_import.status == LeadImport.Status.DONE
+            else int(100 * services.lead_import_progress(lead_import=lead_import) / max(lead_import.valid_rows, 1))
+        ),
+        "polling": lead_import.status in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING),
+    }
+
+
+@require_GET
+def import_detail(request, import_id):
+    """The preview (rows and their problems) and, once confirmed, the progress."""
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    template = "leads/import_detail.html#import-status" if request.htmx else "leads/import_detail.html"
+    return render(request, template, _import_context(lead_import))
+
+
+@require_POST
+def import_confirm(request, import_id):
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    try:
+        lead_import = services.lead_import_confirm(import_id=lead_import.pk, actor=request.user)
+    except services.LeadError as exc:
+        messages.error(request, str(exc))
+    else:
+        if lead_import.status == LeadImport.Status.DONE:
+            messages.success(request, _("%(count)s leads imported.") % {"count": lead_import.imported_rows})
+    return redirect("leads:import_detail", import_id=lead_import.pk)
+
+
+@require_POST
+def import_discard(request, import_id):
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    services.lead_import_discard(import_id=lead_import.pk, actor=request.user)
+    messages.info(request, _("Nothing was imported."))
+    return redirect("leads:import_detail", import_id=lead_import.pk)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("deals.urls")),
     path("", include("leads.urls")),
+    path("", include("deals.conversion_urls")),
     path("", include("activities.urls")),
     path("", include("analytics.urls")),
 ]

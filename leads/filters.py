@@ -1,0 +1,81 @@
+"""The lead list's filters: status, source, campaign, owner, segment, score, text search,
+and the sortable columns. Applied inside selectors; the state lives in the URL."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scoping
+from leads.models import DecisionRole, Industry, Lead, Persona, Region, ScoringSettings, SizeBand
+
+BAND_CHOICES = [("hot", _("hot")), ("warm", _("warm")), ("cold", _("cold"))]
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, label=_("Status"), widget=forms.SelectMultiple(attrs={"size": 1})
+    )
+    source = django_filters.ChoiceFilter(choices=Lead.Source.choices, label=_("Source"), empty_label=_("any"))
+    campaign = django_filters.CharFilter(lookup_expr="icontains", label=_("Campaign / content"))
+    owner = django_filters.ModelChoiceFilter(queryset=None, label=_("Owner"), empty_label=_("anyone"))
+    unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("Unassigned"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"), empty_label=_("any"))
+    size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("Company size"), empty_label=_("any"))
+    region = django_filters.ChoiceFilter(choices=Region.choices, label=_("Region"), empty_label=_("any"))
+    decision_role = django_filters.ChoiceFilter(
+        choices=DecisionRole.choices, label=_("Decision role"), empty_label=_("any")
+    )
+    persona = django_filters.ModelChoiceFilter(queryset=Persona.objects.all(), label=_("Persona"), empty_label=_("any"))
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("Score from"))
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", label=_("Score to"))
+    band = django_filters.ChoiceFilter(
+        choices=BAND_CHOICES, method="filter_band", label=_("Band"), empty_label=_("any")
+    )
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "created"),
+            ("score", "score"),
+            ("last_name", "name"),
+            ("company_name", "company"),
+            ("status", "status"),
+            ("source", "source"),
+            ("last_touch_at", "last_touch"),
+            ("owner__username", "owner"),
+        ),
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Lead
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["owner"].queryset = scoping.visible_users(user).order_by("username")
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        q = Q()
+        for term in value.split()[:5]:
+            q &= (
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(company_name__icontains=term)
+                | Q(campaign__icontains=term)
+            )
+        return queryset.filter(q)
+
+    def filter_band(self, queryset, name, value):
+        config = ScoringSettings.get_solo()
+        if value == "hot":
+            return queryset.filter(score__gte=config.hot_threshold)
+        if value == "warm":
+            return queryset.filter(score__gte=config.warm_threshold, score__lt=config.hot_threshold)
+        if value == "cold":
+            return queryset.filter(score__lt=config.warm_threshold)
+        return queryset

@@ -1,0 +1,97 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scoping
+from leads.models import Lead
+
+LEVEL_CHOICES = Lead.Level.choices
+
+
+class LeadForm(forms.ModelForm):
+    """Create and edit a lead. The owner picker offers whom the user may hand leads to."""
+
+    class Meta:
+        model = Lead
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "company_name",
+            "source",
+            "campaign",
+            "industry",
+            "size_band",
+            "region",
+            "decision_role",
+            "persona",
+            "owner",
+            "need",
+            "budget",
+            "authority",
+            "timing",
+            "message",
+        ]
+        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = scoping.assignable_users(user).order_by("username")
+        if self.instance.pk and self.instance.owner_id:
+            owners = owners | type(user).objects.filter(pk=self.instance.owner_id)
+        self.fields["owner"].queryset = owners.distinct()
+        self.fields["owner"].required = not (self.instance.pk and self.instance.owner_id is None)
+        if not self.instance.pk:
+            self.initial.setdefault("owner", user.pk)
+
+
+class QualificationForm(forms.Form):
+    need = forms.TypedChoiceField(label=_("Need"), choices=LEVEL_CHOICES, coerce=int)
+    budget = forms.TypedChoiceField(label=_("Budget"), choices=LEVEL_CHOICES, coerce=int)
+    authority = forms.TypedChoiceField(label=_("Decision authority"), choices=LEVEL_CHOICES, coerce=int)
+    timing = forms.TypedChoiceField(label=_("Timing"), choices=LEVEL_CHOICES, coerce=int)
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=[])
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(s.value, s.label) for s in choices]
+
+
+class WebLeadForm(forms.Form):
+    """The public web-to-lead form. `website` is a honeypot that people never see."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    message = forms.CharField(
+        label=_("Message"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    consent = forms.BooleanField(
+        label=_("I agree to be contacted about my enquiry and to the storage of my data for this purpose."),
+        error_messages={"required": _("We can only reply if you agree to be contacted.")},
+    )
+    campaign = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+ENCODING_CHOICES = [
+    ("utf-8-sig", _("UTF-8 (recommended)")),
+    ("cp1252", _("Windows (Western European, cp1252)")),
+    ("latin-1", _("ISO-8859-1 (Latin-1)")),
+]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODING_CHOICES, initial="utf-8-sig")

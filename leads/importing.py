@@ -1,0 +1,230 @@
+"""CSV import: decode, read and validate an uploaded file row by row (no writes).
+
+The result feeds the preview: every row with its problems, and the normalised valid rows
+that the import will create if the user chooses to. Problems with the whole file (wrong
+encoding, missing columns, no rows) raise ImportFileError with a message for the user.
+"""
+
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts import scoping
+from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+
+# Column name in the file → the lead field it fills; aliases accepted in headers.
+COLUMNS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "job_title": "job_title",
+    "company": "company_name",
+    "company_name": "company_name",
+    "source": "source",
+    "campaign": "campaign",
+    "industry": "industry",
+    "company_size": "size_band",
+    "size_band": "size_band",
+    "region": "region",
+    "decision_role": "decision_role",
+    "persona": "persona",
+    "owner": "owner",
+    "need": "need",
+    "budget": "budget",
+    "authority": "authority",
+    "timing": "timing",
+    "message": "message",
+}
+REQUIRED = ("last_name", "email")
+EXPORT_HEADER = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "company",
+    "source",
+    "campaign",
+    "industry",
+    "company_size",
+    "region",
+    "decision_role",
+    "persona",
+    "owner",
+    "status",
+    "need",
+    "budget",
+    "authority",
+    "timing",
+    "score",
+    "created_at",
+]
+MAX_LENGTHS = {"first_name": 100, "last_name": 100, "phone": 50, "job_title": 100, "company_name": 200, "campaign": 200}
+CHOICES = {
+    "source": Lead.Source,
+    "industry": Industry,
+    "size_band": SizeBand,
+    "region": Region,
+    "decision_role": DecisionRole,
+}
+LEVELS = {str(level.value): level.value for level in Lead.Level} | {
+    str(level.label).lower(): level.value for level in Lead.Level
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message says why and what to do."""
+
+
+def _choice_lookup(choices):
+    table = {}
+    for value, label in choices.choices:
+        table[str(value).lower()] = value
+        table[str(label).lower()] = value
+    return table
+
+
+def decode(raw, *, encoding):
+    if b"\x00" in raw[:4096]:
+        raise ImportFileError(_("This is not a text CSV file (it contains binary data). Export it as CSV first."))
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "The file is not valid %(encoding)s: byte 0x%(byte)02x at position %(pos)s cannot be read. "
+                "Save it as “CSV UTF-8” or choose the encoding it was saved in."
+            )
+            % {
+                "encoding": "UTF-8" if encoding.startswith("utf-8") else encoding,
+                "byte": raw[exc.start],
+                "pos": exc.start,
+            }
+        ) from None
+
+
+def read_rows(text):
+    """(header columns mapped to fields, iterator of (line number, row dict))."""
+    if not text.strip():
+        raise ImportFileError(_("The file is empty."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ImportFileError(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from None
+    names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
+    fields = [COLUMNS.get(name) for name in names]
+    missing = [col for col in REQUIRED if col not in fields]
+    if missing:
+        raise ImportFileError(
+            _("Required columns are missing: %(missing)s. The first line must name the columns, e.g. %(example)s.")
+            % {"missing": ", ".join(missing), "example": "first_name,last_name,email,company"}
+        )
+    return fields, reader
+
+
+def validate(*, text, actor):
+    """Validate every row. Returns (valid rows, report, total rows).
+
+    A row is valid when its required values are there, its e-mail is well-formed, every
+    coded value is known (value or label, any case), and its e-mail appears neither
+    earlier in the file nor on an existing lead.
+    """
+    fields, reader = read_rows(text)
+    lookups = {name: _choice_lookup(choices) for name, choices in CHOICES.items()}
+    personas = {p.name.lower(): p.pk for p in Persona.objects.all()}
+    owners = {u.username.lower(): u.pk for u in scoping.assignable_users(actor)}
+    parsed = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            line = reader.line_num
+            values = {}
+            for field, cell in zip(fields, row, strict=False):
+                if field:
+                    values[field] = cell.strip()
+            parsed.append((line, values, len(row) > len(fields)))
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("The file cannot be read as CSV near line %(line)s: %(error)s") % {"line": reader.line_num, "error": exc}
+        ) from None
+    if not parsed:
+        raise ImportFileError(_("The file has a header but no rows."))
+
+    emails = {v.get("email", "").lower() for _line, v, _extra in parsed if v.get("email")}
+    existing = set()
+    email_list = sorted(emails)
+    for start in range(0, len(email_list), 500):
+        chunk = email_list[start : start + 500]
+        existing.update(
+            Lead.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .values_list("email_lower", flat=True)
+        )
+
+    seen = {}
+    valid, report = [], []
+    for line, values, extra in parsed:
+        errors = []
+        out = {"row": line}
+        if extra:
+            errors.append(_("more cells than columns"))
+        for field in ("first_name", "last_name", "phone", "job_title", "company_name", "campaign", "message"):
+            value = values.get(field, "")
+            if field in MAX_LENGTHS and len(value) > MAX_LENGTHS[field]:
+                errors.append(
+                    _("%(field)s is longer than %(max)s characters") % {"field": field, "max": MAX_LENGTHS[field]}
+                )
+            out[field] = value
+        if not out["last_name"]:
+            errors.append(_("last_name is missing"))
+        email = values.get("email", "")
+        if not email:
+            errors.append(_("email is missing"))
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(_("“%(email)s” is not a valid e-mail address") % {"email": email})
+            key = email.lower()
+            if key in seen:
+                errors.append(_("duplicate e-mail: same as row %(row)s") % {"row": seen[key]})
+            else:
+                seen[key] = line
+            if key in existing:
+                errors.append(_("a lead with this e-mail already exists"))
+        out["email"] = email
+        for field, table in lookups.items():
+            value = values.get(field, "")
+            if not value:
+                out[field] = Lead.Source.OTHER if field == "source" else ""
+            elif value.lower() in table:
+                out[field] = table[value.lower()]
+            else:
+                errors.append(_("unknown %(field)s “%(value)s”") % {"field": field, "value": value})
+        for field in ("need", "budget", "authority", "timing"):
+            value = values.get(field, "").lower()
+            if value and value not in LEVELS:
+                errors.append(_("%(field)s must be 0–3 or unknown/low/medium/high") % {"field": field})
+            out[field] = LEVELS.get(value, 0)
+        persona = values.get("persona", "")
+        out["persona_id"] = personas.get(persona.lower()) if persona else None
+        if persona and out["persona_id"] is None:
+            errors.append(_("unknown persona “%(value)s”") % {"value": persona})
+        owner = values.get("owner", "")
+        out["owner_id"] = owners.get(owner.lower()) if owner else actor.pk
+        if owner and out["owner_id"] is None:
+            errors.append(_("unknown owner “%(value)s” (or not yours to assign)") % {"value": owner})
+        name = f"{out['first_name']} {out['last_name']}".strip()
+        report.append({"row": line, "ok": not errors, "errors": [str(e) for e in errors], "name": name, "email": email})
+        if not errors:
+            valid.append(out)
+    return valid, report, len(parsed)

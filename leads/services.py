@@ -1,0 +1,402 @@
+"""Writes of leads. Every function owns its transaction, checks permission, keeps the
+score in step with its inputs and writes the LeadStatusChange history."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scoping
+from accounts.models import User
+from leads import scoring
+from leads.models import Lead, LeadImport, LeadStatusChange, ScoringSettings, WebFormSettings
+
+S = Lead.Status
+
+# The allowed moves of a lead's status. Conversion is not here: only lead_convert (deals
+# app) may take a qualified lead to "converted", because it creates the deal.
+TRANSITIONS = {
+    S.NEW: {S.CONTACTED, S.DISQUALIFIED},
+    S.CONTACTED: {S.NURTURING, S.QUALIFIED, S.DISQUALIFIED},
+    S.NURTURING: {S.CONTACTED, S.QUALIFIED, S.DISQUALIFIED},
+    S.QUALIFIED: {S.NURTURING, S.DISQUALIFIED},
+    S.DISQUALIFIED: {S.NURTURING},
+    S.CONVERTED: set(),
+}
+
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "company_name",
+    "message",
+    "source",
+    "campaign",
+    "industry",
+    "size_band",
+    "region",
+    "decision_role",
+    "persona",
+    "need",
+    "budget",
+    "authority",
+    "timing",
+)
+
+
+class LeadError(Exception):
+    """A business rule refused the change; the message is for the user."""
+
+
+def allowed_transitions(lead):
+    return [s for s in S if s in TRANSITIONS[S(lead.status)]]
+
+
+def can_change(user, lead):
+    """Owner's rules from DESIGN §5; unassigned leads may be changed by managers and admins."""
+    if lead.owner_id is None:
+        return scoping.is_admin(user) or user.role == User.Role.MANAGER
+    return scoping.can_change_owned(user, lead.owner)
+
+
+def _check_owner(*, actor, current_owner, new_owner):
+    if actor is None or new_owner is None:
+        return
+    if current_owner is not None and new_owner.pk == current_owner.pk:
+        return
+    if new_owner.pk == actor.pk and current_owner is None:
+        return
+    if not scoping.can_reassign(actor, current_owner=current_owner, new_owner=new_owner):
+        raise PermissionDenied(_("You may not hand this lead to %(user)s.") % {"user": new_owner})
+
+
+def _record(*, lead, from_status, actor, reason="", at=None):
+    return LeadStatusChange.objects.create(
+        lead=lead, from_status=from_status, to_status=lead.status, actor=actor, reason=reason, at=at or timezone.now()
+    )
+
+
+@transaction.atomic
+def lead_create(*, actor, owner=None, **fields):
+    """Create a new lead with its score and the initial history row ("" → new).
+
+    `actor` is None for the public web form. A user may only give the lead to someone
+    they may hand records to.
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"consent", "consent_at", "organization", "contact"}
+    if unknown:
+        raise TypeError(f"lead_create() got unexpected fields: {sorted(unknown)}")
+    if actor is not None and owner is not None and owner.pk != actor.pk:
+        _check_owner(actor=actor, current_owner=None, new_owner=owner)
+    now = timezone.now()
+    lead = Lead(owner=owner, status=S.NEW, status_changed_at=now, created_at=now, **fields)
+    scoring.apply(lead, config=ScoringSettings.get_solo())
+    lead.full_clean(exclude=["organization", "contact", "persona", "owner"])
+    lead.save()
+    _record(lead=lead, from_status="", actor=actor, at=now)
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead_id, actor, **fields):
+    """Change a lead's fields (and owner); the score is recomputed when a criterion changes."""
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
+    if unknown:
+        raise TypeError(f"lead_update() got unexpected fields: {sorted(unknown)}")
+    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    if not can_change(actor, lead):
+        raise PermissionDenied(_("You may not change this lead."))
+    if lead.status == S.CONVERTED:
+        raise LeadError(_("A converted lead is closed; change its deal instead."))
+    if "owner" in fields:
+        owner = fields.pop("owner")
+        if (owner.pk if owner else None) != lead.owner_id:
+            if owner is None:
+                raise LeadError(_("A lead keeps an owner once it has one."))
+            _check_owner(actor=actor, current_owner=lead.owner, new_owner=owner)
+            lead.owner = owner
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    scoring.apply(lead, config=ScoringSettings.get_solo())
+    lead.full_clean(exclude=["organization", "contact", "persona", "owner"])
+    lead.save()
+    return lead
+
+
+def lead_qualify(*, lead_id, actor, need, budget, authority, timing):
+    """Set the four criteria; the stored score and its breakdown follow."""
+    return lead_update(lead_id=lead_id, actor=actor, need=need, budget=budget, authority=authority, timing=timing)
+
+
+@transaction.atomic
+def lead_change_status(*, lead_id, actor, to_status, reason=""):
+    """Move a lead along TRANSITIONS; disqualifying needs a reason. Writes the history row."""
+    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    if not can_change(actor, lead):
+        raise PermissionDenied(_("You may not change this lead."))
+    if to_status not in S.values:
+        raise LeadError(_("Unknown status."))
+    to_status = S(to_status)
+    if to_status == S.CONVERTED:
+        raise LeadError(_("Convert a qualified lead with “Convert to deal”; it creates the deal."))
+    if to_status not in TRANSITIONS[S(lead.status)]:
+        raise LeadError(
+            _("A lead cannot go from %(from)s to %(to)s.") % {"from": S(lead.status).label, "to": to_status.label}
+        )
+    reason = (reason or "").strip()
+    if to_status == S.DISQUALIFIED and not reason:
+        raise LeadError(_("Give a reason for disqualifying the lead."))
+    now = timezone.now()
+    from_status = lead.status
+    lead.status = to_status
+    lead.disqualified_reason = reason[:200] if to_status == S.DISQUALIFIED else ""
+    lead.status_changed_at = now
+    lead.last_touch_at = now
+    lead.save(update_fields=["status", "disqualified_reason", "status_changed_at", "last_touch_at", "updated_at"])
+    _record(lead=lead, from_status=from_status, actor=actor, reason=reason[:200], at=now)
+    return lead
+
+
+def lead_mark_converted(*, lead, actor, organization, contact, at):
+    """Part of lead_convert (deals app): call inside its transaction with the lead locked."""
+    if lead.status != S.QUALIFIED:
+        raise LeadError(_("Only a qualified lead can be converted."))
+    from_status = lead.status
+    lead.status = S.CONVERTED
+    lead.converted_at = at
+    lead.status_changed_at = at
+    lead.last_touch_at = at
+    lead.organization = organization
+    lead.contact = contact
+    lead.save(
+        update_fields=[
+            "status",
+            "converted_at",
+            "status_changed_at",
+            "last_touch_at",
+            "organization",
+            "contact",
+            "updated_at",
+        ]
+    )
+    _record(lead=lead, from_status=from_status, actor=actor, at=at)
+    return lead
+
+
+@transaction.atomic
+def scoring_rescore_all(*, batch_size=1000):
+    """Recompute every stored score after the weights changed; returns how many changed."""
+    config = ScoringSettings.get_solo()
+    changed, batch = 0, []
+    fields = ["id", "score", "score_breakdown", *scoring.CRITERIA]
+    for lead in Lead.objects.only(*fields).order_by("pk").iterator(chunk_size=batch_size):
+        if scoring.apply(lead, config=config):
+            batch.append(lead)
+        if len(batch) >= batch_size:
+            changed += Lead.objects.bulk_update(batch, ["score", "score_breakdown"])
+            batch = []
+    if batch:
+        changed += Lead.objects.bulk_update(batch, ["score", "score_breakdown"])
+    return changed
+
+
+# Public web form ------------------------------------------------------------------------
+
+
+def webform_pick_owner():
+    """The owner of the next web lead: round-robin across the configured team's active
+    members (the settings row is locked so two submissions never pick the same slot),
+    else the default owner, else nobody. Call inside a transaction."""
+    config = WebFormSettings.objects.select_for_update().filter(pk=1).first()
+    if config is None:
+        return None
+    if config.round_robin_team_id:
+        members = list(
+            User.objects.filter(team_id=config.round_robin_team_id, is_active=True).order_by("pk").only("pk")
+        )
+        if members:
+            after = [m for m in members if config.last_assigned_id and m.pk > config.last_assigned_id]
+            chosen = (after or members)[0]
+            config.last_assigned_id = chosen.pk
+            config.save(update_fields=["last_assigned"])
+            return User.objects.get(pk=chosen.pk)
+    if config.default_owner_id and config.default_owner.is_active:
+        return config.default_owner
+    return None
+
+
+@transaction.atomic
+def lead_submit_webform(*, first_name, last_name, email, company_name="", phone="", message="", campaign=""):
+    """A lead from the public form: source "web form", consent recorded, owner assigned."""
+    now = timezone.now()
+    return lead_create(
+        actor=None,
+        owner=webform_pick_owner(),
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        company_name=company_name,
+        phone=phone,
+        message=message,
+        source=Lead.Source.WEB_FORM,
+        campaign=campaign[:200],
+        consent=True,
+        consent_at=now,
+    )
+
+
+def webform_rate_limited(*, client_ip):
+    """Count one submission for this IP in the shared cache; True when over the limit.
+
+    cache.add + cache.incr are atomic on Redis, so every web process sees one counter.
+    """
+    from django.core.cache import cache
+
+    limit = settings.LEADS_WEBFORM_RATE_LIMIT
+    key = f"leads:webform:{client_ip}"
+    if cache.add(key, 1, timeout=settings.LEADS_WEBFORM_RATE_WINDOW):
+        return limit < 1
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=settings.LEADS_WEBFORM_RATE_WINDOW)
+        count = 1
+    return count > limit
+
+
+# CSV import --------------------------------------------------------------------------------
+
+
+def _progress_key(import_id):
+    return f"leads:import:{import_id}:progress"
+
+
+def lead_import_progress(*, lead_import):
+    """Rows written so far: the running import reports through the shared cache because
+    its own transaction is invisible to the page until it commits."""
+    from django.core.cache import cache
+
+    if lead_import.status == LeadImport.Status.DONE:
+        return lead_import.imported_rows
+    if lead_import.status == LeadImport.Status.RUNNING:
+        return min(cache.get(_progress_key(lead_import.pk), 0), lead_import.valid_rows)
+    return 0
+
+
+def lead_import_create(*, actor, raw, file_name, encoding="utf-8-sig"):
+    """Read and validate an uploaded CSV into a LeadImport awaiting the user's decision.
+
+    Raises importing.ImportFileError (nothing stored) when the file as a whole is unusable.
+    """
+    from leads import importing
+
+    if len(raw) > settings.LEADS_IMPORT_MAX_BYTES:
+        raise importing.ImportFileError(
+            _("The file is larger than %(mb)s MB; split it.") % {"mb": settings.LEADS_IMPORT_MAX_BYTES // 2**20}
+        )
+    text = importing.decode(raw, encoding=encoding)
+    valid, report, total = importing.validate(text=text, actor=actor)
+    return LeadImport.objects.create(
+        created_by=actor,
+        file_name=file_name[:255],
+        total_rows=total,
+        valid_rows=len(valid),
+        rows=valid,
+        report=report,
+    )
+
+
+def lead_import_confirm(*, import_id, actor):
+    """The user chose to import the valid rows. Small files import now; large ones are
+    queued for the worker (the page then polls the progress). Safe to click twice: only
+    the first click moves the import out of the preview."""
+    from leads import tasks
+
+    claimed = LeadImport.objects.filter(
+        pk=import_id, created_by=actor, status=LeadImport.Status.PREVIEW, valid_rows__gt=0
+    ).update(status=LeadImport.Status.QUEUED)
+    lead_import = LeadImport.objects.get(pk=import_id, created_by=actor)
+    if not claimed:
+        if lead_import.status == LeadImport.Status.PREVIEW:
+            raise LeadError(_("There are no valid rows to import."))
+        return lead_import
+    if lead_import.valid_rows > settings.LEADS_IMPORT_SYNC_MAX_ROWS:
+        transaction.on_commit(lambda: tasks.lead_import_run.delay(import_id))
+        return lead_import
+    lead_import_run(import_id=import_id)
+    lead_import.refresh_from_db()
+    return lead_import
+
+
+def lead_import_discard(*, import_id, actor):
+    """The user chose to import nothing."""
+    LeadImport.objects.filter(pk=import_id, created_by=actor, status=LeadImport.Status.PREVIEW).update(
+        status=LeadImport.Status.DISCARDED, rows=[], finished_at=timezone.now()
+    )
+
+
+def lead_import_run(*, import_id, batch_size=1000):
+    """Create the leads of a queued import: all of them in one transaction, or none.
+
+    Claimed with a conditional UPDATE (queued → running) so a redelivered task does not
+    import twice. E-mails that became duplicates since the preview fail the whole import.
+    """
+    from django.core.cache import cache
+    from django.db.models.functions import Lower
+
+    claimed = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.QUEUED).update(
+        status=LeadImport.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    lead_import = LeadImport.objects.select_related("created_by").get(pk=import_id)
+    actor = lead_import.created_by
+    config = ScoringSettings.get_solo()
+    rows = lead_import.rows
+    cache.set(_progress_key(import_id), 0, timeout=3600)
+    try:
+        with transaction.atomic():
+            emails = sorted({r["email"].lower() for r in rows})
+            for start in range(0, len(emails), 500):
+                taken = (
+                    Lead.objects.annotate(email_lower=Lower("email"))
+                    .filter(email_lower__in=emails[start : start + 500])
+                    .values_list("email_lower", flat=True)[:5]
+                )
+                if taken:
+                    raise LeadError(
+                        _("Leads with these e-mails were created since the preview: %(emails)s. Upload the file again.")
+                        % {"emails": ", ".join(taken)}
+                    )
+            done = 0
+            for start in range(0, len(rows), batch_size):
+                now = timezone.now()
+                leads = []
+                for row in rows[start : start + batch_size]:
+                    fields = {k: v for k, v in row.items() if k != "row"}
+                    lead = Lead(status=S.NEW, status_changed_at=now, created_at=now, **fields)
+                    scoring.apply(lead, config=config)
+                    leads.append(lead)
+                leads = Lead.objects.bulk_create(leads)
+                LeadStatusChange.objects.bulk_create(
+                    LeadStatusChange(
+                        lead=lead, from_status="", to_status=S.NEW, actor=actor, at=now, reason="csv import"
+                    )
+                    for lead in leads
+                )
+                done += len(leads)
+                cache.set(_progress_key(import_id), done, timeout=3600)
+    except Exception as exc:
+        LeadImport.objects.filter(pk=import_id).update(
+            status=LeadImport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        if isinstance(exc, LeadError):
+            return None
+        raise
+    LeadImport.objects.filter(pk=import_id).update(
+        status=LeadImport.Status.DONE, imported_rows=done, rows=[], finished_at=timezone.now()
+    )
+    return done
