@@ -1,5 +1,5 @@
 /* Dashboard charts: each <canvas data-chart="ID"> is drawn from the JSON in
- * <script type="application/json" id="ID"> (json_script, CSP-safe). Redrawn after every
+ * <template data-chart-data="ID"><script type="application/json" id="ID"> (json_script, CSP-safe). Redrawn after every
  * htmx swap of #dashboard-body, so a filter change updates charts and tables together. */
 (function () {
   "use strict";
@@ -70,7 +70,9 @@
       return;
     }
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.dataset.chart);
+      // The JSON sits in a <template> (htmx would drop a bare <script> from a swapped fragment).
+      var holder = document.querySelector('template[data-chart-data="' + canvas.dataset.chart + '"]');
+      var source = holder && holder.content.getElementById(canvas.dataset.chart);
       if (!source) {
         return;
       }
@@ -84,9 +86,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.body.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target && event.target.id === "dashboard-body") {
-      drawAll(event.target);
+  // An outerHTML swap replaces #dashboard-body, so look it up again after every settle.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var body = document.getElementById("dashboard-body");
+    if (body) {
+      drawAll(body);
     }
   });
 })();

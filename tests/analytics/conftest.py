@@ -96,11 +96,15 @@ class HistoryBuilder:
         return CloseDateChange.objects.create(deal=deal, old_date=old, new_date=new, at=self.at(days_ago))
 
 
-@pytest.fixture
-def now():
-    # Noon local time: days_ago offsets never cross a period boundary by a few hours.
+def noon_today():
+    """Noon local time: "days ago" offsets never cross a period boundary by a few hours."""
     today = timezone.localdate()
     return timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time())) + timedelta(hours=12)
+
+
+@pytest.fixture
+def now():
+    return noon_today()
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_full_page_has_filters_charts_and_tables(three_owners, client, manager):
     assert "<html" in page and 'id="dashboard-filters"' in page
     for name in ("funnel", "forecast", "calibration", "trend", "time_in_stage", "lost_reasons", "lead_sources"):
         assert f'data-chart="chart-{name}"' in page
-        assert f'<script id="chart-{name}" type="application/json">' in page
+        assert f'<template data-chart-data="chart-{name}"><script id="chart-{name}" type="application/json">' in page
         assert f'data-testid="table-{name}"' in page
         assert f"/dashboard/export/{name}.csv?period=90" in page
     assert "How is this computed?" in page
