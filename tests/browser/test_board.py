@@ -1,0 +1,140 @@
+"""The board in real Chromium: drag and drop, the drop zones, the keyboard control, live updates."""
+
+import pytest
+from playwright.sync_api import expect
+
+from deals import defaults
+from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
+from tests import factories
+
+
+@pytest.fixture
+def board_cast(transactional_db):
+    # transactional_db flushes the tables after each test, the migrated pipelines included.
+    defaults.ensure_defaults(Pipeline, Stage, LostReason)
+    north = factories.TeamFactory(name="North")
+    rep = factories.UserFactory(username="alice", first_name="Alice", last_name="Adams", team=north)
+    manager = factories.UserFactory(username="maria", first_name="Maria", last_name="Miller", role="manager")
+    north.managers.add(manager)
+    stages = factories.default_stages()
+    return rep, manager, stages
+
+
+def column(page, stage):
+    return page.locator(f'section.board-column[data-stage-id="{stage.pk}"]')
+
+
+def card(page, deal):
+    return page.locator(f'li.deal-card[data-deal-id="{deal.pk}"]')
+
+
+def drag(page, source, target_locator_fn):
+    """SortableJS needs real mouse steps (drag_to does not register)."""
+    grip = source.locator(".deal-org").bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 5, y + 5, steps=2)
+    box = target_locator_fn().bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=20)
+    page.mouse.up()
+
+
+def test_rep_drags_a_card_to_the_next_column(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Acme rollout")
+    factories.DealFactory(owner=rep, stage=stages[1], title="Other deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    expect(column(page, stages[1]).get_by_test_id("column-total")).to_contain_text("10,000")
+
+    with page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST") as answer:
+        drag(page, card(page, deal), lambda: column(page, stages[1]).locator(".card-list"))
+    assert answer.value.status == 200
+    expect(column(page, stages[1]).get_by_test_id("column-total")).to_contain_text("20,000")
+    expect(column(page, stages[0]).get_by_test_id("column-count")).to_have_text("0")
+
+    page.reload()
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    expect(column(page, stages[1]).get_by_test_id("column-total")).to_contain_text("20,000")
+    assert StageChange.objects.filter(deal=deal, kind="moved", from_stage=stages[0], to_stage=stages[1]).count() == 1
+
+
+def test_rep_marks_a_deal_lost_through_the_drop_zone(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    reason = factories.LostReasonFactory(name="Chose a competitor")
+    deal = factories.DealFactory(owner=rep, stage=stages[2], title="Lost cause")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+
+    drag(page, card(page, deal), lambda: page.locator(".dropzone-lost"))
+    dialog = page.locator("#board-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Why was it lost?").select_option(label=reason.name)
+    dialog.get_by_label("Note (optional)").fill("Cheaper offer")
+    dialog.get_by_role("button", name="Mark as lost").click()
+
+    expect(card(page, deal)).to_have_count(0)
+    expect(dialog).to_be_hidden()
+    deal.refresh_from_db()
+    assert (deal.status, deal.lost_reason, deal.lost_from_stage, deal.lost_note) == (
+        "lost",
+        reason,
+        stages[2],
+        "Cheaper offer",
+    )
+
+
+def test_rep_moves_a_card_with_the_keyboard(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Keyboard deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+
+    card(page, deal).get_by_role("link", name="Move to…").focus()
+    page.keyboard.press("Enter")
+    select = page.locator("#board-dialog").get_by_label("Stage")
+    expect(select).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(column(page, stages[2]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    deal.refresh_from_db()
+    assert deal.stage == stages[2]
+
+
+def test_manager_sees_a_reps_move_within_15_seconds(page, live_server, login, board_cast):
+    rep, manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Watched deal")
+    login(page, manager)
+    page.goto(f"{live_server.url}/board/")
+    expect(column(page, stages[0]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+
+    rep_page = page.context.browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(rep_page, rep)
+    rep_page.goto(f"{live_server.url}/board/")
+    with rep_page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST"):
+        drag(rep_page, card(rep_page, deal), lambda: column(rep_page, stages[1]).locator(".card-list"))
+
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible(timeout=15_000)
+    expect(column(page, stages[0]).get_by_test_id("column-count")).to_have_text("0")
+    rep_page.context.close()
+
+
+def test_a_deal_title_with_markup_shows_as_text(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    title = "<img src=x onerror=alert(1)>"
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title=title)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+
+    expect(card(page, deal).locator(".deal-title")).to_have_text(title)
+    expect(card(page, deal).locator("img")).to_have_count(0)
+    page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    assert dialogs == []
+    assert Deal.objects.get(pk=deal.pk).title == title
