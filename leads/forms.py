@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from accounts.models import User
 from leads.models import Lead
 
 LEVEL_CHOICES = Lead.Level.choices
@@ -39,7 +40,7 @@ class LeadForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         owners = scoping.assignable_users(user).order_by("username")
         if self.instance.pk and self.instance.owner_id:
-            owners = owners | type(user).objects.filter(pk=self.instance.owner_id)
+            owners = owners | User.objects.filter(pk=self.instance.owner_id)
         self.fields["owner"].queryset = owners.distinct()
         self.fields["owner"].required = not (self.instance.pk and self.instance.owner_id is None)
         if not self.instance.pk:

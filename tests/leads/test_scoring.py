@@ -8,9 +8,7 @@ from leads.models import Lead, ScoringSettings
 HIGH, MEDIUM, LOW, UNKNOWN = 3, 2, 1, 0
 
 
-@pytest.mark.parametrize(
-    ("criterion", "weight"), [("need", 30), ("budget", 25), ("authority", 25), ("timing", 20)]
-)
+@pytest.mark.parametrize(("criterion", "weight"), [("need", 30), ("budget", 25), ("authority", 25), ("timing", 20)])
 def test_each_criterion_counts_with_its_default_weight(rep, make_lead, criterion, weight):
     lead = make_lead(owner=rep, **{criterion: HIGH})
     assert lead.score == weight
@@ -72,7 +70,9 @@ def test_rescore_all_applies_new_weights_to_stored_scores(rep, make_lead):
     assert lead.score_breakdown["need"] == {"level": HIGH, "weight": 50, "points": 50}
 
 
-@pytest.mark.parametrize(("score", "band"), [(100, "hot"), (70, "hot"), (69, "warm"), (40, "warm"), (39, "cold"), (0, "cold")])
+@pytest.mark.parametrize(
+    ("score", "band"), [(100, "hot"), (70, "hot"), (69, "warm"), (40, "warm"), (39, "cold"), (0, "cold")]
+)
 def test_bands_follow_the_thresholds(db, score, band):
     assert scoring.band(score, config=ScoringSettings.get_solo()) == band
 

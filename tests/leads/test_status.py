@@ -19,10 +19,7 @@ ALLOWED = [
     (S.DISQUALIFIED, S.NURTURING),
 ]
 REFUSED = [
-    (a, b)
-    for a in S
-    for b in S
-    if (a, b) not in ALLOWED and a != b and b != S.CONVERTED and a != S.CONVERTED
+    (a, b) for a in S for b in S if (a, b) not in ALLOWED and a != b and b != S.CONVERTED and a != S.CONVERTED
 ] + [(S.CONVERTED, b) for b in S if b != S.CONVERTED]
 
 

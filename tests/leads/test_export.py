@@ -1,0 +1,66 @@
+import csv
+import io
+
+import pytest
+
+from leads import importing, services
+from leads.models import Lead
+
+
+def _rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")  # Excel reads the BOM as UTF-8
+    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+
+
+def test_export_streams_the_filtered_list_as_csv(client, rep, make_lead):
+    make_lead(owner=rep, last_name="Fair", email="fair@x.example", source="trade_fair", need=3)
+    make_lead(owner=rep, last_name="Blog", email="blog@x.example", source="blog")
+    client.force_login(rep)
+    response = client.get("/leads/export.csv", {"source": "trade_fair"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment;" in response["Content-Disposition"]
+    header, *rows = _rows(response)
+    assert header == importing.EXPORT_HEADER
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["last_name"], row["email"], row["source"], row["owner"], row["score"]) == (
+        "Fair",
+        "fair@x.example",
+        "trade_fair",
+        "alice",
+        "30",
+    )
+
+
+@pytest.mark.parametrize(("who", "count"), [("rep", 1), ("teammate", 1), ("manager", 1), ("admin", 1), ("outsider", 0)])
+def test_export_is_scoped_for_every_role(client, request, rep, make_lead, who, count):
+    make_lead(owner=rep, last_name="Scoped", email="s@x.example")
+    client.force_login(request.getfixturevalue(who))
+    _header, *rows = _rows(client.get("/leads/export.csv"))
+    assert len(rows) == count
+
+
+def test_export_defuses_spreadsheet_formulas(client, rep, make_lead):
+    make_lead(owner=rep, last_name='=HYPERLINK("http://evil")', email="f@x.example")
+    client.force_login(rep)
+    _header, row = _rows(client.get("/leads/export.csv"))
+    assert row[1].startswith("'=")
+
+
+def test_an_export_imports_back(client, rep, make_lead):
+    make_lead(owner=rep, last_name="Round", email="round@trip.example", industry="retail", need=2)
+    client.force_login(rep)
+    body = b"".join(client.get("/leads/export.csv").streaming_content)
+    Lead.objects.all().delete()
+    lead_import = services.lead_import_create(actor=rep, raw=body, file_name="export.csv")
+    assert lead_import.valid_rows == 1, lead_import.report
+    services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
+    lead = Lead.objects.get()
+    assert (lead.email, lead.industry, lead.need, lead.owner) == ("round@trip.example", "retail", 2, rep)
+
+
+def test_export_with_an_invalid_filter_answers_400(client, rep):
+    client.force_login(rep)
+    assert client.get("/leads/export.csv", {"score_min": "lots"}).status_code == 400

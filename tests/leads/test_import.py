@@ -1,0 +1,222 @@
+import time
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads import importing, services
+from leads.models import Lead, LeadImport, LeadStatusChange
+from tests import factories
+
+HEADER = (
+    "first_name,last_name,email,company,source,industry,company_size,region,decision_role,persona,owner,need,budget\n"
+)
+
+
+def _upload(client, content, *, encoding="utf-8-sig", name="leads.csv"):
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    return client.post("/leads/import/", {"file": SimpleUploadedFile(name, raw, "text/csv"), "encoding": encoding})
+
+
+def test_good_file_previews_then_imports_all_rows(client, rep):
+    factories.PersonaFactory(name="Tech lead")
+    client.force_login(rep)
+    content = HEADER + (
+        "Ann,Able,ann@able.example,Able AG,Trade fair,software,50-249,north,decision_maker,Tech lead,alice,high,medium\n"
+        "Ben,Baker,ben@baker.example,Baker KG,webinar,Finance & insurance,,at,influencer,,,1,0\n"
+    )
+    response = _upload(client, content)
+    lead_import = LeadImport.objects.get()
+    assert response.status_code == 302
+    assert (lead_import.status, lead_import.total_rows, lead_import.valid_rows) == ("preview", 2, 2)
+    assert Lead.objects.count() == 0  # nothing before the explicit choice
+    preview = client.get(f"/leads/import/{lead_import.pk}/").content.decode()
+    assert "Import the 2 valid rows" in preview
+
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    lead_import.refresh_from_db()
+    assert (lead_import.status, lead_import.imported_rows) == ("done", 2)
+    ann = Lead.objects.get(email="ann@able.example")
+    assert (ann.source, ann.industry, ann.size_band, ann.persona.name, ann.owner, ann.score) == (
+        "trade_fair",
+        "software",
+        "50-249",
+        "Tech lead",
+        rep,
+        30 + 17,
+    )
+    assert Lead.objects.get(email="ben@baker.example").industry == "finance"
+    assert LeadStatusChange.objects.filter(to_status="new", from_status="").count() == 2
+
+
+def test_semicolon_separated_files_are_read(client, rep):
+    client.force_login(rep)
+    _upload(client, "last_name;email\nSemi;semi@colon.example\n")
+    assert LeadImport.objects.get().valid_rows == 1
+
+
+def test_wrong_encoding_is_a_clear_error_and_stores_nothing(client, rep):
+    client.force_login(rep)
+    raw = "last_name,email,company\nMüller,m@mueller.example,Bäckerei Groß\n".encode("cp1252")
+    response = _upload(client, raw)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not valid UTF-8" in html
+    assert "choose the encoding" in html
+    assert LeadImport.objects.count() == 0
+
+
+def test_the_right_encoding_choice_reads_the_same_file(client, rep):
+    client.force_login(rep)
+    raw = "last_name,email,company\nMüller,m@mueller.example,Bäckerei Groß\n".encode("cp1252")
+    _upload(client, raw, encoding="cp1252")
+    assert LeadImport.objects.get().rows[0]["last_name"] == "Müller"
+
+
+def test_binary_file_is_refused(client, rep):
+    client.force_login(rep)
+    response = _upload(client, b"PK\x03\x04\x00\x00binary", name="leads.xlsx")
+    assert response.status_code == 400
+    assert "binary data" in response.content.decode()
+
+
+def test_missing_required_column_is_a_clear_error(client, rep):
+    client.force_login(rep)
+    response = _upload(client, "first_name,last_name,company\nA,B,C\n")
+    assert response.status_code == 400
+    assert "Required columns are missing: email" in response.content.decode()
+    assert LeadImport.objects.count() == 0
+
+
+def test_empty_file_is_a_clear_error(client, rep):
+    client.force_login(rep)
+    assert "The submitted file is empty" in _upload(client, "").content.decode()
+    assert "no rows" in _upload(client, "last_name,email\n").content.decode()
+
+
+def test_rows_are_validated_one_by_one(rep):
+    factories.LeadFactory(email="Taken@Example.com", owner=rep)
+    content = (
+        "last_name,email,source,region,need,owner\n"
+        "Good,good@x.example,,,,\n"  # row 2
+        ",nolast@x.example,,,,\n"  # row 3: missing last name
+        "Bad,not-an-email,,,,\n"  # row 4: bad e-mail
+        "Dup,good@x.example,,,,\n"  # row 5: duplicate in the file
+        "Old,taken@example.com,,,,\n"  # row 6: already a lead
+        "Src,src@x.example,carrier pigeon,mars,9,nobody\n"  # row 7: unknown values
+    )
+    valid, report, total = importing.validate(text=content, actor=rep)
+    by_row = {r["row"]: r for r in report}
+    assert total == 6
+    assert [r["email"] for r in valid] == ["good@x.example"]
+    assert by_row[2]["ok"]
+    assert by_row[3]["errors"] == ["last_name is missing"]
+    assert "is not a valid e-mail address" in by_row[4]["errors"][0]
+    assert by_row[5]["errors"] == ["duplicate e-mail: same as row 2"]
+    assert by_row[6]["errors"] == ["a lead with this e-mail already exists"]
+    assert by_row[7]["errors"] == [
+        "unknown source “carrier pigeon”",
+        "unknown region “mars”",
+        "need must be 0–3 or unknown/low/medium/high",
+        "unknown owner “nobody” (or not yours to assign)",
+    ]
+
+
+def test_rep_may_not_import_leads_for_a_teammate(rep, teammate):
+    valid, report, _total = importing.validate(text="last_name,email,owner\nX,x@x.example,bob\n", actor=rep)
+    assert valid == []
+    assert "not yours to assign" in report[0]["errors"][0]
+
+
+def test_preview_lists_problem_rows_and_importing_takes_only_valid_ones(client, rep):
+    client.force_login(rep)
+    _upload(client, "last_name,email\nGood,g@x.example\nBad,nope\n")
+    lead_import = LeadImport.objects.get()
+    html = client.get(f"/leads/import/{lead_import.pk}/").content.decode()
+    assert 'data-row="3"' in html
+    assert "is not a valid e-mail address" in html
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    assert list(Lead.objects.values_list("email", flat=True)) == ["g@x.example"]
+
+
+def test_choosing_nothing_imports_nothing(client, rep):
+    client.force_login(rep)
+    _upload(client, "last_name,email\nGood,g@x.example\n")
+    lead_import = LeadImport.objects.get()
+    client.post(f"/leads/import/{lead_import.pk}/discard/")
+    lead_import.refresh_from_db()
+    assert lead_import.status == "discarded"
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    assert Lead.objects.count() == 0
+
+
+def test_confirming_twice_imports_once(client, rep):
+    client.force_login(rep)
+    _upload(client, "last_name,email\nGood,g@x.example\n")
+    lead_import = LeadImport.objects.get()
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    assert Lead.objects.count() == 1
+
+
+def test_import_fails_whole_when_a_row_became_a_duplicate_since_the_preview(rep):
+    lead_import = services.lead_import_create(
+        actor=rep, raw=b"last_name,email\nA,a@x.example\nB,b@x.example\n", file_name="f.csv"
+    )
+    factories.LeadFactory(email="b@x.example", owner=rep)
+    services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
+    lead_import.refresh_from_db()
+    assert lead_import.status == "failed"
+    assert "b@x.example" in lead_import.error
+    assert not Lead.objects.filter(email="a@x.example").exists()
+
+
+def test_another_users_import_is_not_found(client, rep, teammate):
+    lead_import = services.lead_import_create(actor=rep, raw=b"last_name,email\nA,a@x.example\n", file_name="f.csv")
+    client.force_login(teammate)
+    assert client.get(f"/leads/import/{lead_import.pk}/").status_code == 404
+    assert client.post(f"/leads/import/{lead_import.pk}/confirm/").status_code == 404
+    assert Lead.objects.count() == 0
+
+
+def test_large_import_runs_in_the_worker_with_progress(client, rep, settings, django_capture_on_commit_callbacks):
+    settings.LEADS_IMPORT_SYNC_MAX_ROWS = 2
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from pipeline_crm.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        client.force_login(rep)
+        rows = "".join(f"L{i},l{i}@x.example\n" for i in range(5))
+        _upload(client, "last_name,email\n" + rows)
+        lead_import = LeadImport.objects.get()
+        # Queued but not yet run: the progress partial polls.
+        LeadImport.objects.filter(pk=lead_import.pk).update(status="queued")
+        partial = client.get(f"/leads/import/{lead_import.pk}/", HTTP_HX_REQUEST="true").content.decode()
+        assert 'hx-trigger="every 1s"' in partial
+        assert "<progress" in partial
+        LeadImport.objects.filter(pk=lead_import.pk).update(status="preview")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            client.post(f"/leads/import/{lead_import.pk}/confirm/")
+        assert len(callbacks) == 1  # the task was enqueued after commit, not run inline
+    finally:
+        app.conf.task_always_eager = False
+    lead_import.refresh_from_db()
+    assert (lead_import.status, lead_import.imported_rows) == ("done", 5)
+    done = client.get(f"/leads/import/{lead_import.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in done
+    assert "5 leads imported" in done
+
+
+def test_10000_rows_import_in_well_under_a_minute(rep):
+    rows = "".join(
+        f"Name{i},Last{i},row{i}@bulk.example,Company {i % 500},trade_fair,software,high,low\n" for i in range(10_000)
+    )
+    raw = ("first_name,last_name,email,company,source,industry,need,budget\n" + rows).encode()
+    started = time.monotonic()
+    lead_import = services.lead_import_create(actor=rep, raw=raw, file_name="big.csv")
+    LeadImport.objects.filter(pk=lead_import.pk).update(status="queued")
+    assert services.lead_import_run(import_id=lead_import.pk) == 10_000
+    elapsed = time.monotonic() - started
+    assert Lead.objects.count() == 10_000
+    assert LeadStatusChange.objects.filter(reason="csv import").count() == 10_000
+    assert Lead.objects.filter(score=30 + 8).count() == 10_000
+    assert elapsed < 30, f"10,000 rows took {elapsed:.1f}s"
