@@ -56,3 +56,58 @@ def record_change(deal, kind, *, to_stage=None, from_stage=None, at=None, status
         value=deal.value,
         at=at,
     )
+
+
+def subprocess_env(mail_dir, **extra):
+    """The environment for a Django process on the test database (another process sees only
+    committed rows, so its tests use transactional_db)."""
+    import os
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    env = {
+        **os.environ,
+        "CRM_MODE": "embedded",
+        "DATABASE_URL": url,
+        "CACHE_URL": "locmem://",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "DJANGO_SETTINGS_MODULE": "pipeline_crm.settings",
+        **extra,
+    }
+    env.pop("SQLITE_TEST_NAME", None)
+    return env
+
+
+def mails_in(mail_dir):
+    """The messages the file-based backend wrote (one file per connection, messages separated)."""
+    import email
+
+    messages = []
+    if not mail_dir.exists():
+        return messages
+    separator = "-" * 79
+    for path in sorted(mail_dir.iterdir()):
+        for chunk in path.read_text().split(separator):
+            if chunk.strip():
+                messages.append(email.message_from_string(chunk.strip()))
+    return messages
+
+
+@pytest.fixture(autouse=True)
+def default_data(db):
+    """What the data migrations create, again (idempotent): a transactional test, or a
+    reused test database after one, starts from a flushed database."""
+    from activities.defaults import ensure_default_rules
+    from activities.models import FollowUpRule
+    from deals.defaults import ensure_defaults
+    from deals.models import LostReason, Pipeline, Stage
+
+    ensure_defaults(Pipeline, Stage, LostReason)
+    ensure_default_rules(FollowUpRule, Stage)
