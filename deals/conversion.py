@@ -92,7 +92,7 @@ def lead_convert(*, lead_id, actor, pipeline_id, owner=None, value=Decimal("0"),
 
 
 def _convert(*, lead_id, actor, pipeline_id, owner, value, title, expected_close_date):
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if not lead_services.can_change(actor, lead):
         raise PermissionDenied(_("You may not convert this lead."))
     if lead.status == Lead.Status.CONVERTED:

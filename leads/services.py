@@ -106,7 +106,7 @@ def lead_update(*, lead_id, actor, **fields):
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         raise TypeError(f"lead_update() got unexpected fields: {sorted(unknown)}")
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if not can_change(actor, lead):
         raise PermissionDenied(_("You may not change this lead."))
     if lead.status == S.CONVERTED:
@@ -134,7 +134,7 @@ def lead_qualify(*, lead_id, actor, need, budget, authority, timing):
 @transaction.atomic
 def lead_change_status(*, lead_id, actor, to_status, reason=""):
     """Move a lead along TRANSITIONS; disqualifying needs a reason. Writes the history row."""
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if not can_change(actor, lead):
         raise PermissionDenied(_("You may not change this lead."))
     if to_status not in S.values:
