@@ -11,7 +11,9 @@ from celery import shared_task
 
 from activities import services
 
-IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 300, "soft_time_limit": 240}
+# Time limits come from CELERY_TASK_TIME_LIMIT / CELERY_TASK_SOFT_TIME_LIMIT (300 / 240 s);
+# the e-mail claim lease (CRM_EMAIL_CLAIM_LEASE_SECONDS) is longer by construction.
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(name="activities.send_due_reminders", **IDEMPOTENT)
