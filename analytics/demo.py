@@ -577,14 +577,12 @@ def seed_demo(*, password="demo", deals=300, seed=42, reset=False, stdout=None):
 def _analytics_backfill(*, stdout=None, days=90):
     """Snapshots of the last `days` days and fresh bottleneck verdicts, so the dashboard's trend
     and the board's badges show from the first page view (the nightly job keeps them current)."""
-    from datetime import timedelta as _timedelta
-
     from analytics import services
     from analytics.models import DailySnapshot
 
     today = timezone.localdate()
     DailySnapshot.objects.all().delete()  # snapshots of wiped data would mislead
-    rows = services.snapshot_rollup_range(first_day=today - _timedelta(days=days), last_day=today)
+    rows = services.snapshot_rollup_range(first_day=today - timedelta(days=days), last_day=today)
     flagged = services.stage_health_compute()
     if stdout is not None:
         stdout.write(f"  {rows} snapshot rows for {days + 1} days, {len(flagged)} bottleneck stage(s)")
