@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from activities.models import Activity, FollowUpRule, Notification
+from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
 
 
 @admin.register(FollowUpRule)
@@ -28,3 +28,31 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["read_at"]
     list_select_related = ["user"]
     search_fields = ["message", "user__username"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The e-mail outbox. Clear "given up at" (and "claimed at") to retry a failed e-mail."""
+
+    list_display = ["subject", "to", "created_at", "attempts", "sent_at", "failed_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["to", "subject", "key"]
+    readonly_fields = ["key", "user", "to", "subject", "body", "created_at", "claim_token", "attempts", "sent_at"]
+    fields = [*readonly_fields, "claimed_at", "failed_at", "last_error"]
+
+
+@admin.register(DigestLog)
+class DigestLogAdmin(admin.ModelAdmin):
+    list_display = ["user", "date", "activity_count", "created_at"]
+    list_select_related = ["user"]
+    date_hierarchy = "date"
+    readonly_fields = ["user", "date", "activity_count", "created_at"]
+
+
+@admin.register(RuleFiring)
+class RuleFiringAdmin(admin.ModelAdmin):
+    list_display = ["rule", "occurrence", "deal", "lead", "activity", "occurred_at", "fired_at"]
+    list_filter = ["rule"]
+    list_select_related = ["rule", "deal", "lead", "activity"]
+    readonly_fields = ["rule", "occurrence", "deal", "lead", "stage_change", "activity", "occurred_at", "fired_at"]
