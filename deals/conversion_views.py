@@ -72,13 +72,13 @@ def convert_lead(request, lead_id):
                 return redirect("deals:detail", deal_id=deal.pk)
         else:
             status = 400
-    elif lead.status != lead.Status.QUALIFIED:
+    refusal = ""
+    if request.method == "GET" and lead.status != lead.Status.QUALIFIED:
         status = 409
-        form.add_error(
-            None,
+        refusal = (
             _("This lead has already been converted into a deal.")
             if lead.status == lead.Status.CONVERTED
             else _("Only a qualified lead can be converted; this one is %(status)s.")
-            % {"status": lead.get_status_display()},
+            % {"status": lead.get_status_display()}
         )
-    return render(request, "deals/convert_lead.html", {"form": form, "lead": lead}, status=status)
+    return render(request, "deals/convert_lead.html", {"form": form, "lead": lead, "refusal": refusal}, status=status)

@@ -9,18 +9,27 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from leads.models import DecisionRole, Industry, Lead, Persona, Region, ScoringSettings, SizeBand
 
+OPEN_STATUSES = [Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.NURTURING, Lead.Status.QUALIFIED]
 BAND_CHOICES = [("hot", _("hot")), ("warm", _("warm")), ("cold", _("cold"))]
 
 
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(
-        choices=Lead.Status.choices, label=_("Status"), widget=forms.SelectMultiple(attrs={"size": 1})
+    status = django_filters.ChoiceFilter(
+        choices=[("open", _("open (not converted or disqualified)")), *Lead.Status.choices],
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("any"),
     )
     source = django_filters.ChoiceFilter(choices=Lead.Source.choices, label=_("Source"), empty_label=_("any"))
     campaign = django_filters.CharFilter(lookup_expr="icontains", label=_("Campaign / content"))
     owner = django_filters.ModelChoiceFilter(queryset=None, label=_("Owner"), empty_label=_("anyone"))
-    unassigned = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("Unassigned"))
+    unassigned = django_filters.BooleanFilter(
+        field_name="owner",
+        lookup_expr="isnull",
+        label=_("Assignment"),
+        widget=forms.Select(choices=[("", _("any")), ("true", _("unassigned only")), ("false", _("assigned"))]),
+    )
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"), empty_label=_("any"))
     size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("Company size"), empty_label=_("any"))
     region = django_filters.ChoiceFilter(choices=Region.choices, label=_("Region"), empty_label=_("any"))
@@ -69,6 +78,11 @@ class LeadFilter(django_filters.FilterSet):
                 | Q(campaign__icontains=term)
             )
         return queryset.filter(q)
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.filter(status=value)
 
     def filter_band(self, queryset, name, value):
         config = ScoringSettings.get_solo()

@@ -208,3 +208,19 @@ def test_teammate_cannot_post_a_conversion(client, teammate, pipeline, qualified
     client.force_login(teammate)
     assert _post(client, qualified_lead, pipeline, teammate).status_code == 403
     assert Deal.objects.count() == 0
+
+
+def test_convert_page_for_a_lead_that_is_not_qualified_explains_why(client, rep):
+    lead = lead_services.lead_create(actor=rep, owner=rep, last_name="New", email="new@x.example")
+    client.force_login(rep)
+    response = client.get(_url(lead))
+    assert response.status_code == 409
+    assert "Only a qualified lead can be converted; this one is New." in response.content.decode()
+
+
+def test_convert_page_for_a_converted_lead_says_so(client, rep, pipeline, qualified_lead):
+    _convert(qualified_lead, rep, pipeline)
+    client.force_login(rep)
+    response = client.get(_url(qualified_lead))
+    assert response.status_code == 409
+    assert "already been converted" in response.content.decode()

@@ -321,3 +321,25 @@ def test_status_view_requires_a_reason_to_disqualify(client, rep, alices_lead):
 def test_teammate_cannot_change_the_status(client, teammate, alices_lead):
     client.force_login(teammate)
     assert client.post(f"/leads/{alices_lead.pk}/status/", {"to_status": "contacted"}).status_code == 403
+
+
+def test_list_filters_open_leads(client, rep, make_lead):
+    make_lead(owner=rep, last_name="Wanted", email="w@w.example")
+    other = make_lead(owner=rep, last_name="Unwanted", email="u@u.example")
+    Lead.objects.filter(pk=other.pk).update(status="disqualified", disqualified_reason="x")
+    client.force_login(rep)
+    html = client.get("/leads/", {"status": "open"}).content.decode()
+    assert "Wanted" in html and "Unwanted" not in html
+
+
+def test_list_filters_unassigned_for_a_manager(client, manager, alices_lead, unassigned_lead):
+    client.force_login(manager)
+    html = client.get("/leads/", {"unassigned": "true"}).content.decode()
+    assert "Nobodys" in html and "Alicelead" not in html
+
+
+def test_list_with_an_invalid_filter_value_shows_no_rows_not_an_error(client, rep, alices_lead):
+    client.force_login(rep)
+    response = client.get("/leads/", {"score_min": "lots", "industry": "mining"})
+    assert response.status_code == 200
+    assert "Alicelead" not in response.content.decode()
