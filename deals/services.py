@@ -194,10 +194,10 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
     Returns (deal, from_stage_id).
     """
     stage_id = _to_int(stage_id)
-    target = Stage.objects.filter(pk=stage_id).values("pipeline_id")[:1] if stage_id else None
-    deal = _deal_for_change(
-        actor=actor, deal_id=deal_id, target_pipeline_id=Subquery(target) if target else Value(None)
-    )
+    if stage_id is None:
+        raise DealError(_("Choose a stage."))
+    target_pipeline = Subquery(Stage.objects.filter(pk=stage_id).values("pipeline_id")[:1])
+    deal = _deal_for_change(actor=actor, deal_id=deal_id, target_pipeline_id=target_pipeline)
     if deal.status != Deal.Status.OPEN:
         raise DealError(_("This deal is closed. Reopen it before moving it."), deal=deal)
     if deal.target_pipeline_id is None or deal.target_pipeline_id != deal.pipeline_id:

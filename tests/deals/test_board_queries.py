@@ -1,0 +1,71 @@
+"""Query budgets of the hot board views, at two data sizes (DESIGN §8)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def count_queries(fn):
+    with CaptureQueriesContext(connection) as captured:
+        response = fn()
+    return response, len(captured)
+
+
+@pytest.mark.parametrize("viewer", ["rep", "manager", "admin"])
+def test_board_page_query_count_does_not_grow_with_the_deals(client, request, rep, stages, bulk_deals, viewer):
+    # Expected (rep):
+    #   1 session, 2 user, 3 pipelines, 4 owner choices (filter form), 5 stages + health +
+    #   column totals (correlated aggregates), 6 first page of cards of every column (with the
+    #   next-activity subquery), 7 the user's team (base.html's user menu), 8 product choices.
+    # A manager has no team here but loads the ids of the teams they manage instead.
+    client.force_login(request.getfixturevalue(viewer))
+    bulk_deals(10, owner=rep, stages=stages)
+    small, small_count = count_queries(lambda: client.get(reverse("deals:board")))
+    bulk_deals(4990, owner=rep, stages=stages)
+    large, large_count = count_queries(lambda: client.get(reverse("deals:board")))
+    assert small.status_code == large.status_code == 200
+    assert small_count == large_count <= 8
+    assert sum(c.count for c in large.context["columns"]) == 5000
+    assert large.content.decode().count("data-deal-id=") == 25 * len(stages)
+
+
+def test_board_page_holds_one_page_of_cards_per_column(client, rep, stages, bulk_deals):
+    bulk_deals(200, owner=rep, stages=stages[:2])
+    client.force_login(rep)
+    columns = client.get(reverse("deals:board")).context["columns"]
+    assert [len(c.cards) for c in columns] == [25, 25, 0, 0, 0, 0]
+    assert [c.count for c in columns[:2]] == [100, 100]
+
+
+@pytest.mark.parametrize("size", [10, 3000])
+def test_move_stays_within_ten_queries(client, manager, rep, stages, bulk_deals, size):
+    # Expected (manager, the most expensive role): 1 session, 2 user, 3 SAVEPOINT (the test
+    # runs inside a transaction), 4 managed teams, 5 the deal + target stage's pipeline,
+    # 6 conditional UPDATE (version check + position), 7 INSERT StageChange, 8 RELEASE,
+    # 9 the two stages with totals, 10 their first cards.
+    bulk_deals(size, owner=rep, stages=stages[:2])
+    deal = factories.DealFactory(owner=rep, stage=stages[0])
+    client.force_login(manager)
+    url = reverse("deals:move", args=[deal.pk])
+    data = {"stage": stages[1].pk, "version": 1, "position": 3, "from_stage": stages[0].pk}
+    response, queries = count_queries(lambda: client.post(url, data, **HTMX))
+    assert response.status_code == 200
+    assert queries <= 10
+
+
+@pytest.mark.parametrize("size", [10, 3000])
+def test_unchanged_poll_answers_304_from_one_query_of_its_own(client, rep, stages, pipeline, bulk_deals, size):
+    # Expected: 1 session, 2 user (every signed-in request), 3 the GROUP BY that makes the ETag.
+    bulk_deals(size, owner=rep, stages=stages)
+    client.force_login(rep)
+    etag = client.get(reverse("deals:board"))["ETag"]
+    url = reverse("deals:board_poll", args=[pipeline.pk])
+    response, queries = count_queries(lambda: client.get(url, HTTP_IF_NONE_MATCH=etag, **HTMX))
+    assert response.status_code == 304
+    assert response.content == b""
+    assert queries == 3
