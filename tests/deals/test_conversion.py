@@ -224,3 +224,39 @@ def test_convert_page_for_a_converted_lead_says_so(client, rep, pipeline, qualif
     response = client.get(_url(qualified_lead))
     assert response.status_code == 409
     assert "already been converted" in response.content.decode()
+
+
+@pytest.mark.postgres
+def test_two_simultaneous_conversions_make_one_deal(transactional_db):
+    import threading
+
+    from django.db import connection
+
+    from deals import defaults
+    from deals.models import LostReason, Pipeline, Stage
+
+    defaults.ensure_defaults(Pipeline, Stage, LostReason)
+    owner = factories.UserFactory(username="alice")
+    lead = lead_services.lead_create(actor=owner, owner=owner, last_name="Race", email="race@x.example")
+    Lead.objects.filter(pk=lead.pk).update(status="qualified")
+    pipeline = factories.default_pipeline()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def convert():
+        try:
+            barrier.wait()
+            _convert(lead, owner, pipeline)
+            outcomes.append("converted")
+        except conversion.ConversionError as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=convert) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["This lead has already been converted into a deal.", "converted"]
+    assert Deal.objects.filter(source_lead=lead).count() == 1
+    assert Organization.objects.count() == 1
