@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,10 +58,35 @@ class Period:
         return (self.last_day - self.first_day).days + 1
 
 
+MAX_RANGE_DAYS = 3 * 366
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DashboardFilterForm(forms.Form):
+    """A custom range needs both ends, in order, and at most three years (a bad range answers 400)."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if bool(start) != bool(end):
+            raise forms.ValidationError(_("Give both ends of the date range, or neither."))
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The range ends before it starts."))
+            if (end - start).days >= MAX_RANGE_DAYS:
+                raise forms.ValidationError(_("Choose a range of at most three years."))
+        return data
+
+
 class DashboardFilter(django_filters.FilterSet):
     period = django_filters.ChoiceFilter(
         label=_("Period"), choices=PERIOD_CHOICES, empty_label=None, method="filter_nothing"
     )
+    start = django_filters.DateFilter(label=_("From"), method="filter_nothing", widget=DateInput)
+    end = django_filters.DateFilter(label=_("To"), method="filter_nothing", widget=DateInput)
     pipeline = django_filters.ModelChoiceFilter(
         label=_("Pipeline"), queryset=Pipeline.objects.filter(is_active=True), empty_label=_("All pipelines")
     )
@@ -84,6 +110,7 @@ class DashboardFilter(django_filters.FilterSet):
     class Meta:
         model = Deal
         fields = []
+        form = DashboardFilterForm
 
     def __init__(self, data=None, *args, user, **kwargs):
         data = data.copy() if data is not None else {}
@@ -114,8 +141,13 @@ class DashboardFilter(django_filters.FilterSet):
     def criteria(self):
         """The cleaned values as one object the selectors read (call after is_valid())."""
         data = self.form.cleaned_data
+        if data.get("start") and data.get("end"):
+            period = Period(first_day=data["start"], last_day=data["end"])
+        else:
+            period = Period.last_days(int(data.get("period") or DEFAULT_PERIOD))
         return Criteria(
-            period=Period.last_days(int(data.get("period") or DEFAULT_PERIOD)),
+            period=period,
+            custom_range=bool(data.get("start") and data.get("end")),
             pipeline=data.get("pipeline"),
             team=data.get("team"),
             owner=data.get("owner"),
@@ -134,10 +166,14 @@ class Criteria:
     region: str = ""
     product: Product | None = None
     source: str = ""
+    custom_range: bool = False
 
     def query_items(self):
         """The non-empty filter values as (name, value) pairs, for shareable URLs."""
-        items = [("period", str(self.period.days))]
+        if self.custom_range:
+            items = [("start", self.period.first_day.isoformat()), ("end", self.period.last_day.isoformat())]
+        else:
+            items = [("period", str(self.period.days))]
         for name in ("pipeline", "team", "owner", "product"):
             value = getattr(self, name)
             if value is not None:

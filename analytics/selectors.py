@@ -24,7 +24,7 @@ from activities.models import Activity, Kind
 from analytics import filters
 from analytics.models import DailySnapshot
 from deals import selectors as deal_selectors
-from deals.models import CloseDateChange, Deal, Stage, StageHealth
+from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
 from leads.models import Lead, LeadStatusChange
 
 MIN_CLOSED_FOR_OBSERVED = 10
@@ -152,7 +152,13 @@ def _visits_sql(deals):
 
 
 def visit_durations(*, deals, start, end):
-    """{stage_id: [seconds, …]} of the completed visits that ended in [start, end)."""
+    """{stage_id: [seconds, …]} of the completed visits that ended in [start, end).
+
+    A visit that ended in the period ends with a history row in it: only the deals with such a
+    row need their history windowed (this bounds the work by the period, not the history).
+    """
+    changed = Exists(StageChange.objects.filter(deal=OuterRef("pk"), at__gte=start, at__lt=end))
+    deals = (Deal.objects.all() if deals is None else deals).filter(changed)
     visits, params = _visits_sql(deals)
     sql = f"""
         SELECT v.stage_id, {_seconds_between("v.at", "v.next_at")} FROM ({visits}) v
@@ -343,7 +349,13 @@ def slippage(*, deals, start, end):
 
 def observed_probabilities(*, deals, now):
     """{stage_id: (won, lost)} among the deals that were in the stage at any time in the last
-    12 months (a visit overlapping [now − 365 days, now]) and are now closed."""
+    12 months (a visit overlapping [now − 365 days, now]) and are now closed.
+
+    A deal that closed before the window cannot have been in a stage during it, so only the
+    deals closed within the window need their history windowed.
+    """
+    since = now - timedelta(days=OBSERVED_WINDOW_DAYS)
+    deals = deals.filter(Q(status=Deal.Status.WON, won_at__gte=since) | Q(status=Deal.Status.LOST, lost_at__gte=since))
     visits, params = _visits_sql(deals)
     sql = f"""
         SELECT x.stage_id,
@@ -355,7 +367,7 @@ def observed_probabilities(*, deals, now):
         GROUP BY x.stage_id
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, _dt(now), _dt(now - timedelta(days=OBSERVED_WINDOW_DAYS))))
+        cursor.execute(sql, (*params, _dt(now), _dt(since)))
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in cursor.fetchall()}
 
 

@@ -181,3 +181,29 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
     with django_assert_num_queries(19):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
+
+
+def test_custom_date_range_replaces_the_period(history, client, admin, rep, stages):
+    history.deal(owner=rep, steps=[(20, stages[0])])
+    history.deal(owner=rep, steps=[(200, stages[0])])
+    client.force_login(admin)
+    start = (history.now.date() - timedelta(days=250)).isoformat()
+    end = (history.now.date() - timedelta(days=100)).isoformat()
+    assert funnel_entered(client, start=start, end=end) == 1
+    page = client.get(URL, {"start": start, "end": end}).content.decode()
+    assert f"/dashboard/export/funnel.csv?start={start}&amp;end={end}" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-03-01", "end": "2026-01-01"}, "The range ends before it starts."),
+        ({"start": "2026-03-01"}, "Give both ends of the date range, or neither."),
+        ({"start": "2020-01-01", "end": "2026-01-01"}, "Choose a range of at most three years."),
+    ],
+)
+def test_bad_date_range_is_a_bad_request_with_a_reason(client, manager, params, message):
+    client.force_login(manager)
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
