@@ -207,3 +207,38 @@ def test_bad_date_range_is_a_bad_request_with_a_reason(client, manager, params, 
     response = client.get(URL, params)
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("chart", "header"),
+    [
+        ("funnel", "Stage,Entered,Advanced,Lost here,Still open,Conversion,Drop-off,Still open share"),
+        ("forecast", "Month,Open deals,Value,Weighted forecast,Observed forecast"),
+        ("calibration", "Stage,Configured,Observed,Won,Lost"),
+        ("trend", "Day,Open deals,Open value,Weighted value,Won that day"),
+        ("time_in_stage", "Stage,Completed visits,Median days,75th percentile days,Open now,"),
+        ("lost_reasons", "Lost reason,Lost from stage,Pipeline,Deals,Value"),
+        ("lead_sources", "Source,Campaign / content,Leads,Qualified,Qualified rate,Converted,"),
+        ("activities", "Rep,Call,E-mail,Meeting,Task,Follow-up,Total"),
+    ],
+)
+def test_every_chart_exports_its_table(three_owners, client, manager, chart, header):
+    client.force_login(manager)
+    response = client.get(reverse("analytics:export", args=[chart]))
+    assert response.status_code == 200
+    assert f'filename="{chart}-' in response["Content-Disposition"]
+    assert response.content.decode().splitlines()[0].startswith(header)
+
+
+def test_rep_sees_only_own_leads_and_activities(history, client, rep, teammate, stages):
+    mine = history.deal(owner=rep, steps=[(5, stages[0])])
+    theirs = history.deal(owner=teammate, steps=[(5, stages[0])])
+    factories.ActivityFactory(deal=mine, assignee=rep, done_at=history.now)
+    factories.ActivityFactory(deal=theirs, assignee=teammate, done_at=history.now)
+    factories.LeadFactory(owner=rep, source="blog", campaign="Mine")
+    factories.LeadFactory(owner=teammate, source="blog", campaign="Theirs")
+    client.force_login(rep)
+    activities = client.get(reverse("analytics:export", args=["activities"])).content.decode().splitlines()
+    leads = client.get(reverse("analytics:export", args=["lead_sources"])).content.decode().splitlines()
+    assert activities[1:] == ["Alice Adams,1,0,0,0,0,1"]
+    assert [line.split(",")[1] for line in leads[1:]] == ["Mine"]
