@@ -343,3 +343,27 @@ def test_list_with_an_invalid_filter_value_shows_no_rows_not_an_error(client, re
     response = client.get("/leads/", {"score_min": "lots", "industry": "mining"})
     assert response.status_code == 200
     assert "Alicelead" not in response.content.decode()
+
+
+def test_manager_assigns_an_unassigned_lead_to_a_team_member(client, manager, teammate, unassigned_lead):
+    client.force_login(manager)
+    data = {"last_name": "Nobodys", "email": "n@nobody.example", "source": "web_form", "owner": teammate.pk}
+    data |= {"need": 0, "budget": 0, "authority": 0, "timing": 0}
+    assert client.post(f"/leads/{unassigned_lead.pk}/edit/", data).status_code == 302
+    unassigned_lead.refresh_from_db()
+    assert unassigned_lead.owner == teammate
+
+
+def test_manager_may_not_assign_outside_the_teams_they_manage(client, manager, outsider, unassigned_lead):
+    client.force_login(manager)
+    data = {"last_name": "Nobodys", "email": "n@nobody.example", "source": "web_form", "owner": outsider.pk}
+    data |= {"need": 0, "budget": 0, "authority": 0, "timing": 0}
+    assert client.post(f"/leads/{unassigned_lead.pk}/edit/", data).status_code == 400
+    unassigned_lead.refresh_from_db()
+    assert unassigned_lead.owner is None
+
+
+@pytest.mark.parametrize(("who", "status"), [("rep", 404), ("manager", 200), ("admin", 200)])
+def test_unassigned_lead_detail_by_role(client, request, unassigned_lead, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(f"/leads/{unassigned_lead.pk}/").status_code == status
