@@ -218,6 +218,17 @@ def funnel_counts(*, deals, stages, start, end):
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
 
 
+def _funnel_label(row):
+    """'Stage: 60 % advanced, 20 % lost' — the drop-off readable on the chart itself."""
+    if not row[1]:
+        return row[0]
+    return _("%(stage)s: %(advanced).0f %% advanced, %(lost).0f %% lost") % {
+        "stage": row[0],
+        "advanced": 100 * row[5],
+        "lost": 100 * row[6],
+    }
+
+
 def funnel_section(*, deals, criteria, pipeline, stages):
     counts = funnel_counts(deals=deals, stages=stages, start=criteria.period.start, end=criteria.period.end)
     rows = []
@@ -260,7 +271,7 @@ def funnel_section(*, deals, criteria, pipeline, stages):
             "type": "bar",
             "horizontal": True,
             "stacked": True,
-            "labels": [r[0] for r in rows],
+            "labels": [_funnel_label(r) for r in rows],
             "datasets": [
                 {"label": str(_("Advanced")), "data": [r[2] for r in rows], "color": "ok"},
                 {"label": str(_("Lost here")), "data": [r[3] for r in rows], "color": "danger"},
@@ -602,8 +613,8 @@ def time_in_stage_section(*, deals, criteria, stages, now):
             "Completed visits to each stage that ended in the period: median and 75th percentile in days. "
             "A stage is flagged as a bottleneck when it holds at least 5 open deals and either their median "
             "age exceeds 1.5 × the stage's median time (completed visits, last 6 months) or their count "
-            "exceeds 1.5 × its average daily open count over the last 90 days (nightly snapshots). The flag "
-            "is computed for the whole installation every 15 minutes."
+            "exceeds 1.5 × its average daily open count over the last 90 days (nightly snapshots). Flagged "
+            "stages are red; the flag is computed for the whole installation every 15 minutes."
         ),
         columns=[
             Column(_("Stage")),

@@ -55,6 +55,20 @@
     if (spec.percent_axis) {
       options.scales[valueAxis].max = 100;
     }
+    if (spec.highlight) {
+      // Legend swatches in each dataset's own colour, not the first bar's (which may be highlighted).
+      options.plugins.legend.labels = {
+        generateLabels: function (chart) {
+          var items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
+          items.forEach(function (item) {
+            var color = chart.data.datasets[item.datasetIndex].borderColor;
+            item.fillStyle = color;
+            item.strokeStyle = color;
+          });
+          return items;
+        }
+      };
+    }
     if (spec.percent_of_row) {
       options.plugins.tooltip.callbacks.label = function (ctx) {
         var total = ctx.chart.data.datasets.reduce(function (sum, ds) { return sum + (ds.data[ctx.dataIndex] || 0); }, 0);
