@@ -1,0 +1,113 @@
+"""Benchmark: the pipeline board on `seed_demo --deals N` data.
+
+Usage (uses its own database file unless DATABASE_URL is set; never the shared db.sqlite3):
+
+    CRM_MODE=embedded .venv/bin/python bench/board.py --deals 10000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench .venv/bin/python bench/board.py --deals 100000
+
+It migrates, seeds with `seed_demo --deals N` (when the database has no deals), then prints,
+as the demo rep, the manager and the admin: the board page, its htmx partial, a filtered
+board, "load more", a move (drop into the next column and back), and the unchanged 304
+poll — median of --repeat runs, with the number of queries.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    os.environ.setdefault("CRM_MODE", "embedded")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / f'bench-board-{args.deals}.sqlite3'}")
+    os.environ.setdefault("CACHE_URL", "locmem://")
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipeline_crm.settings")
+    (ROOT / "var").mkdir(exist_ok=True)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from accounts.models import User
+    from deals import selectors
+    from deals.models import Deal
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    if not Deal.objects.exists():
+        started = time.perf_counter()
+        call_command("seed_demo", deals=args.deals, verbosity=0)
+        print(f"seed_demo --deals {args.deals}: {time.perf_counter() - started:.1f} s")
+    pipeline = selectors.pipeline_get_default()
+    open_deals = Deal.objects.filter(pipeline=pipeline, status="open").count()
+    print(f"database: {connection.vendor}; {Deal.objects.count()} deals, {open_deals} open in '{pipeline}'")
+
+    def timed(label, request, repeat=args.repeat):
+        runs, queries, status = [], 0, None
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = request()
+                runs.append(time.perf_counter() - started)
+            queries, status = len(captured), response.status_code
+        print(f"  {label:<34} {statistics.median(runs) * 1000:7.1f} ms  {queries:2d} queries  HTTP {status}")
+        return response
+
+    board_url = reverse("deals:board_pipeline", args=[pipeline.pk])
+    poll_url = reverse("deals:board_poll", args=[pipeline.pk])
+
+    def bench_user(username):
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        print(f"as {username} ({user.get_role_display()}):")
+        page = timed("board page", lambda: client.get(board_url))
+        timed("board htmx partial", lambda: client.get(board_url, HTTP_HX_REQUEST="true"))
+        timed("board filtered (owner=me, q=a)", lambda: client.get(board_url, {"owner": "me", "q": "a"}))
+        filterset = selectors.board_filter(user=user, pipeline=pipeline.pk, data={})
+        column = max(selectors.board_columns(deals=filterset.qs, pipeline=pipeline.pk), key=lambda c: c.count)
+        more_url = reverse("deals:column_more", args=[pipeline.pk, column.stage.pk])
+        timed(f"load more ({column.count} in column)", lambda: client.get(more_url, {"after": column.cursor}))
+        etag = page["ETag"]
+        timed("poll, unchanged (304)", lambda: client.get(poll_url, HTTP_IF_NONE_MATCH=etag))
+
+        deal = Deal.objects.filter(selectors.scoping.changeable_owner_q(user), pipeline=pipeline, status="open").first()
+        if deal is None:
+            return
+        stages = list(selectors.stage_list(pipeline=pipeline).values_list("pk", flat=True))
+        home = deal.stage_id
+        away = stages[(stages.index(home) + 1) % len(stages)]
+        move_url = reverse("deals:move", args=[deal.pk])
+
+        def move_there_and_back():
+            version = Deal.objects.values_list("version", flat=True).get(pk=deal.pk)
+            target = away if Deal.objects.values_list("stage_id", flat=True).get(pk=deal.pk) == home else home
+            return client.post(move_url, {"stage": target, "version": version, "position": 0}, HTTP_HX_REQUEST="true")
+
+        # The two lookups inside move_there_and_back are the benchmark's own (2 of the queries shown).
+        timed("move (htmx, incl. 2 bench lookups)", move_there_and_back)
+        timed("poll after a change (200)", lambda: client.get(poll_url, HTTP_IF_NONE_MATCH=etag))
+
+    for username in ("rep1", "manager", "admin"):
+        bench_user(username)
+
+
+if __name__ == "__main__":
+    main()
