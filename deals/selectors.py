@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -85,11 +85,14 @@ def board_pipelines(*, pipeline_id=None):
 
 
 def board_filter(*, user, pipeline, data, with_choices=True):
-    """The board's FilterSet over the deals of `pipeline` (an id) that `user` may see.
+    """The board's FilterSet over the deals of `pipeline` (an id; None: every pipeline, for
+    the stage-correlated totals) that `user` may see.
 
     `with_choices=False` skips the owner-choices query (the poll and the mutations do not
     render the form; an owner id only narrows an already scoped queryset)."""
-    base = Deal.objects.filter(scoping.visible_owner_q(user), pipeline=pipeline)
+    base = Deal.objects.filter(scoping.visible_owner_q(user))
+    if pipeline is not None:
+        base = base.filter(pipeline=pipeline)
     return filters.BoardFilter(data, queryset=base, user=user, with_choices=with_choices)
 
 
@@ -138,27 +141,30 @@ def _column_aggregate(deals, aggregate, output_field):
     )
 
 
-def board_columns(*, deals, pipeline, stage_ids=None):
-    """The board's columns (all stages, or only `stage_ids`) in two queries.
-
-    Query 1: the stages with their health and, per stage, count / sum / weighted sum /
-    last change over every deal in `deals` (correlated aggregates, each an index range).
-    Query 2: the first page of cards of every column (see `board_cards`).
-    """
+def _with_totals(stages, deals, shown=None):
+    """Annotate each stage with count / sum / weighted sum / last change over `deals` in that
+    stage (correlated aggregates, each an index range on the deal's stage). With `shown` (a Q
+    on the stage) the aggregates run only for the stages it matches."""
     weighted = Sum(F("value") * Coalesce("probability", "stage__probability")) / Value(100)
-    stages = (
-        Stage.objects.filter(pipeline=pipeline)
-        .select_related("health")
-        .annotate(
-            deal_count=Coalesce(_column_aggregate(deals, Count("pk"), models.IntegerField()), 0),
-            deal_total=Coalesce(_column_aggregate(deals, Sum("value"), MONEY), Decimal(0), output_field=MONEY),
-            deal_weighted=Coalesce(_column_aggregate(deals, weighted, MONEY), Decimal(0), output_field=MONEY),
-            deal_last=_column_aggregate(deals, Max("updated_at"), models.DateTimeField()),
-        )
-        .order_by("order", "id")
-    )
-    if stage_ids is not None:
-        stages = stages.filter(pk__in=stage_ids)
+    aggregates = {
+        "deal_count": (Count("pk"), models.IntegerField(), 0),
+        "deal_total": (Sum("value"), MONEY, Decimal(0)),
+        "deal_weighted": (weighted, MONEY, Decimal(0)),
+        "deal_last": (Max("updated_at"), models.DateTimeField(), None),
+    }
+    annotations = {}
+    for name, (aggregate, output_field, default) in aggregates.items():
+        expression = _column_aggregate(deals, aggregate, output_field)
+        if default is not None:
+            expression = Coalesce(expression, Value(default), output_field=output_field)
+        if shown is not None:
+            expression = Case(When(shown, then=expression), default=Value(default), output_field=output_field)
+        annotations[name] = expression
+    return stages.annotate(**annotations)
+
+
+def _columns_from(stages, deals):
+    """Columns for annotated `stages`, with the first page of cards of each (one query)."""
     columns = [
         Column(
             stage=s,
@@ -178,6 +184,50 @@ def board_columns(*, deals, pipeline, stage_ids=None):
         column.has_more = len(cards) > CARDS_PER_PAGE
         column.cards = _decorate(cards[:CARDS_PER_PAGE], column.stage)
     return columns
+
+
+def board_columns(*, deals, pipeline, stage_ids=None):
+    """Some columns of one pipeline (all stages, or only `stage_ids`) in two queries: the
+    stages with health and totals, then the first page of cards of every column."""
+    stages = Stage.objects.filter(pipeline=pipeline).select_related("health").order_by("order", "id")
+    if stage_ids is not None:
+        stages = stages.filter(pk__in=stage_ids)
+    return _columns_from(_with_totals(stages, deals), deals)
+
+
+def board_page(*, user, pipeline_id, data):
+    """Everything the board page shows: (pipelines, pipeline, filterset, columns).
+
+    Query plan: the owner choices (filterset), then one query for the stages of every active
+    pipeline with their pipeline (the switcher) and health, where only the shown pipeline's
+    stages get their totals computed, then one for the first cards of every column.
+    `pipeline_id=None` shows the default pipeline. 404 for an unknown or inactive pipeline.
+    """
+    filterset = board_filter(user=user, pipeline=pipeline_id, data=data)
+    shown = Q(pipeline_id=pipeline_id) if pipeline_id is not None else Q(pipeline__is_default=True)
+    stages = list(
+        _with_totals(
+            Stage.objects.filter(pipeline__is_active=True)
+            .select_related("pipeline", "health")
+            .order_by("pipeline__order", "pipeline_id", "order", "id"),
+            filterset.qs,
+            shown,
+        )
+    )
+    pipelines = list({s.pipeline_id: s.pipeline for s in stages}.values())
+    if pipeline_id is not None:
+        pipeline = next((p for p in pipelines if p.pk == pipeline_id), None)
+        if pipeline is None:
+            raise Http404("No such pipeline.")
+    else:
+        pipeline = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
+    if pipeline is None:
+        return pipelines, None, filterset, []
+    if pipeline_id is None and not pipeline.is_default:
+        # No default pipeline: the totals were not computed for the first one (rare, +1 query).
+        return pipelines, pipeline, filterset, board_columns(deals=filterset.qs, pipeline=pipeline)
+    own_stages = [s for s in stages if s.pipeline_id == pipeline.pk]
+    return pipelines, pipeline, filterset, _columns_from(own_stages, filterset.qs)
 
 
 def _card_queryset(ids_q):

@@ -50,13 +50,14 @@ def _board_context(request, pipeline, pipelines, filterset, columns):
 
 @require_GET
 def board(request, pipeline_id=None):
-    """The pipeline board. Queries (rep): session, user, pipelines, stages + column totals,
-    first page of cards, owner choices, product choices (+1 for a manager: managed teams)."""
-    pipelines, pipeline = selectors.board_pipelines(pipeline_id=pipeline_id)
+    """The pipeline board. Queries: session, user, [a manager's team ids], owner choices,
+    stages of all pipelines + the shown columns' totals, first page of cards, product
+    choices (and base.html's user menu reads the user's team)."""
+    pipelines, pipeline, filterset, columns = selectors.board_page(
+        user=request.user, pipeline_id=pipeline_id, data=request.GET
+    )
     if pipeline is None:
         return render(request, "deals/board.html", {"pipeline": None, "pipelines": pipelines})
-    filterset = selectors.board_filter(user=request.user, pipeline=pipeline.pk, data=request.GET)
-    columns = selectors.board_columns(deals=filterset.qs, pipeline=pipeline.pk)
     context = _board_context(request, pipeline, pipelines, filterset, columns)
     template = "deals/board.html#board" if request.htmx else "deals/board.html"
     response = render(request, template, context)
