@@ -316,3 +316,14 @@ def test_anonymous_user_is_sent_to_login(client, deal):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_deal_panel_query_count_is_constant(client, rep, deal, now, django_assert_num_queries):
+    # Expected queries: session, user, the deal (scoped), its activities with their assignees,
+    # the assignee choices of the form.
+    login(client, rep)
+    for size in (1, 25):
+        factories.ActivityFactory.create_batch(size, deal=deal, due_at=now + timedelta(days=1))
+        with django_assert_num_queries(5):
+            response = client.get(reverse("activities:deal_panel", args=[deal.pk]), **HTMX)
+        assert response.content.decode().count('data-testid="activity-item"') == Activity.objects.count()
