@@ -361,7 +361,15 @@ def _digest_content(user, day, items, day_start, tz):
     return subject[:300], "\n".join(lines)
 
 
-def digest_queue_for_user(*, user, now=None):
+def _digest_days_handled(user_ids, around):
+    """{(user_id, date)} of the digests already handled around a date (one query)."""
+    rows = DigestLog.objects.filter(date__gte=around - timedelta(days=1), date__lte=around + timedelta(days=1))
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    return set(rows.values_list("user_id", "date"))
+
+
+def digest_queue_for_user(*, user, now=None, handled=None):
     """Queue the user's digest for their local today if its hour has come; at most once per day.
 
     The unique (user, date) log row and the outbox row are written together.
@@ -375,7 +383,7 @@ def digest_queue_for_user(*, user, now=None):
     day = local_now.date()
     day_start = datetime.combine(day, time.min, tzinfo=tz)
     day_end = day_start + timedelta(days=1)
-    if DigestLog.objects.filter(user=user, date=day).exists():
+    if (user.pk, day) in (handled if handled is not None else _digest_days_handled([user.pk], day)):
         return False
     items = _digest_activities(user, day_start, day_end)
     try:
@@ -401,9 +409,11 @@ def digests_run(*, now=None):
     """The periodic digest service: every user whose digest hour has come, then the outbox."""
     now = now or timezone.now()
     queued = 0
-    users = User.objects.filter(is_active=True, digest_enabled=True).exclude(email="")
+    users = list(User.objects.filter(is_active=True, digest_enabled=True).exclude(email=""))
+    # Users' local dates are within a day of the UTC date: one query finds the days handled.
+    handled = _digest_days_handled(None, now.astimezone(ZoneInfo("UTC")).date())
     for user in users:
-        queued += digest_queue_for_user(user=user, now=now)
+        queued += digest_queue_for_user(user=user, now=now, handled=handled)
     sent = email_deliver_pending(now=now)
     return {"queued": queued, "sent": sent}
 

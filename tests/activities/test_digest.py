@@ -117,3 +117,11 @@ def test_unknown_time_zone_falls_back_to_the_installations(planned, rep):
     services.digests_run(now=at(7, 0) + timedelta(minutes=1))
 
     assert len(mail.outbox) == 1
+
+
+def test_digest_run_needs_no_query_per_user_already_done(planned, rep, teammate, django_assert_max_num_queries):
+    services.digests_run(now=at(9, 0))
+
+    # Expected: the users, the days handled, the outbox (nothing pending).
+    with django_assert_max_num_queries(3):
+        services.digests_run(now=at(9, 5))
