@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var dragging = false;
-  var pollSwapping = false;
+  var pollSwapping = false; // an ordinary poll answer is being swapped: skip unchanged columns
 
   function board() { return document.getElementById("board"); }
   function dialog() { return document.getElementById("board-dialog"); }
@@ -103,17 +103,24 @@
 
   htmx.onLoad(initSortables);
 
+  // A refused move of a deal the user cannot see (404) asks for a full refresh: forget the
+  // ETag so that the next poll re-renders every column instead of answering 304.
+  var forceRefresh = false;
+  document.body.addEventListener("board-refresh", function () { forceRefresh = true; });
+
   document.body.addEventListener("htmx:configRequest", function (evt) {
     if (evt.detail.elt.id !== "board-poll") { return; }
     if (dragging || (dialog() && dialog().open)) { evt.preventDefault(); return; }
     var etag = board() && board().dataset.etag;
-    if (etag) { evt.detail.headers["If-None-Match"] = etag; }
+    if (etag && !forceRefresh) { evt.detail.headers["If-None-Match"] = etag; }
+    evt.detail.elt.setAttribute("data-forced", forceRefresh ? "1" : "");
+    forceRefresh = false;
   });
 
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     var isPoll = evt.detail.elt.id === "board-poll";
-    pollSwapping = isPoll;
+    pollSwapping = isPoll && evt.detail.elt.getAttribute("data-forced") !== "1";
     if (isPoll) {
       if (xhr.status === 304 || dragging) { evt.detail.shouldSwap = false; return; }
       if (xhr.status === 200 && board()) { board().dataset.etag = xhr.getResponseHeader("ETag") || ""; }

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from deals import defaults
+from deals import defaults, services
 from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
 from tests import factories
 
@@ -138,3 +138,18 @@ def test_a_deal_title_with_markup_shows_as_text(page, live_server, login, board_
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert dialogs == []
     assert Deal.objects.get(pk=deal.pk).title == title
+
+
+def test_a_stale_drop_shows_who_changed_the_deal_and_where_it_really_is(page, live_server, login, board_cast):
+    rep, manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Contended deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    services.deal_move(deal_id=deal.pk, stage_id=stages[2].pk, version=1, actor=manager)
+
+    with page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST") as answer:
+        drag(page, card(page, deal), lambda: column(page, stages[1]).locator(".card-list"))
+    assert answer.value.status == 409
+    expect(page.get_by_test_id("board-message").last).to_contain_text("changed by Maria Miller")
+    expect(column(page, stages[2]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
