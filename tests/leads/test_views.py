@@ -367,3 +367,15 @@ def test_manager_may_not_assign_outside_the_teams_they_manage(client, manager, o
 def test_unassigned_lead_detail_by_role(client, request, unassigned_lead, who, status):
     client.force_login(request.getfixturevalue(who))
     assert client.get(f"/leads/{unassigned_lead.pk}/").status_code == status
+
+
+def test_list_rows_refuse_lazy_loads(rep, make_lead):
+    from django.core.exceptions import FieldFetchBlocked
+
+    from leads import selectors
+
+    make_lead(owner=rep)
+    row = selectors.lead_filter_for_user(user=rep, params={}).qs[0]
+    assert row.owner == rep  # joined
+    with pytest.raises(FieldFetchBlocked):
+        row.contact  # noqa: B018 - not joined: a per-row query would be a defect
