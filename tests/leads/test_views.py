@@ -374,7 +374,7 @@ def test_list_rows_refuse_lazy_loads(rep, make_lead):
 
     from leads import selectors
 
-    make_lead(owner=rep)
+    make_lead(owner=rep, contact=factories.ContactFactory())
     row = selectors.lead_filter_for_user(user=rep, params={}).qs[0]
     assert row.owner == rep  # joined
     with pytest.raises(FieldFetchBlocked):
