@@ -107,3 +107,16 @@ def test_explanation_reads_like_the_page(rep, make_lead):
 def test_explanation_handles_breakdowns_without_weights(rep):
     lead = Lead(need=HIGH, score=30, score_breakdown={"need": 30, "budget": 0, "authority": 0, "timing": 0})
     assert scoring.explain(lead)[0]["points"] == 30
+
+
+def test_rescore_command_reports_the_changed_leads(rep, make_lead):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_lead(owner=rep, need=HIGH)
+    make_lead(owner=rep)
+    ScoringSettings.objects.filter(pk=1).update(need_weight=40, timing_weight=10)
+    out = StringIO()
+    call_command("rescore_leads", stdout=out)
+    assert out.getvalue().strip() == "2 leads rescored (score or breakdown changed)."
