@@ -379,3 +379,11 @@ def test_list_rows_refuse_lazy_loads(rep, make_lead):
     assert row.owner == rep  # joined
     with pytest.raises(FieldFetchBlocked):
         row.contact  # noqa: B018 - not joined: a per-row query would be a defect
+
+
+def test_detail_shows_the_persona_profile(client, rep, make_lead):
+    persona = factories.PersonaFactory(name="Cautious CFO", needs="Predictable costs", buying_motives="Risk reduction")
+    lead = make_lead(owner=rep, persona=persona)
+    client.force_login(rep)
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Predictable costs" in html and "Risk reduction" in html
