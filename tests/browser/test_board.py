@@ -153,3 +153,19 @@ def test_a_stale_drop_shows_who_changed_the_deal_and_where_it_really_is(page, li
     expect(page.get_by_test_id("board-message").last).to_contain_text("changed by Maria Miller")
     expect(column(page, stages[2]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
     expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
+
+
+def test_filters_apply_on_change_and_stay_in_the_url(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    teammate = factories.UserFactory(username="bob", first_name="Bob", last_name="Brown", team=rep.team)
+    mine = factories.DealFactory(owner=rep, stage=stages[0], title="Mine")
+    theirs = factories.DealFactory(owner=teammate, stage=stages[0], title="Theirs")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    expect(card(page, theirs)).to_be_visible()
+
+    page.get_by_label("Owner").select_option(label="Me")
+    expect(card(page, theirs)).to_have_count(0)
+    expect(card(page, mine)).to_be_visible()
+    expect(column(page, stages[0]).get_by_test_id("column-count")).to_have_text("1")
+    assert "owner=me" in page.url
