@@ -47,6 +47,7 @@ def test_web_lead_is_qualified_converted_and_lands_on_the_board(page, live_serve
     expect(page.locator(f'tr[data-lead-id="{other.pk}"]')).to_have_count(0)
     expect(row).to_be_visible()
     expect(page).to_have_url(re.compile(r"q=Webber"))
+    expect(page.get_by_test_id("export-link")).to_have_attribute("href", re.compile(r"/leads/export\.csv\?.*q=Webber"))
     row.get_by_role("link", name="Wendy Webber").click()
     expect(page.get_by_role("heading", name=re.compile("Wendy Webber"))).to_be_visible()
 

@@ -64,3 +64,9 @@ def test_an_export_imports_back(client, rep, make_lead):
 def test_export_with_an_invalid_filter_answers_400(client, rep):
     client.force_login(rep)
     assert client.get("/leads/export.csv", {"score_min": "lots"}).status_code == 400
+
+
+def test_list_partial_carries_the_filters_into_the_export_link(client, rep):
+    client.force_login(rep)
+    html = client.get("/leads/", {"industry": "retail", "page": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'href="/leads/export.csv?industry=retail"' in html
