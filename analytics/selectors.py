@@ -197,20 +197,23 @@ def funnel_counts(*, deals, stages, start, end):
             GROUP BY sc.deal_id, sc.to_stage_id
         ),
         judged AS (
-            SELECT e.stage_id,
-                CASE WHEN EXISTS (
-                    SELECT 1 FROM deals_stagechange n
-                    JOIN deals_stage ns ON ns.id = n.to_stage_id
-                    JOIN deals_stage es ON es.id = e.stage_id
-                    WHERE n.deal_id = e.deal_id AND n.at >= e.first_at
-                      AND (n.kind = 'won' OR (n.to_status = 'open' AND ns.pipeline_id = es.pipeline_id
-                                              AND ns.{order} > es.{order}))
-                ) THEN 1 ELSE 0 END AS advanced,
-                CASE WHEN d.status = 'lost' AND d.lost_from_stage_id = e.stage_id THEN 1 ELSE 0 END AS lost_here
-            FROM entry e JOIN deals_deal d ON d.id = e.deal_id
+            -- A join and GROUP BY, not a correlated EXISTS per member: the entry row itself is
+            -- always among the joined rows, so no member drops out.
+            SELECT e.deal_id, e.stage_id,
+                MAX(CASE WHEN n.kind = 'won' OR (n.to_status = 'open' AND ns.pipeline_id = es.pipeline_id
+                                                 AND ns.{order} > es.{order})
+                         THEN 1 ELSE 0 END) AS advanced
+            FROM entry e
+            JOIN deals_stage es ON es.id = e.stage_id
+            JOIN deals_stagechange n ON n.deal_id = e.deal_id AND n.at >= e.first_at
+            JOIN deals_stage ns ON ns.id = n.to_stage_id
+            GROUP BY e.deal_id, e.stage_id
         )
-        SELECT stage_id, COUNT(*), SUM(advanced), SUM(CASE WHEN advanced = 0 THEN lost_here ELSE 0 END)
-        FROM judged GROUP BY stage_id
+        SELECT j.stage_id, COUNT(*), SUM(j.advanced),
+               SUM(CASE WHEN j.advanced = 0 AND d.status = 'lost' AND d.lost_from_stage_id = j.stage_id
+                        THEN 1 ELSE 0 END)
+        FROM judged j JOIN deals_deal d ON d.id = j.deal_id
+        GROUP BY j.stage_id
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
     params = (*ids_params, *[s.pk for s in stages], _dt(start), _dt(end))
     with connection.cursor() as cursor:
