@@ -208,14 +208,17 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
         raise DealError(_("Invalid position."), deal=deal)
     now = timezone.now()
     from_stage_id = deal.stage_id
+    after_id, before_id = _to_int(after_id), _to_int(before_id)
+    if stage_id == from_stage_id and after_id is None and before_id is None and index is None:
+        return deal, from_stage_id  # "moved" to where it is: nothing to write
     changes = {
         "stage_id": stage_id,
         "position": _column_position(
             actor=actor,
             stage_id=stage_id,
             deal_id=deal.pk,
-            after_id=_to_int(after_id),
-            before_id=_to_int(before_id),
+            after_id=after_id,
+            before_id=before_id,
             index=index,
         ),
     }

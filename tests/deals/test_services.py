@@ -232,3 +232,9 @@ def test_quick_add_matches_an_existing_organization_by_name(rep, stages):
     deal = services.deal_quick_add(actor=rep, stage=stages[2], title="New", organization_name="globex ag")
     assert (deal.organization, deal.owner, deal.stage) == (org, rep, stages[2])
     assert StageChange.objects.filter(deal=deal, kind="created").count() == 1
+
+
+def test_move_to_the_current_stage_without_position_changes_nothing(deal, rep, stages):
+    services.deal_move(deal_id=deal.pk, stage_id=stages[0].pk, version=1, actor=rep)
+    deal.refresh_from_db()
+    assert deal.version == 1
