@@ -55,6 +55,9 @@ def main():
         started = time.perf_counter()
         call_command("seed_demo", deals=args.deals, verbosity=0)
         print(f"seed_demo --deals {args.deals}: {time.perf_counter() - started:.1f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would give
     pipeline = selectors.pipeline_get_default()
     open_deals = Deal.objects.filter(pipeline=pipeline, status="open").count()
     print(f"database: {connection.vendor}; {Deal.objects.count()} deals, {open_deals} open in '{pipeline}'")

@@ -7,12 +7,12 @@ every deal that matches the filters), one for the first page of cards of every c
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, models
 from django.db.models import Case, Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 
@@ -134,47 +134,52 @@ def cursor_decode(value):
         return None
 
 
-def _column_aggregate(deals, aggregate, output_field):
-    return Subquery(
-        deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=aggregate).values("x"),
-        output_field=output_field,
-    )
-
-
 def _with_totals(stages, deals, shown=None):
-    """Annotate each stage with count / sum / weighted sum / last change over `deals` in that
-    stage (correlated aggregates, each an index range on the deal's stage). With `shown` (a Q
-    on the stage) the aggregates run only for the stages it matches."""
-    weighted = Sum(F("value") * Coalesce("probability", "stage__probability")) / Value(100)
-    aggregates = {
-        "deal_count": (Count("pk"), models.IntegerField(), 0),
-        "deal_total": (Sum("value"), MONEY, Decimal(0)),
-        "deal_weighted": (weighted, MONEY, Decimal(0)),
-        "deal_last": (Max("updated_at"), models.DateTimeField(), None),
-    }
-    annotations = {}
-    for name, (aggregate, output_field, default) in aggregates.items():
-        expression = _column_aggregate(deals, aggregate, output_field)
-        if default is not None:
-            expression = Coalesce(expression, Value(default), output_field=output_field)
-        if shown is not None:
-            expression = Case(When(shown, then=expression), default=Value(default), output_field=output_field)
-        annotations[name] = expression
-    return stages.annotate(**annotations)
+    """Annotate each stage with `deal_totals`: count / sum / weighted sum / last change over
+    the `deals` in that stage, as one correlated subquery per stage returning a JSON object
+    (one index range scan per column; sums travel as text so that money stays exact).
+    With `shown` (a Q on the stage) only the stages it matches are aggregated."""
+    # The outer row is the deal's stage, so its probability needs no join.
+    weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
+    totals = JSONObject(
+        n=Count("pk"),
+        total=Cast(Sum("value"), models.CharField()),
+        weighted=Cast(weighted, models.CharField()),
+        last=Max("updated_at"),
+    )
+    expression = Subquery(
+        deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=totals).values("x"),
+        output_field=models.JSONField(),
+    )
+    if shown is not None:
+        expression = Case(When(shown, then=expression), default=Value(None), output_field=models.JSONField())
+    return stages.annotate(deal_totals=expression)
+
+
+def _parse_last(value):
+    """The JSON-encoded MAX(updated_at) as an aware datetime (PostgreSQL gives ISO 8601 with
+    an offset, SQLite the stored UTC text)."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
 def _columns_from(stages, deals):
     """Columns for annotated `stages`, with the first page of cards of each (one query)."""
-    columns = [
-        Column(
-            stage=s,
-            count=s.deal_count,
-            total=Decimal(s.deal_total).quantize(Decimal("0.01")),
-            weighted=Decimal(s.deal_weighted).quantize(Decimal("0.01")),
-            last_updated=s.deal_last,
+    cents = Decimal("0.01")
+    columns = []
+    for stage in stages:
+        totals = stage.deal_totals or {}
+        columns.append(
+            Column(
+                stage=stage,
+                count=totals.get("n") or 0,
+                total=Decimal(totals.get("total") or 0).quantize(cents),
+                weighted=Decimal(totals.get("weighted") or 0).quantize(cents),
+                last_updated=_parse_last(totals.get("last")),
+            )
         )
-        for s in stages
-    ]
     non_empty = [c.stage.pk for c in columns if c.count]
     by_stage = {}
     for deal in board_cards(deals=deals, stage_ids=non_empty):
