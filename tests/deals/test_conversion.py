@@ -3,11 +3,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from deals import conversion
-from deals.models import Deal, StageChange
+from deals import conversion, defaults
+from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
 from leads import services as lead_services
 from leads.models import Contact, Lead, LeadStatusChange, Organization
 from tests import factories
+
+
+@pytest.fixture
+def pipeline(db):
+    # The migrated pipelines may have been flushed by a transactional test (reused test DB).
+    defaults.ensure_defaults(Pipeline, Stage, LostReason)
+    return factories.default_pipeline()
 
 
 @pytest.fixture

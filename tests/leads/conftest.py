@@ -1,7 +1,20 @@
 import pytest
 
 from leads import services
+from leads.models import ScoringSettings, WebFormSettings
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _settings_rows(request):
+    """The migration creates the two settings rows; a transactional test elsewhere may
+    have flushed them from a reused test database, so make sure they are there."""
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            ScoringSettings.get_solo()
+            WebFormSettings.get_solo()
+            return
 
 
 @pytest.fixture
