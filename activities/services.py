@@ -164,6 +164,13 @@ def _claim_lease():
     return timedelta(seconds=settings.CRM_EMAIL_CLAIM_LEASE_SECONDS)
 
 
+def _claimable(now):
+    """Queued e-mails that nobody holds, or whose holder's lease has expired."""
+    return OutgoingEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease())
+    )
+
+
 def email_claim(*, email_id, now=None):
     """Claim one queued e-mail for delivery; returns the claim token or None.
 
@@ -172,49 +179,76 @@ def email_claim(*, email_id, now=None):
     """
     now = now or timezone.now()
     token = uuid.uuid4()
-    claimed = (
-        OutgoingEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease()))
-        .update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
-    )
+    claimed = _claimable(now).filter(pk=email_id).update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
     return token if claimed == 1 else None
 
 
-def email_send_claimed(*, email_id, token, now=None):
-    """Send a claimed e-mail, then mark it sent (only if the claim is still ours)."""
-    email = OutgoingEmail.objects.get(pk=email_id)
-    if email.claim_token != token or email.sent_at is not None:
-        return False
+def email_claim_batch(*, now=None, limit=50):
+    """Claim up to `limit` queued e-mails under one token; returns (token, e-mails).
+
+    SKIP LOCKED lets concurrent deliverers take different rows; the conditional UPDATE
+    (checked again under the lock) sets the lease.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            _claimable(now)
+            .select_for_update(skip_locked=True)
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return token, []
+        _claimable(now).filter(pk__in=ids).update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+    return token, list(OutgoingEmail.objects.filter(claim_token=token).order_by("created_at", "id"))
+
+
+def _email_send(connection, email, token, now):
+    """Send one claimed e-mail, then mark it sent, only while the claim is still ours."""
     try:
-        mail.send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+        connection.send_messages(
+            [mail.EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])]
+        )
     except Exception as exc:  # SMTP errors of every kind: release the claim, retry later
-        logger.warning("E-mail %s failed: %s", email_id, exc)
+        logger.warning("E-mail %s failed: %s", email.pk, exc)
         give_up = email.attempts >= settings.CRM_EMAIL_MAX_ATTEMPTS
-        OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(
+        OutgoingEmail.objects.filter(pk=email.pk, claim_token=token).update(
             claimed_at=None,
             claim_token=None,
             last_error=str(exc)[:300],
             failed_at=timezone.now() if give_up else None,
         )
         return False
-    OutgoingEmail.objects.filter(pk=email_id, claim_token=token).update(sent_at=now or timezone.now())
+    OutgoingEmail.objects.filter(pk=email.pk, claim_token=token).update(sent_at=now or timezone.now())
     return True
 
 
-def email_deliver_pending(*, now=None, limit=200):
-    """Deliver queued e-mails; returns how many were sent."""
+def email_send_claimed(*, email_id, token, now=None):
+    """Send one e-mail claimed with `token` (a stale token sends nothing)."""
+    email = OutgoingEmail.objects.get(pk=email_id)
+    if email.claim_token != token or email.sent_at is not None:
+        return False
+    with mail.mailers.default as connection:
+        return _email_send(connection, email, token, now)
+
+
+def email_deliver_pending(*, now=None, limit=500, batch_size=50):
+    """Deliver queued e-mails in claimed batches over one mail-server session each.
+
+    Returns how many were sent.
+    """
     now = now or timezone.now()
-    pending = (
-        OutgoingEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease()))
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
     sent = 0
-    for email_id in list(pending):
-        token = email_claim(email_id=email_id, now=now)
-        if token is not None and email_send_claimed(email_id=email_id, token=token, now=now):
-            sent += 1
+    while sent < limit:
+        token, emails = email_claim_batch(now=now, limit=min(batch_size, limit - sent))
+        if not emails:
+            break
+        with mail.mailers.default as connection:
+            delivered = sum(_email_send(connection, email, token, now) for email in emails)
+        sent += delivered
+        if delivered < len(emails):
+            break  # the mail server refuses: leave the rest for the next run
     return sent
 
 
@@ -259,63 +293,88 @@ def _reminder_content(activity):
     return message[:300], body
 
 
+class _LostRace(Exception):
+    """Another run claimed part of a batch between our SELECT and our UPDATE."""
+
+
+def _reminder_claim_one(activity_id, now):
+    """Claim one reminder: True when this conditional UPDATE changed the row (row count 1)."""
+    return (
+        Activity.objects.filter(pk=activity_id, reminder_sent_at__isnull=True, done_at__isnull=True).update(
+            reminder_sent_at=now
+        )
+        == 1
+    )
+
+
+def _reminders_queue(activities, now):
+    """The notification and the outbox e-mail of claimed reminders (inside the claim's transaction)."""
+    notifications, emails = [], []
+    for activity in activities:
+        message, body = _reminder_content(activity)
+        key = f"reminder:{activity.pk}:{int(activity.due_at.timestamp())}"
+        notifications.append(
+            Notification(
+                user=activity.assignee,
+                kind=Notification.Kind.REMINDER,
+                dedupe_key=key,
+                message=message,
+                activity=activity,
+                deal_id=activity.deal_id,
+                lead_id=activity.lead_id,
+                created_at=now,
+            )
+        )
+        if activity.assignee.email:
+            emails.append(
+                OutgoingEmail(
+                    key=key,
+                    user=activity.assignee,
+                    to=activity.assignee.email,
+                    subject=message,
+                    body=body,
+                    created_at=now,
+                )
+            )
+    Notification.objects.bulk_create(notifications)
+    OutgoingEmail.objects.bulk_create(emails)
+    return len(notifications)
+
+
 def reminders_claim_due(*, now=None, batch_size=200):
     """Claim the due reminders and queue their notification and e-mail, exactly once.
 
     One transaction per batch: rows are locked with SKIP LOCKED (PostgreSQL) so that a
-    concurrent run takes other rows, and each row is claimed with a conditional
-    UPDATE … WHERE reminder_sent_at IS NULL whose row count decides who owns it. The
-    notification and the outbox row are written in the same transaction as the claim,
-    so a crash either loses the claim too (and the next run retries) or keeps all three.
+    concurrent run takes other rows, then claimed with a conditional
+    UPDATE … WHERE reminder_sent_at IS NULL AND done_at IS NULL whose row count must match
+    the batch (the rows are locked; on SQLite the transaction holds the write lock). Should
+    it not, the batch is rolled back and claimed row by row, each row going to the run
+    whose UPDATE changed it. The notification and the outbox row are written in the same
+    transaction as the claim, so a crash either loses the claim too (the next run retries)
+    or keeps all three.
     """
     now = now or timezone.now()
     claimed = 0
+    pending = Activity.objects.filter(reminder_sent_at__isnull=True, done_at__isnull=True)
     with translation.override(settings.LANGUAGE_CODE):
         while True:
-            with transaction.atomic():
-                batch = list(
-                    Activity.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(_reminder_due_q(now))
-                    .select_related("assignee", "deal", "lead")
-                    .order_by("due_at", "id")[:batch_size]
-                )
-                if not batch:
-                    return claimed
-                notifications, emails = [], []
-                for activity in batch:
-                    won = Activity.objects.filter(
-                        pk=activity.pk, reminder_sent_at__isnull=True, done_at__isnull=True
-                    ).update(reminder_sent_at=now)
-                    if won != 1:
-                        continue
-                    claimed += 1
-                    message, body = _reminder_content(activity)
-                    key = f"reminder:{activity.pk}:{int(activity.due_at.timestamp())}"
-                    notifications.append(
-                        Notification(
-                            user=activity.assignee,
-                            kind=Notification.Kind.REMINDER,
-                            dedupe_key=key,
-                            message=message,
-                            activity=activity,
-                            deal_id=activity.deal_id,
-                            lead_id=activity.lead_id,
-                            created_at=now,
-                        )
+            batch = []
+            try:
+                with transaction.atomic():
+                    batch = list(
+                        Activity.objects.select_for_update(skip_locked=True, of=("self",))
+                        .filter(_reminder_due_q(now))
+                        .select_related("assignee", "deal", "lead")
+                        .order_by("due_at", "id")[:batch_size]
                     )
-                    if activity.assignee.email:
-                        emails.append(
-                            OutgoingEmail(
-                                key=key,
-                                user=activity.assignee,
-                                to=activity.assignee.email,
-                                subject=message,
-                                body=body,
-                                created_at=now,
-                            )
-                        )
-                Notification.objects.bulk_create(notifications)
-                OutgoingEmail.objects.bulk_create(emails)
+                    if not batch:
+                        return claimed
+                    if pending.filter(pk__in=[a.pk for a in batch]).update(reminder_sent_at=now) != len(batch):
+                        raise _LostRace
+                    claimed += _reminders_queue(batch, now)
+            except _LostRace:
+                with transaction.atomic():
+                    claimed += _reminders_queue([a for a in batch if _reminder_claim_one(a.pk, now)], now)
             if len(batch) < batch_size:
                 return claimed
 
@@ -366,7 +425,7 @@ def _digest_days_handled(user_ids, around):
     rows = DigestLog.objects.filter(date__gte=around - timedelta(days=1), date__lte=around + timedelta(days=1))
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
-    return set(rows.values_list("user_id", "date"))
+    return set(rows.order_by().values_list("user_id", "date"))
 
 
 def digest_queue_for_user(*, user, now=None, handled=None):

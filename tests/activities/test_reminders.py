@@ -147,3 +147,15 @@ def test_failed_delivery_is_retried_and_then_given_up(due_activity, now, setting
     assert email.failed_at is not None
     assert email.attempts == 2
     assert email.last_error
+
+
+def test_claiming_one_reminder_twice_succeeds_once(due_activity, now):
+    assert services._reminder_claim_one(due_activity.pk, now) is True
+    assert services._reminder_claim_one(due_activity.pk, now) is False
+
+
+def test_reminders_are_claimed_in_batches(deal, now):
+    factories.ActivityFactory.create_batch(5, deal=deal, due_at=now)
+
+    assert services.reminders_claim_due(now=now, batch_size=2) == 5
+    assert Notification.objects.count() == 5
