@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity, FollowUpRule, Kind, Notification
+from deals.defaults import ensure_defaults
 from deals.models import Deal, LostReason, Pipeline, Product, Stage, StageChange
 from leads.models import Contact, Lead, Organization, Persona
 
@@ -52,7 +53,12 @@ class StageFactory(factory.django.DjangoModelFactory):
 
 
 def default_pipeline():
-    """The 'New business' pipeline the data migration creates."""
+    """The 'New business' pipeline the data migration creates.
+
+    A transactional test (every browser test) flushes the tables when it ends, rows
+    from data migrations included, so the defaults are ensured again (idempotent).
+    """
+    ensure_defaults(Pipeline, Stage, LostReason)
     return Pipeline.objects.get(name="New business")
 
 
