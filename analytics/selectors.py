@@ -7,11 +7,13 @@ Counts and sums are SQL aggregates; medians and percentiles are taken in Python 
 one fetched column (SQLite has no percentile function), never with a query per row.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -29,6 +31,7 @@ from leads.models import Lead, LeadStatusChange
 
 MIN_CLOSED_FOR_OBSERVED = 10
 OBSERVED_WINDOW_DAYS = 365
+OBSERVED_CACHE_SECONDS = 15 * 60
 VELOCITY_DAYS = 90
 NOT_ENOUGH = _("not enough data")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -383,6 +386,21 @@ def observed_probabilities(*, deals, now):
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, _dt(now), _dt(since)))
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in cursor.fetchall()}
+
+
+def observed_probabilities_cached(*, deals, now):
+    """observed_probabilities, kept OBSERVED_CACHE_SECONDS in the shared cache per scope and filters.
+
+    A twelve-month rate barely moves within minutes, and it is the dashboard's costliest query; the
+    key is the scoped, filtered deal query itself, so a cached answer never crosses scopes.
+    """
+    sql, params = _deal_ids_sql(deals)
+    key = "analytics:observed:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = observed_probabilities(deals=deals, now=now)
+        cache.set(key, result, OBSERVED_CACHE_SECONDS)
+    return result
 
 
 def observed_probability(won_lost):
@@ -828,7 +846,7 @@ def dashboard(*, user, filterset, only=None, now=None):
         sections["funnel"] = funnel_section(deals=deals, criteria=criteria, pipeline=pipeline, stages=stages)
     observed = {}
     if wanted & {"forecast", "calibration"}:
-        observed = observed_probabilities(deals=deals, now=now)
+        observed = observed_probabilities_cached(deals=deals, now=now)
     rows = []
     if "forecast" in wanted or only is None:
         rows = forecast_rows(deals=deals, today=timezone.localdate(now))

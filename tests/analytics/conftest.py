@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from deals.models import CloseDateChange, Deal, StageChange
@@ -100,6 +101,14 @@ def noon_today():
     """Noon local time: "days ago" offsets never cross a period boundary by a few hours."""
     today = timezone.localdate()
     return timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time())) + timedelta(hours=12)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The observed probabilities are cached per query; ids repeat between tests, answers must not."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -242,3 +242,23 @@ def test_rep_sees_only_own_leads_and_activities(history, client, rep, teammate, 
     leads = client.get(reverse("analytics:export", args=["lead_sources"])).content.decode().splitlines()
     assert activities[1:] == ["Alice Adams,1,0,0,0,0,1"]
     assert [line.split(",")[1] for line in leads[1:]] == ["Mine"]
+
+
+def test_cached_observed_probability_never_crosses_scopes(history, client, admin, rep, teammate, stages):
+    for outcome in ["won"] * 7 + ["lost"] * 3:
+        history.deal(owner=teammate, steps=[(100, stages[0]), (60, stages[3])], outcome=(outcome, 30))
+    calibration = reverse("analytics:export", args=["calibration"])
+    client.force_login(admin)
+    assert "Solution presentation,0.5000,0.7000,7,3" in client.get(calibration).content.decode()
+    client.force_login(rep)
+    assert "Solution presentation,0.5000,not enough data,0,0" in client.get(calibration).content.decode()
+
+
+def test_observed_probability_is_reused_from_the_cache(history, client, admin, stages, django_assert_num_queries):
+    history.deal(owner=admin, steps=[(10, stages[0])])
+    client.force_login(admin)
+    calibration = reverse("analytics:export", args=["calibration"])
+    client.get(calibration)
+    # session, user, default pipeline, stages — the observed probabilities come from the cache.
+    with django_assert_num_queries(4):
+        client.get(calibration)
