@@ -326,3 +326,11 @@ def test_quick_add_without_title_is_a_bad_request_and_adds_nothing(client, rep, 
     response = client.post(url, {"title": "", "value": "-5"}, **HTMX)
     assert response.status_code == 400
     assert not Deal.objects.exists()
+
+
+def test_cards_offer_move_won_and_lost_as_plain_links_and_forms(client, rep, deal):
+    client.force_login(rep)
+    page = html(client.get(reverse("deals:board")))
+    assert f'action="{reverse("deals:win", args=[deal.pk])}"' in page
+    assert f'href="{reverse("deals:move", args=[deal.pk])}?outcome=lost"' in page
+    assert f'href="{reverse("deals:move", args=[deal.pk])}"' in page
