@@ -39,13 +39,15 @@ def test_nobody_sees_another_users_notifications(client, request, role, alices):
     assert "call Acme" not in response.content.decode()
 
 
-def test_list_links_to_the_deal(client, rep, alices, deal):
+def test_list_opens_the_deal_through_mark_read(client, rep, alices, deal):
     client.force_login(rep)
 
     response = client.get(reverse("activities:notifications"), **HTMX)
 
-    assert f'href="{reverse("deals:detail", args=[deal.pk])}"' in response.content.decode()
-    assert "<html" not in response.content.decode()
+    content = response.content.decode()
+    assert f'action="{reverse("activities:notification_open", args=[alices[0].pk])}"' in content
+    assert f'data-href="{reverse("deals:detail", args=[deal.pk])}"' in content
+    assert "<html" not in content
 
 
 def test_badge_counts_only_the_users_unread(client, rep, alices, bobs):

@@ -75,6 +75,21 @@ def test_notification_badge_counts_and_clears(page, live_server, login, rotting_
     badge = page.locator("#notification-badge")
     expect(badge.get_by_test_id("unread-count")).to_contain_text("1")
     badge.click()
-    page.get_by_role("button", name="Mark read").click()
+    page.get_by_role("button", name="Reminder: call Acme").click()
+    expect(page).to_have_url(f"{live_server.url}/deals/{deal.pk}/")
+    expect(page.locator("#notification-badge")).to_be_visible()
     expect(page.locator("#notification-badge").get_by_test_id("unread-count")).to_have_count(0)
     assert Notification.objects.get().read_at is not None
+
+
+def test_mark_read_refreshes_the_badge(page, live_server, login, rotting_deal):
+    rep, deal = rotting_deal
+    factories.NotificationFactory.create_batch(2, user=rep, deal=deal)
+    login(page, rep)
+
+    page.goto(f"{live_server.url}/notifications/")
+    expect(page.get_by_test_id("unread-count")).to_contain_text("2")
+    page.get_by_role("button", name="Mark read").first.click()
+    expect(page.get_by_test_id("unread-count")).to_contain_text("1")
+    page.get_by_role("button", name="Mark all read").click()
+    expect(page.get_by_test_id("unread-count")).to_have_count(0)
