@@ -28,15 +28,21 @@ def card(page, deal):
     return page.locator(f'li.deal-card[data-deal-id="{deal.pk}"]')
 
 
-def drag(page, source, target_locator_fn):
-    """SortableJS needs real mouse steps (drag_to does not register)."""
+def drag(page, source, target_locator_fn, *, top=False):
+    """SortableJS needs real mouse steps (drag_to does not register). `top`: aim at the
+    target's top edge (to land above a card) instead of its centre."""
     grip = source.locator(".deal-org").bounding_box()
     x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 5, y + 5, steps=2)
     box = target_locator_fn().bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=20)
+    target_y = box["y"] + 4 if top else box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, target_y, steps=20)
+    if top:
+        # Sortable ignores the pointer while its swap animation runs: settle, then nudge.
+        page.wait_for_timeout(300)
+        page.mouse.move(box["x"] + box["width"] / 2, target_y + 2, steps=4)
     page.mouse.up()
 
 
@@ -169,3 +175,24 @@ def test_filters_apply_on_change_and_stay_in_the_url(page, live_server, login, b
     expect(card(page, mine)).to_be_visible()
     expect(column(page, stages[0]).get_by_test_id("column-count")).to_have_text("1")
     assert "owner=me" in page.url
+
+
+def test_rep_reorders_cards_within_a_column(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    first, second, third = (
+        factories.DealFactory(owner=rep, stage=stages[0], position=float(p), title=f"Card {p}") for p in (1, 2, 3)
+    )
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+
+    with page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST") as answer:
+        drag(page, card(page, third), lambda: card(page, first), top=True)
+    assert answer.value.status == 200
+    page.reload()
+    ids = (
+        column(page, stages[0])
+        .locator("li.deal-card")
+        .evaluate_all("cards => cards.map(c => Number(c.dataset.dealId))")
+    )
+    assert ids == [third.pk, first.pk, second.pk]
+    assert not StageChange.objects.filter(deal=third, kind="moved").exists()
