@@ -327,3 +327,24 @@ def test_deal_panel_query_count_is_constant(client, rep, deal, now, django_asser
         with django_assert_num_queries(5):
             response = client.get(reverse("activities:deal_panel", args=[deal.pk]), **HTMX)
         assert response.content.decode().count('data-testid="activity-item"') == Activity.objects.count()
+
+
+def test_my_activities_for_a_manager_query_count_is_constant(
+    client, manager, rep, deal, now, django_assert_num_queries
+):
+    # Expected queries: session, user, the managed teams (scoping), the chosen owner (form
+    # validation), overdue, today, upcoming, done (with deal, lead, assignee and owners
+    # joined), the owner choices (rendering the select). A manager has no team of their own.
+    def page():
+        with django_assert_num_queries(9):
+            response = client.get(reverse("activities:list"), {"owner": rep.pk})
+        assert response.status_code == 200
+        return response
+
+    login(client, manager)
+    factories.ActivityFactory.create_batch(2, deal=deal, due_at=now + timedelta(days=2))
+    page()
+    factories.ActivityFactory.create_batch(20, deal=deal, due_at=now - timedelta(days=2))
+    factories.ActivityFactory.create_batch(5, deal=deal, due_at=now, done_at=now)
+    response = page()
+    assert sum(len(items) for _, _, items in response.context["sections"]) == 27
