@@ -192,33 +192,37 @@ def funnel_counts(*, deals, stages, start, end):
     order = connection.ops.quote_name("order")
     stage_marks = ", ".join(["%s"] * len(stages))
     sql = f"""
-        WITH entry AS (
-            SELECT sc.deal_id, sc.to_stage_id AS stage_id, MIN(sc.at) AS first_at
-            FROM deals_stagechange sc
-            WHERE sc.deal_id IN ({ids_sql}) AND sc.to_stage_id IN ({stage_marks})
-              AND sc.at >= %s AND sc.at < %s AND sc.to_status = 'open' AND {ENTERING_SQL}
-            GROUP BY sc.deal_id, sc.to_stage_id
+        WITH later AS (
+            -- One pass over the cohort deals' rows from the period start on: for every row, whether
+            -- the deal wins at or after it, and the highest open stage order it reaches at or after it
+            -- in the row's pipeline (window frames from the current row to the end).
+            SELECT sc.deal_id, sc.to_stage_id, sc.kind, sc.to_status, sc.from_stage_id, sc.at, sc.id,
+                   st.{order} AS stage_order,
+                   MAX(CASE WHEN sc.kind = 'won' THEN 1 ELSE 0 END) OVER (
+                       PARTITION BY sc.deal_id ORDER BY sc.at, sc.id
+                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS won_later,
+                   MAX(CASE WHEN sc.to_status = 'open' THEN st.{order} END) OVER (
+                       PARTITION BY sc.deal_id, st.pipeline_id ORDER BY sc.at, sc.id
+                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS max_order_later
+            FROM deals_stagechange sc JOIN deals_stage st ON st.id = sc.to_stage_id
+            WHERE sc.deal_id IN ({ids_sql}) AND sc.at >= %s
         ),
-        judged AS (
-            -- A join and GROUP BY, not a correlated EXISTS per member: the entry row itself is
-            -- always among the joined rows, so no member drops out.
-            SELECT e.deal_id, e.stage_id,
-                MAX(CASE WHEN n.kind = 'won' OR (n.to_status = 'open' AND ns.pipeline_id = es.pipeline_id
-                                                 AND ns.{order} > es.{order})
-                         THEN 1 ELSE 0 END) AS advanced
-            FROM entry e
-            JOIN deals_stage es ON es.id = e.stage_id
-            JOIN deals_stagechange n ON n.deal_id = e.deal_id AND n.at >= e.first_at
-            JOIN deals_stage ns ON ns.id = n.to_stage_id
-            GROUP BY e.deal_id, e.stage_id
+        entry AS (
+            -- The first entry of each deal into each stage during the period.
+            SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.won_later, sc.max_order_later, sc.stage_order,
+                   ROW_NUMBER() OVER (PARTITION BY sc.deal_id, sc.to_stage_id ORDER BY sc.at, sc.id) AS rn
+            FROM later sc
+            WHERE sc.to_stage_id IN ({stage_marks}) AND sc.at < %s AND sc.to_status = 'open' AND {ENTERING_SQL}
         )
-        SELECT j.stage_id, COUNT(*), SUM(j.advanced),
-               SUM(CASE WHEN j.advanced = 0 AND d.status = 'lost' AND d.lost_from_stage_id = j.stage_id
-                        THEN 1 ELSE 0 END)
-        FROM judged j JOIN deals_deal d ON d.id = j.deal_id
-        GROUP BY j.stage_id
+        SELECT e.stage_id, COUNT(*),
+               SUM(CASE WHEN e.won_later = 1 OR e.max_order_later > e.stage_order THEN 1 ELSE 0 END),
+               SUM(CASE WHEN NOT (e.won_later = 1 OR e.max_order_later > e.stage_order)
+                             AND d.status = 'lost' AND d.lost_from_stage_id = e.stage_id THEN 1 ELSE 0 END)
+        FROM entry e JOIN deals_deal d ON d.id = e.deal_id
+        WHERE e.rn = 1
+        GROUP BY e.stage_id
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    params = (*ids_params, *[s.pk for s in stages], _dt(start), _dt(end))
+    params = (*ids_params, _dt(start), *[s.pk for s in stages], _dt(end))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
