@@ -213,3 +213,13 @@ def test_activities_per_rep_and_kind(history, rep, teammate, manager, stages):
     factories.ActivityFactory(deal=deal, assignee=rep, kind="email")  # not done
     rows = section(dashboard_for(manager), "activities").rows
     assert rows == [["Alice Adams", 2, 0, 0, 0, 0, 2], ["Bob Brown", 0, 0, 1, 0, 0, 1]]
+
+
+def test_funnel_counts_a_deal_that_advanced_then_fell_back_and_was_lost(history, rep, stages):
+    s0, s1, s2 = stages[:3]
+    history.deal(owner=rep, steps=[(30, s0), (25, s1), (20, s2), (15, s1)], outcome=("lost", 10))
+    counts = funnel_of(stages)
+    # From S1 it advanced (reached S2 after its first entry), however it ended.
+    assert counts[s1.pk] == (1, 1, 0)
+    # From S2 it neither advanced nor was lost there (lost from S1): METRICS' third bucket.
+    assert counts[s2.pk] == (1, 0, 0)
