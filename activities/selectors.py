@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -71,7 +72,10 @@ def my_activities(*, user, data=None, now=None):
         "upcoming": open_.filter(Q(due_at__gte=end) | Q(due_at__isnull=True)).order_by("due_at", "id"),
         "done": queryset.filter(done_at__isnull=False).order_by("-done_at", "-id"),
     }
-    return filterset, {name: list(qs[: SECTION_LIMITS[name]]) for name, qs in sections.items()}
+    # FETCH_RAISE: a lazy load in a template or in the permission check fails in tests.
+    return filterset, {
+        name: list(qs.fetch_mode(models.FETCH_RAISE)[: SECTION_LIMITS[name]]) for name, qs in sections.items()
+    }
 
 
 def activities_of_deal(*, deal):
@@ -84,7 +88,7 @@ def activities_of_lead(*, lead):
 
 
 def _of_parent(queryset):
-    rows = list(queryset.select_related("assignee").order_by("due_at", "id"))
+    rows = list(queryset.select_related("assignee").order_by("due_at", "id").fetch_mode(models.FETCH_RAISE))
     return [a for a in rows if a.done_at is None] + sorted(
         (a for a in rows if a.done_at is not None), key=lambda a: a.done_at, reverse=True
     )
@@ -102,7 +106,9 @@ def parent_url(*, deal_id=None, lead_id=None):
 
 def notification_list_for_user(*, user, limit=100):
     """The user's notifications, newest first, each with the URL it links to (one query)."""
-    notifications = list(Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+    notifications = list(
+        Notification.objects.filter(user=user).order_by("-created_at", "-id").fetch_mode(models.FETCH_RAISE)[:limit]
+    )
     for notification in notifications:
         notification.target_url = (
             parent_url(deal_id=notification.deal_id, lead_id=notification.lead_id)
