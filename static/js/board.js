@@ -171,6 +171,19 @@
     }
   });
 
+  // A request that never got an answer (network down, server error) may have left a card
+  // where the user dropped it: say so and re-render every column from the server's truth.
+  function resync(evt) {
+    if (!board() || evt.detail.elt.id === "board-poll") { return; }
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if (status && status < 500) { return; }
+    showMessage(board().getAttribute("data-error-message"), "error");
+    forceRefresh = true;
+    htmx.trigger(document.body, "board-refresh");
+  }
+  document.body.addEventListener("htmx:sendError", resync);
+  document.body.addEventListener("htmx:responseError", resync);
+
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var card = evt.detail.elt;
     if (card && card.classList && card.classList.contains("is-saving")) { card.classList.remove("is-saving"); }

@@ -196,3 +196,18 @@ def test_rep_reorders_cards_within_a_column(page, live_server, login, board_cast
     )
     assert ids == [third.pk, first.pk, second.pk]
     assert not StageChange.objects.filter(deal=third, kind="moved").exists()
+
+
+def test_a_move_lost_on_the_network_puts_the_card_back(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Unlucky deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    page.route("**/move/", lambda route: route.abort())
+
+    drag(page, card(page, deal), lambda: column(page, stages[1]).locator(".card-list"))
+    expect(page.get_by_test_id("board-message").last).to_contain_text("could not be reached")
+    expect(column(page, stages[0]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
+    deal.refresh_from_db()
+    assert deal.stage == stages[0]
