@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.db.models import BooleanField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -612,7 +612,7 @@ def open_ages(*, deals, stages, now):
 def time_in_stage_section(*, deals, criteria, stages, now):
     durations = visit_durations(deals=deals, start=criteria.period.start, end=criteria.period.end)
     ages = open_ages(deals=deals, stages=stages, now=now)
-    health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages)}
+    health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages).fetch_mode(models.FETCH_RAISE)}
     rows = []
     for stage in stages:
         visits = durations.get(stage.pk, [])
@@ -843,7 +843,11 @@ def dashboard(*, user, filterset, only=None, now=None):
     needs_stages = wanted & {"funnel", "forecast", "calibration", "time_in_stage"} or only is None
     pipeline = chart_pipeline(criteria) if needs_stages else None
     all_stages = (
-        list(Stage.objects.select_related("pipeline").order_by("pipeline__order", "order")) if needs_stages else []
+        list(
+            Stage.objects.select_related("pipeline").order_by("pipeline__order", "order").fetch_mode(models.FETCH_RAISE)
+        )
+        if needs_stages
+        else []
     )
     stages = [s for s in all_stages if pipeline and s.pipeline_id == pipeline.pk]
     if "funnel" in wanted:

@@ -262,3 +262,13 @@ def test_observed_probability_is_reused_from_the_cache(history, client, admin, s
     # session, user, default pipeline, stages — the observed probabilities come from the cache.
     with django_assert_num_queries(4):
         client.get(calibration)
+
+
+@pytest.mark.parametrize("who", ["rep", "teammate", "outsider", "manager", "admin"])
+def test_every_role_gets_the_page_and_the_partial(three_owners, client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    page = client.get(URL)
+    partial = client.get(URL, headers={"HX-Request": "true"})
+    assert (page.status_code, partial.status_code) == (200, 200)
+    assert "<html" in page.content.decode() and "<html" not in partial.content.decode()
+    assert 'data-testid="table-funnel"' in partial.content.decode()
