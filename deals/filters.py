@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from deals.models import Deal, DealProduct, Product
-from leads.models import Region
+from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
 
 OWNER_ME = "me"
 OWNER_TEAM = "team"
@@ -24,6 +24,37 @@ class BoardFilter(django_filters.FilterSet):
     owner = django_filters.ChoiceFilter(method="filter_owner", label=_("Owner"), empty_label=_("Everyone"))
     region = django_filters.ChoiceFilter(
         field_name="organization__region", choices=Region.choices, label=_("Region"), empty_label=_("All regions")
+    )
+    # Segments, as on the lead list: the deal's organization, its contact and the lead it came from.
+    industry = django_filters.ChoiceFilter(
+        field_name="organization__industry",
+        choices=Industry.choices,
+        label=_("Industry"),
+        empty_label=_("All industries"),
+    )
+    size = django_filters.ChoiceFilter(
+        field_name="organization__size_band",
+        choices=SizeBand.choices,
+        label=_("Company size"),
+        empty_label=_("All sizes"),
+    )
+    decision_role = django_filters.ChoiceFilter(
+        field_name="contact__decision_role",
+        choices=DecisionRole.choices,
+        label=_("Decision role"),
+        empty_label=_("All roles"),
+    )
+    persona = django_filters.ModelChoiceFilter(
+        field_name="source_lead__persona",
+        queryset=Persona.objects.all(),
+        label=_("Persona"),
+        empty_label=_("All personas"),
+    )
+    source = django_filters.ChoiceFilter(
+        field_name="source_lead__source",
+        choices=Lead.Source.choices,
+        label=_("Lead source"),
+        empty_label=_("All sources"),
     )
     product = django_filters.ModelChoiceFilter(
         queryset=Product.objects.filter(is_active=True),
@@ -97,6 +128,20 @@ class BoardFilter(django_filters.FilterSet):
     def active_count(self):
         """How many filters differ from the defaults (shown on the filter toggle)."""
         data = self.data
-        return sum(1 for key in ("q", "owner", "region", "product", "close_from", "close_to") if data.get(key)) + (
-            1 if data.get("status") != Deal.Status.OPEN else 0
-        )
+        return sum(
+            1
+            for key in (
+                "q",
+                "owner",
+                "region",
+                "industry",
+                "size",
+                "decision_role",
+                "persona",
+                "source",
+                "product",
+                "close_from",
+                "close_to",
+            )
+            if data.get(key)
+        ) + (1 if data.get("status") != Deal.Status.OPEN else 0)

@@ -334,3 +334,24 @@ def test_cards_offer_move_won_and_lost_as_plain_links_and_forms(client, rep, dea
     assert f'action="{reverse("deals:win", args=[deal.pk])}"' in page
     assert f'href="{reverse("deals:move", args=[deal.pk])}?outcome=lost"' in page
     assert f'href="{reverse("deals:move", args=[deal.pk])}"' in page
+
+
+def test_filter_segments_industry_size_decision_role_persona_and_source(client, rep, stages, pipeline):
+    persona = factories.PersonaFactory(name="Head of Sales")
+    lead = factories.LeadFactory(owner=rep, persona=persona, source="webinar")
+    organization = factories.OrganizationFactory(industry="logistics", size_band="50-249")
+    contact = factories.ContactFactory(organization=organization, decision_role="decision_maker")
+    match = factories.DealFactory(
+        owner=rep, stage=stages[0], organization=organization, contact=contact, source_lead=lead
+    )
+    factories.DealFactory(owner=rep, stage=stages[0], organization=factories.OrganizationFactory(industry="retail"))
+    client.force_login(rep)
+    for query in (
+        "industry=logistics",
+        "size=50-249",
+        "decision_role=decision_maker",
+        f"persona={persona.pk}",
+        "source=webinar",
+    ):
+        response = client.get(board_url(pipeline, query))
+        assert [d.pk for c in response.context["columns"] for d in c.cards] == [match.pk], query
