@@ -120,6 +120,16 @@ def activity_update(*, activity_id, actor, **fields):
     return activity
 
 
+def activity_postpone_to_tomorrow(*, activity_id, actor):
+    """Reschedule to tomorrow (local date) at the same time of day; re-arms the reminder."""
+    activity = Activity.objects.get(pk=activity_id)
+    due = timezone.localtime(activity.due_at) if activity.due_at else timezone.localtime().replace(hour=9, minute=0)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    # The same wall-clock time, also across a daylight-saving change.
+    new_due = timezone.make_aware(datetime.combine(tomorrow, due.time().replace(second=0, microsecond=0)))
+    return activity_update(activity_id=activity_id, actor=actor, due_at=new_due)
+
+
 @transaction.atomic
 def activity_complete(*, activity_id, actor):
     """Mark done (idempotent: a second click keeps the first done time)."""

@@ -10,6 +10,7 @@ urlpatterns = [
     path("activities/<int:activity_id>/edit/", views.activity_edit, name="edit"),
     path("activities/<int:activity_id>/done/", views.activity_done, name="done"),
     path("activities/<int:activity_id>/reopen/", views.activity_reopen, name="reopen"),
+    path("activities/<int:activity_id>/postpone/", views.activity_postpone, name="postpone"),
     path("activities/deal/<int:deal_id>/", views.deal_panel, name="deal_panel"),
     path("activities/lead/<int:lead_id>/", views.lead_panel, name="lead_panel"),
     path("notifications/", views.notification_list, name="notifications"),

@@ -156,6 +156,13 @@ def activity_done(request, activity_id):
 
 
 @require_POST
+def activity_postpone(request, activity_id):
+    activity = _changeable_activity(request, activity_id)
+    services.activity_postpone_to_tomorrow(activity_id=activity.pk, actor=request.user)
+    return _render_item(request, activity.pk, changed=True)
+
+
+@require_POST
 def activity_reopen(request, activity_id):
     activity = _changeable_activity(request, activity_id)
     services.activity_reopen(activity_id=activity.pk, actor=request.user)

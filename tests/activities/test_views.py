@@ -348,3 +348,28 @@ def test_my_activities_for_a_manager_query_count_is_constant(
     factories.ActivityFactory.create_batch(5, deal=deal, due_at=now, done_at=now)
     response = page()
     assert sum(len(items) for _, _, items in response.context["sections"]) == 27
+
+
+def test_postpone_moves_to_the_same_time_tomorrow_and_rearms_the_reminder(client, rep, deal, now):
+    due = timezone.localtime(now - timedelta(days=3)).replace(hour=14, minute=30, second=0, microsecond=0)
+    activity = factories.ActivityFactory(deal=deal, due_at=due, reminder_sent_at=due)
+
+    response = login(client, rep).post(reverse("activities:postpone", args=[activity.pk]), **HTMX)
+
+    assert response.status_code == 200
+    activity.refresh_from_db()
+    local = timezone.localtime(activity.due_at)
+    assert local.date() == timezone.localdate() + timedelta(days=1)
+    assert (local.hour, local.minute) == (14, 30)
+    assert activity.reminder_sent_at is None
+    assert "is-overdue" not in response.content.decode()
+
+
+@pytest.mark.parametrize(("role", "status"), [("teammate", 403), ("outsider", 404)])
+def test_postponing_by_role(client, users, role, status, deal, now):
+    activity = factories.ActivityFactory(deal=deal, due_at=now)
+
+    response = login(client, users[role]).post(reverse("activities:postpone", args=[activity.pk]), **HTMX)
+
+    assert response.status_code == status
+    assert Activity.objects.get().due_at == now
