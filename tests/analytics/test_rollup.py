@@ -154,3 +154,15 @@ def test_rollup_command_rejects_junk_dates():
 def test_nightly_task_rolls_up_yesterday(book, history):
     tasks.rollup_nightly.apply()
     assert set(DailySnapshot.objects.values_list("day", flat=True)) == {history.now.date() - timedelta(days=1)}
+
+
+def test_rollup_command_days_backfills_up_to_yesterday(book, history):
+    call_command("rollup", "--days", "3", verbosity=0)
+    today = history.now.date()
+    assert set(DailySnapshot.objects.values_list("day", flat=True)) == {today - timedelta(days=d) for d in (1, 2, 3)}
+
+
+def test_rollup_does_not_count_a_deal_before_it_existed(book, history, stages):
+    services.snapshot_rollup_day(day=history.now.date() - timedelta(days=7))
+    # Every deal of the book was created 4–6 days ago.
+    assert not DailySnapshot.objects.exists()
