@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
 
@@ -40,6 +41,14 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject", "key"]
     readonly_fields = ["key", "user", "to", "subject", "body", "created_at", "claim_token", "attempts", "sent_at"]
     fields = [*readonly_fields, "claimed_at", "failed_at", "last_error"]
+    actions = ["retry_delivery"]
+
+    @admin.action(description=_("Retry delivery of the selected unsent e-mails"))
+    def retry_delivery(self, request, queryset):
+        count = queryset.filter(sent_at__isnull=True).update(
+            failed_at=None, claimed_at=None, claim_token=None, attempts=0, last_error=""
+        )
+        self.message_user(request, _("%(count)d e-mails will be delivered by the next run.") % {"count": count})
 
 
 @admin.register(DigestLog)

@@ -38,3 +38,23 @@ def test_admin_refuses_a_stage_rule_without_a_stage(client, admin):
     assert response.status_code == 200
     assert "rule_stage_entered_needs_stage" in response.content.decode()
     assert not FollowUpRule.objects.filter(name="Broken").exists()
+
+
+def test_admin_retries_a_failed_email_but_not_a_sent_one(client, admin, now):
+    from activities.models import OutgoingEmail
+
+    failed = OutgoingEmail.objects.create(
+        key="a", user=admin, to="ada@example.com", subject="S", body="B", failed_at=now, attempts=5, last_error="x"
+    )
+    sent = OutgoingEmail.objects.create(key="b", user=admin, to="ada@example.com", subject="S", body="B", sent_at=now)
+    client.force_login(admin)
+
+    client.post(
+        reverse("admin:activities_outgoingemail_changelist"),
+        {"action": "retry_delivery", "_selected_action": [failed.pk, sent.pk]},
+    )
+
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.failed_at, failed.attempts, failed.last_error) == (None, 0, "")
+    assert sent.sent_at == now
