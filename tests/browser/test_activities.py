@@ -93,3 +93,23 @@ def test_mark_read_refreshes_the_badge(page, live_server, login, rotting_deal):
     expect(page.get_by_test_id("unread-count")).to_contain_text("1")
     page.get_by_role("button", name="Mark all read").click()
     expect(page.get_by_test_id("unread-count")).to_have_count(0)
+
+
+def test_rep_plans_and_reschedules_a_call_on_a_lead(page, live_server, login, rotting_deal):
+    rep, _deal = rotting_deal
+    lead = factories.LeadFactory(owner=rep, first_name="Lena", last_name="Lange")
+    login(page, rep)
+
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    panel = page.locator("#activities-panel")
+    panel.get_by_text("Plan an activity").click()
+    panel.get_by_label("Subject").fill("Qualification call")
+    panel.get_by_label("Due").fill((timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    panel.get_by_role("button", name="Add activity").click()
+    item = panel.get_by_test_id("activity-item").filter(has_text="Qualification call")
+    expect(item).to_contain_text("Overdue")
+
+    item.get_by_role("button", name="Tomorrow").click()
+    expect(item).not_to_contain_text("Overdue")
+    activity = Activity.objects.get(lead=lead)
+    assert timezone.localtime(activity.due_at).date() == timezone.localdate() + timedelta(days=1)
