@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
+from leads.models import Lead
 
 
 @admin.register(FollowUpRule)
@@ -10,6 +12,16 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "action", "is_active"]
     list_select_related = ["stage", "stage__pipeline"]
     search_fields = ["name", "subject_template"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "lead_source":
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                choices=[("", _("Any source"))] + list(Lead.Source.choices),
+                required=False,
+                help_text=_("For 'lead created from source'."),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Activity)

@@ -58,3 +58,11 @@ def test_admin_retries_a_failed_email_but_not_a_sent_one(client, admin, now):
     sent.refresh_from_db()
     assert (failed.failed_at, failed.attempts, failed.last_error) == (None, 0, "")
     assert sent.sent_at == now
+
+
+def test_admin_offers_the_lead_sources(client, admin):
+    client.force_login(admin)
+
+    response = client.get(reverse("admin:activities_followuprule_add"))
+
+    assert '<option value="trade_fair">Trade fair</option>' in response.content.decode()
