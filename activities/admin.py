@@ -17,7 +17,7 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
         if db_field.name == "lead_source":
             return forms.ChoiceField(
                 label=db_field.verbose_name,
-                choices=[("", _("Any source"))] + list(Lead.Source.choices),
+                choices=[("", _("Any source")), *Lead.Source.choices],
                 required=False,
                 help_text=_("For 'lead created from source'."),
             )
