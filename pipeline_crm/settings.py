@@ -131,8 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Internationalisation ---------------------------------------------------------------------
-LANGUAGE_CODE = env.string("LANGUAGE_CODE", "en")
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# British English by default: day-first dates and 24-hour times, as the teams we build for expect.
+LANGUAGE_CODE = env.string("LANGUAGE_CODE", "en-gb")
+LANGUAGES = [("en-gb", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
