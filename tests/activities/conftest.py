@@ -62,12 +62,13 @@ def subprocess_env(mail_dir, **extra):
     """The environment for a Django process on the test database (another process sees only
     committed rows, so its tests use transactional_db)."""
     import os
+    from urllib.parse import quote
 
     from django.db import connection
 
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        auth = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
         url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     else:
         url = f"sqlite:///{db['NAME']}"
