@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import BooleanField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,7 @@ class Section:
     chart: dict = field(default_factory=dict)
     note: str = ""
     highlight: list = field(default_factory=list)
+    link: tuple | None = None  # (url, label) of a related page, e.g. where to act on the numbers
 
     @property
     def chart_id(self):
@@ -862,10 +864,14 @@ def dashboard(*, user, filterset, only=None, now=None):
         sections["forecast"] = forecast_section(rows=rows, stage_by_id={s.pk: s for s in all_stages}, observed=observed)
     if "calibration" in wanted:
         sections["calibration"] = calibration_section(stages=stages, observed=observed)
+        sections["calibration"].note = pipeline.name if pipeline else ""
+        if scoping.is_admin(user):
+            sections["calibration"].link = (reverse("admin:deals_stage_changelist"), _("Edit stage probabilities"))
     if "trend" in wanted:
         sections["trend"] = trend_section(user=user, criteria=criteria)
     if "time_in_stage" in wanted:
         sections["time_in_stage"] = time_in_stage_section(deals=deals, criteria=criteria, stages=stages, now=now)
+        sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:
         sections["lost_reasons"] = lost_reasons_section(deals=deals, criteria=criteria)
     if "lead_sources" in wanted:

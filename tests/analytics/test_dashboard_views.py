@@ -272,3 +272,11 @@ def test_every_role_gets_the_page_and_the_partial(three_owners, client, request,
     assert (page.status_code, partial.status_code) == (200, 200)
     assert "<html" in page.content.decode() and "<html" not in partial.content.decode()
     assert 'data-testid="table-funnel"' in partial.content.decode()
+
+
+def test_only_admins_get_the_link_to_calibrate_stage_probabilities(client, admin, manager):
+    link = reverse("admin:deals_stage_changelist")
+    client.force_login(admin)
+    assert link in client.get(URL).content.decode()
+    client.force_login(manager)
+    assert link not in client.get(URL).content.decode()
