@@ -626,6 +626,7 @@ def time_in_stage_section(*, deals, criteria, stages, now):
             [
                 stage.name,
                 len(visits),
+                round(len(visits) * 7 / criteria.period.days, 1),
                 days_from_seconds(percentile(visits, 0.5)),
                 days_from_seconds(percentile(visits, 0.75)),
                 len(ages.get(stage.pk, [])),
@@ -637,7 +638,8 @@ def time_in_stage_section(*, deals, criteria, stages, now):
         name="time_in_stage",
         title=_("Time in stage and bottlenecks"),
         explanation=_(
-            "Completed visits to each stage that ended in the period: median and 75th percentile in days. "
+            "Completed visits to each stage that ended in the period: how many left per week (throughput), and "
+            "their median and 75th percentile in days. "
             "A stage is flagged as a bottleneck when it holds at least 5 open deals and either their median "
             "age exceeds 1.5 × the stage's median time (completed visits, last 6 months) or their count "
             "exceeds 1.5 × its average daily open count over the last 90 days (nightly snapshots). Flagged "
@@ -646,6 +648,7 @@ def time_in_stage_section(*, deals, criteria, stages, now):
         columns=[
             Column(_("Stage")),
             Column(_("Completed visits"), "int"),
+            Column(_("Throughput per week"), "days"),
             Column(_("Median days"), "days"),
             Column(_("75th percentile days"), "days"),
             Column(_("Open now"), "int"),
@@ -657,12 +660,12 @@ def time_in_stage_section(*, deals, criteria, stages, now):
             "type": "bar",
             "labels": [r[0] for r in rows],
             "datasets": [
-                {"label": str(_("Median days")), "data": [r[2] for r in rows], "color": "accent"},
-                {"label": str(_("75th percentile days")), "data": [r[3] for r in rows], "color": "muted"},
+                {"label": str(_("Median days")), "data": [r[3] for r in rows], "color": "accent"},
+                {"label": str(_("75th percentile days")), "data": [r[4] for r in rows], "color": "muted"},
             ],
-            "highlight": [bool(r[6]) for r in rows],
+            "highlight": [bool(r[7]) for r in rows],
         },
-        highlight=[bool(r[6]) for r in rows],
+        highlight=[bool(r[7]) for r in rows],
     )
 
 

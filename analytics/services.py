@@ -169,6 +169,7 @@ def stage_health_compute(*, now=None):
                     "open_count": len(stage_ages),
                     "median_age_days": median_age,
                     "historical_median_days": usual,
+                    "throughput_per_week": round(len(history.get(stage.pk, [])) * 7 / HISTORY_DAYS, 1),
                     "average_daily_open": None if average is None else round(average, 1),
                     "snapshot_days": snapshot_days,
                 },

@@ -43,6 +43,7 @@ def test_age_rule_flags_a_stage_whose_deals_are_much_older(usual_ten_days, histo
     assert (health.is_bottleneck, health.rule) == (True, "age")
     assert health.numbers["median_age_days"] == 20.0
     assert health.numbers["historical_median_days"] == 10.0
+    assert health.numbers["throughput_per_week"] == 0.2  # 6 exits in 182 days
     assert "20.0 days > 1.5 × usual 10.0 days" in health.explanation
 
 

@@ -179,8 +179,9 @@ def test_time_in_stage_uses_completed_visits_ending_in_the_period(history, rep, 
     history.deal(owner=rep, steps=[(30, stages[0]), (14, stages[1])])  # 16 days
     history.deal(owner=rep, steps=[(300, stages[0]), (200, stages[1])])  # ended before the period
     rows = section(dashboard_for(admin, now=history.now), "time_in_stage").rows
-    assert rows[0][:4] == ["Prospecting", 3, 10.0, 13.0]
-    assert rows[1][4:6] == [4, 23.0]  # open now in S1, median age of 14, 20, 26, 200 days
+    # 3 visits in 90 days = 0.2 a week; durations 4, 10, 16 days.
+    assert rows[0][:5] == ["Prospecting", 3, 0.2, 10.0, 13.0]
+    assert rows[1][5:7] == [4, 23.0]  # open now in S1, median age of 14, 20, 26, 200 days
 
 
 def test_lead_source_performance_per_source_and_campaign(history, rep, admin, stages):
