@@ -99,7 +99,25 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  // Picking a preset period drops a custom range (which would otherwise win). This listener sits on
+  // the select itself, so it runs before htmx's change handler on the form collects the values.
+  function bindPeriod() {
+    var form = document.getElementById("dashboard-filters");
+    var period = form && form.querySelector('select[name="period"]');
+    if (!period) {
+      return;
+    }
+    period.addEventListener("change", function () {
+      form.querySelectorAll('input[name="start"], input[name="end"]').forEach(function (input) {
+        input.value = "";
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    bindPeriod();
+    drawAll(document);
+  });
   // An outerHTML swap replaces #dashboard-body, so look it up again after every settle.
   document.body.addEventListener("htmx:afterSettle", function () {
     var body = document.getElementById("dashboard-body");

@@ -2,6 +2,7 @@
 tables through htmx, and a chart's CSV downloads."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def test_manager_filters_the_dashboard_and_downloads_a_csv(page, live_server, lo
     lost = page.get_by_test_id("table-lost_reasons")
     expect(lost.locator("tbody tr")).to_have_count(1)
     expect(lost).to_contain_text("Price too high")
+
+    first, last = (now.date() - timedelta(days=400)).isoformat(), (now.date() - timedelta(days=300)).isoformat()
+    page.get_by_label("From").fill(first)
+    page.get_by_label("To").fill(last)
+    expect(page).to_have_url(re.compile(rf"start={first}&end={last}"))
+    expect(funnel.locator("tbody tr").first.locator("td").nth(1)).to_have_text("0")
+    page.get_by_label("Period").select_option("90")  # a preset drops the custom range
+    expect(page).to_have_url(re.compile(r"start=&end="))
+    expect(funnel.locator("tbody tr").first.locator("td").nth(1)).to_have_text("2")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("csv-funnel").click()
