@@ -726,15 +726,16 @@ def lead_source_section(*, user, criteria):
         q &= Q(region=criteria.region)
     if criteria.source:
         q &= Q(source=criteria.source)
-    reached_qualified = Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"), to_status="qualified"))
+    # A semi-join on the status history (a lead created in P qualifies at or after P's start), not a
+    # correlated EXISTS: PostgreSQL hashes it whatever its statistics say.
+    qualified_ids = LeadStatusChange.objects.filter(to_status="qualified", at__gte=period.start).values("lead_id")
     won = Q(deal__status=Deal.Status.WON)
     groups = list(
         Lead.objects.filter(q)
-        .annotate(reached_qualified=reached_qualified)
         .values("source", "campaign")
         .annotate(
             leads=Count("id"),
-            qualified=Count("id", filter=Q(reached_qualified=True) | Q(status__in=["qualified", "converted"])),
+            qualified=Count("id", filter=Q(id__in=qualified_ids) | Q(status__in=["qualified", "converted"])),
             converted=Count("id", filter=Q(status="converted")),
             won=Count("deal", filter=won),
             won_value=Sum("deal__value", filter=won),
