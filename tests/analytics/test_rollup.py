@@ -166,3 +166,13 @@ def test_rollup_does_not_count_a_deal_before_it_existed(book, history, stages):
     services.snapshot_rollup_day(day=history.now.date() - timedelta(days=7))
     # Every deal of the book was created 4–6 days ago.
     assert not DailySnapshot.objects.exists()
+
+
+def test_snapshots_are_read_only_in_admin(book, history, client, admin):
+    services.snapshot_rollup_day(day=history.now.date())
+    client.force_login(admin)
+    response = client.get("/admin/analytics/dailysnapshot/")
+    assert response.status_code == 200
+    assert "Add daily snapshot" not in response.content.decode()
+    row = DailySnapshot.objects.first()
+    assert client.post(f"/admin/analytics/dailysnapshot/{row.pk}/delete/", {"post": "yes"}).status_code == 403
