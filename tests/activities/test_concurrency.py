@@ -19,7 +19,7 @@ from activities.models import Notification, OutgoingEmail
 from tests import factories
 from tests.activities.conftest import mails_in, subprocess_env
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 25
