@@ -73,6 +73,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.fixturenames.append("_require_postgres")
+        # A transactional test (every browser test) empties the tables when it ends, the
+        # rows of data migrations too (pipelines, settings, default rules). Serialized
+        # rollback puts them back before each such test, whatever ran before it.
+        fixtures = set(item.fixturenames)
+        if fixtures & {"transactional_db", "live_server"} and "django_db_serialized_rollback" not in fixtures:
+            item.fixturenames.append("django_db_serialized_rollback")
 
 
 @pytest.fixture

@@ -87,11 +87,11 @@ def test_rep_cannot_use_the_owner_filter(client, rep, teammate, now):
 
 
 def test_my_activities_query_count_is_constant(client, rep, deal, now, django_assert_num_queries):
-    # Expected queries: session, user, overdue, today, upcoming, done (each with its deal,
-    # lead, assignee and owners joined), the user's team in the top bar. A rep has no owner
-    # filter, so its choices are never queried.
+    # Expected queries: user with their team (the session comes from the cache), overdue,
+    # today, upcoming, done (each with its deal, lead, assignee and owners joined). A rep has
+    # no owner filter, so its choices are never queried.
     def page():
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             assert client.get(reverse("activities:list")).status_code == 200
 
     login(client, rep)
@@ -319,12 +319,12 @@ def test_anonymous_user_is_sent_to_login(client, deal):
 
 
 def test_deal_panel_query_count_is_constant(client, rep, deal, now, django_assert_num_queries):
-    # Expected queries: session, user, the deal (scoped), its activities with their assignees,
-    # the assignee choices of the form.
+    # Expected queries: user (the session comes from the cache), the deal (scoped), its
+    # activities with their assignees, the assignee choices of the form.
     login(client, rep)
     for size in (1, 25):
         factories.ActivityFactory.create_batch(size, deal=deal, due_at=now + timedelta(days=1))
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             response = client.get(reverse("activities:deal_panel", args=[deal.pk]), **HTMX)
         assert response.content.decode().count('data-testid="activity-item"') == Activity.objects.count()
 
@@ -332,11 +332,11 @@ def test_deal_panel_query_count_is_constant(client, rep, deal, now, django_asser
 def test_my_activities_for_a_manager_query_count_is_constant(
     client, manager, rep, deal, now, django_assert_num_queries
 ):
-    # Expected queries: session, user, the managed teams (scoping), the chosen owner (form
-    # validation), overdue, today, upcoming, done (with deal, lead, assignee and owners
-    # joined), the owner choices (rendering the select). A manager has no team of their own.
+    # Expected queries: user (the session comes from the cache), the managed teams (scoping),
+    # the chosen owner (form validation), overdue, today, upcoming, done (with deal, lead,
+    # assignee and owners joined), the owner choices (rendering the select).
     def page():
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             response = client.get(reverse("activities:list"), {"owner": rep.pk})
         assert response.status_code == 200
         return response

@@ -49,7 +49,7 @@ def login(live_server):
     def _login(page, user):
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.backends.UserWithTeamBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         page.context.add_cookies(
