@@ -6,26 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deals', '0002_default_pipelines'),
+        ("deals", "0002_default_pipelines"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StageHealth',
+            name="StageHealth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_bottleneck', models.BooleanField(default=False, verbose_name='bottleneck')),
-                ('rule', models.CharField(blank=True, choices=[('', 'No bottleneck'), ('age', 'Deals much older than usual'), ('pile_up', 'Deals piling up')], max_length=10, verbose_name='rule that fired')),
-                ('explanation', models.CharField(blank=True, max_length=300, verbose_name='explanation')),
-                ('numbers', models.JSONField(blank=True, default=dict, verbose_name='numbers behind the verdict')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='computed at')),
-                ('stage', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='health', to='deals.stage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_bottleneck", models.BooleanField(default=False, verbose_name="bottleneck")),
+                (
+                    "rule",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No bottleneck"),
+                            ("age", "Deals much older than usual"),
+                            ("pile_up", "Deals piling up"),
+                        ],
+                        max_length=10,
+                        verbose_name="rule that fired",
+                    ),
+                ),
+                ("explanation", models.CharField(blank=True, max_length=300, verbose_name="explanation")),
+                ("numbers", models.JSONField(blank=True, default=dict, verbose_name="numbers behind the verdict")),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="computed at")),
+                (
+                    "stage",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="health", to="deals.stage"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stage health',
-                'verbose_name_plural': 'stage health',
+                "verbose_name": "stage health",
+                "verbose_name_plural": "stage health",
             },
         ),
     ]
