@@ -28,32 +28,34 @@ def managed_team_ids(user):
     return cached
 
 
-def visible_owner_q(user, owner_field="owner"):
-    """A Q that keeps the rows whose `owner_field` the user may see."""
+def _managed_teams_subquery(user):
+    """The managed teams as a subquery, so that a scope filter costs no query of its own."""
+    from accounts.models import Team
+
+    return Team.objects.filter(managers=user).values("id")
+
+
+def _owner_q(user, owner_field, *, reps_see_their_team):
     if not user.is_authenticated:
         return Q(pk__in=[])
     if is_admin(user):
         return Q()
     own = Q(**{f"{owner_field}_id": user.pk})
     if user.role == "manager":
-        team_ids = managed_team_ids(user)
-        return own | Q(**{f"{owner_field}__team_id__in": team_ids}) if team_ids else own
-    if user.team_id:
+        return own | Q(**{f"{owner_field}__team_id__in": _managed_teams_subquery(user)})
+    if reps_see_their_team and user.team_id:
         return own | Q(**{f"{owner_field}__team_id": user.team_id})
     return own
 
 
+def visible_owner_q(user, owner_field="owner"):
+    """A Q that keeps the rows whose `owner_field` the user may see."""
+    return _owner_q(user, owner_field, reps_see_their_team=True)
+
+
 def changeable_owner_q(user, owner_field="owner"):
     """A Q that keeps the rows whose owner lets the user change them."""
-    if not user.is_authenticated:
-        return Q(pk__in=[])
-    if is_admin(user):
-        return Q()
-    own = Q(**{f"{owner_field}_id": user.pk})
-    if user.role == "manager":
-        team_ids = managed_team_ids(user)
-        return own | Q(**{f"{owner_field}__team_id__in": team_ids}) if team_ids else own
-    return own
+    return _owner_q(user, owner_field, reps_see_their_team=False)
 
 
 def can_view_owned(user, owner):
@@ -102,7 +104,7 @@ def assignable_users(user):
     if is_admin(user):
         return users
     if user.role == "manager":
-        return users.filter(Q(pk=user.pk) | Q(team_id__in=managed_team_ids(user)))
+        return users.filter(Q(pk=user.pk) | Q(team_id__in=_managed_teams_subquery(user)))
     return users.filter(pk=user.pk)
 
 
@@ -119,7 +121,7 @@ def _visible_user_q(user):
     if is_admin(user):
         return Q()
     if user.role == "manager":
-        return Q(pk=user.pk) | Q(team_id__in=managed_team_ids(user))
+        return Q(pk=user.pk) | Q(team_id__in=_managed_teams_subquery(user))
     if user.team_id:
         return Q(pk=user.pk) | Q(team_id=user.team_id)
     return Q(pk=user.pk)

@@ -12,14 +12,10 @@ poll — median of --repeat runs, with the number of queries.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import benchsetup
 
 
 def main():
@@ -28,17 +24,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    os.environ.setdefault("CRM_MODE", "embedded")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / f'bench-board-{args.deals}.sqlite3'}")
-    os.environ.setdefault("CACHE_URL", "locmem://")
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipeline_crm.settings")
-    (ROOT / "var").mkdir(exist_ok=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    benchsetup.setup_django(f"board-{args.deals}")
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -49,8 +35,6 @@ def main():
     from deals import selectors
     from deals.models import Deal
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
     if not Deal.objects.exists():
         started = time.perf_counter()
         call_command("seed_demo", deals=args.deals, verbosity=0)

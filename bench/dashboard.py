@@ -11,15 +11,11 @@ the admin) — median of --repeat runs, with the number of queries.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import benchsetup
 
 
 def main():
@@ -29,18 +25,7 @@ def main():
     parser.add_argument("--backfill-days", type=int, default=90, help="0 skips the backfill timing")
     args = parser.parse_args()
 
-    os.environ.setdefault("CRM_MODE", "embedded")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / f'bench-dashboard-{args.deals}.sqlite3'}")
-    os.environ.setdefault("CACHE_URL", "locmem://")
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipeline_crm.settings")
-    (ROOT / "var").mkdir(exist_ok=True)
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    benchsetup.setup_django(f"dashboard-{args.deals}")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -50,8 +35,6 @@ def main():
     from analytics import demo, services
     from deals.models import Deal, StageChange
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
     if not Deal.objects.exists():
         started = time.perf_counter()
         demo.seed_demo(deals=args.deals)

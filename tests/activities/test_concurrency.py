@@ -5,19 +5,18 @@ Threads share nothing but the database; processes are real `manage.py` runs.
 
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 
 from activities import services, tasks
 from activities.models import Notification, OutgoingEmail
 from tests import factories
 from tests.activities.conftest import mails_in, subprocess_env
+from tests.concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -31,27 +30,6 @@ def due_reminders(rep, teammate, now):
     return [
         factories.ActivityFactory(deal=deals[i % 2], due_at=now + timedelta(minutes=i % 10)) for i in range(REMINDERS)
     ]
-
-
-def run_in_threads(target, count=4):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            target()
-        except Exception as exc:  # reported below; a thread cannot fail the test itself
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
 
 
 def assert_exactly_one_per_reminder(activities, emails):

@@ -1,40 +1,18 @@
 """Two rollups of the same day at once (a manual backfill overlapping the nightly job) must not
 both insert: the per-day advisory lock serialises them, on PostgreSQL."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from analytics import services
 from analytics.models import DailySnapshot
+from tests.concurrency import run_in_threads
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_in_threads(target, count=4):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            target()
-        except Exception as exc:  # reported below; a thread cannot fail the test itself
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
 
 
 def test_concurrent_reruns_of_a_day_leave_one_set_of_rows(history, rep, teammate, stages):
