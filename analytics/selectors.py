@@ -18,7 +18,7 @@ from django.db import connection, models
 from django.db.models import BooleanField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,7 @@ from leads.models import Lead, LeadStatusChange
 MIN_CLOSED_FOR_OBSERVED = 10
 OBSERVED_WINDOW_DAYS = 365
 OBSERVED_CACHE_SECONDS = 15 * 60
+DASHBOARD_CACHE_SECONDS = 15 * 60
 VELOCITY_DAYS = 90
 NOT_ENOUGH = _("not enough data")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -602,18 +603,55 @@ def trend_section(*, user, criteria):
 # Time in stage and bottlenecks ----------------------------------------------------------------
 
 
+def open_entries(*, deals, stages):
+    """{stage_id: [when each open deal entered its current stage]} for `stages` (one query)."""
+    entries = defaultdict(list)
+    rows = deals.filter(status=Deal.Status.OPEN, stage__in=stages).values_list("stage_id", "stage_entered_at")
+    for stage_id, entered in rows:
+        entries[stage_id].append(entered)
+    return entries
+
+
 def open_ages(*, deals, stages, now):
     """{stage_id: [age in seconds of each open deal's current visit]} for `stages`."""
     ages = defaultdict(list)
-    rows = deals.filter(status=Deal.Status.OPEN, stage__in=stages).values_list("stage_id", "stage_entered_at")
-    for stage_id, entered in rows:
-        ages[stage_id].append((now - entered).total_seconds())
+    for stage_id, entered in open_entries(deals=deals, stages=stages).items():
+        ages[stage_id] = [(now - at).total_seconds() for at in entered]
     return ages
 
 
-def time_in_stage_section(*, deals, criteria, stages, now):
+def median_age_marks(entered):
+    """(count, low, high, fraction): the median of the ages `now − entered` interpolates between the
+    ages of the entries `low` and `high` by `fraction`, whatever `now` is — ages keep their order as
+    time passes. So a cached dashboard can state the median age as of the request, exactly as
+    `percentile(ages, 0.5)` would, without keeping every entry time."""
+    youngest_first = sorted(entered, reverse=True)
+    if not youngest_first:
+        return (0, None, None, 0.0)
+    k = (len(youngest_first) - 1) * 0.5
+    low = int(k)
+    high = min(low + 1, len(youngest_first) - 1)
+    return (len(youngest_first), youngest_first[low], youngest_first[high], k - low)
+
+
+def median_age_seconds(marks, now):
+    """The median age in seconds at `now` from `median_age_marks` (None without open deals)."""
+    count, low, high, fraction = marks
+    if not count:
+        return None
+    low_age, high_age = (now - low).total_seconds(), (now - high).total_seconds()
+    return low_age + (high_age - low_age) * fraction
+
+
+def open_age_marks(*, deals, stages):
+    """{stage_id: median_age_marks} of the open deals in `stages` (one query)."""
+    entries = open_entries(deals=deals, stages=stages)
+    return {stage.pk: median_age_marks(entries.get(stage.pk, [])) for stage in stages}
+
+
+def time_in_stage_section(*, deals, criteria, stages, now, marks=None):
     durations = visit_durations(deals=deals, start=criteria.period.start, end=criteria.period.end)
-    ages = open_ages(deals=deals, stages=stages, now=now)
+    marks = open_age_marks(deals=deals, stages=stages) if marks is None else marks
     health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages).fetch_mode(models.FETCH_RAISE)}
     rows = []
     for stage in stages:
@@ -629,8 +667,8 @@ def time_in_stage_section(*, deals, criteria, stages, now):
                 round(len(visits) * 7 / criteria.period.days, 1),
                 days_from_seconds(percentile(visits, 0.5)),
                 days_from_seconds(percentile(visits, 0.75)),
-                len(ages.get(stage.pk, [])),
-                days_from_seconds(percentile(ages.get(stage.pk, []), 0.5)),
+                marks[stage.pk][0],
+                days_from_seconds(median_age_seconds(marks[stage.pk], now)),
                 flag,
             ]
         )
@@ -837,15 +875,16 @@ SECTIONS = ("funnel", "forecast", "calibration", "trend", "time_in_stage", "lost
 def dashboard(*, user, filterset, only=None, now=None):
     """Everything the dashboard shows: KPI tiles and its sections (or only one section, for CSV).
 
-    Queries (full dashboard): default pipeline (when none is picked), stages, funnel, outcomes
-    (period), outcomes (90 days), slippage (2), forecast, observed probability, snapshots,
-    visit durations, open ages, stage health, lost reasons, lead sources, activities.
+    Queries (full dashboard): default pipeline (when none is picked), stages, the data version;
+    then, unless the shared cache holds the answer for this scope, these filters and this data
+    version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
+    probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
+    reasons, lead sources, activities. A CSV export (`only`) reads the live tables.
     """
     now = now or timezone.now()
     criteria = filterset.criteria()
     deals = dashboard_deals(user=user, filterset=filterset)
     wanted = set(SECTIONS) if only is None else {only}
-    sections = {}
     needs_stages = wanted & {"funnel", "forecast", "calibration", "time_in_stage"} or only is None
     pipeline = chart_pipeline(criteria) if needs_stages else None
     all_stages = (
@@ -856,15 +895,47 @@ def dashboard(*, user, filterset, only=None, now=None):
         else []
     )
     stages = [s for s in all_stages if pipeline and s.pipeline_id == pipeline.pk]
+    compute = {
+        "user": user,
+        "criteria": criteria,
+        "deals": deals,
+        "wanted": wanted,
+        "pipeline": pipeline,
+        "all_stages": all_stages,
+        "stages": stages,
+        "now": now,
+    }
+    if only is None:
+        key = _dashboard_cache_key(
+            user=user, deals=deals, criteria=criteria, stages=all_stages, pipeline=pipeline, now=now
+        )
+        payload = cache.get(key)
+        if payload is None:
+            payload = _dashboard_payload(**compute)
+            cache.set(key, payload, DASHBOARD_CACHE_SECONDS)
+        else:
+            _age_open_deals(payload, stages=stages, now=now)
+    else:
+        payload = _dashboard_payload(**compute)
+    sections = payload["sections"]
+    result = {"criteria": criteria, "pipeline": pipeline, "sections": [sections[n] for n in SECTIONS if n in sections]}
+    if only is None:
+        result["kpis"] = payload["kpis"]
+    return result
+
+
+def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, stages, now):
+    """The sections and KPI tiles from the live tables (what the shared cache keeps)."""
+    full = wanted == set(SECTIONS)
+    sections = {}
     if "funnel" in wanted:
         sections["funnel"] = funnel_section(deals=deals, criteria=criteria, pipeline=pipeline, stages=stages)
     observed = {}
     if wanted & {"forecast", "calibration"}:
         observed = observed_probabilities_cached(deals=deals, now=now)
     rows = []
-    if "forecast" in wanted or only is None:
-        rows = forecast_rows(deals=deals, today=timezone.localdate(now))
     if "forecast" in wanted:
+        rows = forecast_rows(deals=deals, today=timezone.localdate(now))
         sections["forecast"] = forecast_section(rows=rows, stage_by_id={s.pk: s for s in all_stages}, observed=observed)
     if "calibration" in wanted:
         sections["calibration"] = calibration_section(stages=stages, observed=observed)
@@ -873,8 +944,12 @@ def dashboard(*, user, filterset, only=None, now=None):
             sections["calibration"].link = (reverse("admin:deals_stage_changelist"), _("Edit stage probabilities"))
     if "trend" in wanted:
         sections["trend"] = trend_section(user=user, criteria=criteria)
+    marks = {}
     if "time_in_stage" in wanted:
-        sections["time_in_stage"] = time_in_stage_section(deals=deals, criteria=criteria, stages=stages, now=now)
+        marks = open_age_marks(deals=deals, stages=stages)
+        sections["time_in_stage"] = time_in_stage_section(
+            deals=deals, criteria=criteria, stages=stages, now=now, marks=marks
+        )
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:
         sections["lost_reasons"] = lost_reasons_section(deals=deals, criteria=criteria)
@@ -882,10 +957,71 @@ def dashboard(*, user, filterset, only=None, now=None):
         sections["lead_sources"] = lead_source_section(user=user, criteria=criteria)
     if "activities" in wanted:
         sections["activities"] = activities_section(user=user, criteria=criteria)
-    result = {"criteria": criteria, "pipeline": pipeline, "sections": [sections[n] for n in SECTIONS if n in sections]}
-    if only is None:
-        result["kpis"] = kpis(deals=deals, criteria=criteria, forecast=rows, now=now)
-    return result
+    payload = {"sections": sections, "open_age_marks": marks}
+    if full:
+        payload["kpis"] = kpis(deals=deals, criteria=criteria, forecast=rows, now=now)
+    return payload
+
+
+OPEN_COUNT_COLUMN, OPEN_AGE_COLUMN = 5, 6  # in the time-in-stage rows
+
+
+def _age_open_deals(payload, *, stages, now):
+    """A cached time-in-stage table states the open deals' median age as of this request."""
+    section, marks = payload["sections"].get("time_in_stage"), payload["open_age_marks"]
+    if section is None:
+        return
+    for row, stage in zip(section.rows, stages, strict=True):
+        row[OPEN_AGE_COLUMN] = days_from_seconds(median_age_seconds(marks[stage.pk], now))
+
+
+# The data version -----------------------------------------------------------------------------
+
+_VERSION_SOURCES = (
+    # (table, column): every write the dashboard reads moves one of these.
+    (StageChange, "id"),  # moves, wins, losses, reopenings (append-only)
+    (Deal, "id"),  # new deals
+    (Deal, "updated_at"),  # every change of a deal (value, owner, close date, …), set by its services
+    (CloseDateChange, "id"),  # slippage (append-only)
+    (Lead, "updated_at"),  # new and changed leads
+    (LeadStatusChange, "id"),  # qualifications (append-only)
+    (Activity, "updated_at"),  # completed activities
+    (DailySnapshot, "id"),  # a rollup rewrites a day with new rows
+    (StageHealth, "computed_at"),  # the bottleneck verdicts (every 15 minutes)
+)
+
+
+def data_version():
+    """One cheap query: the newest row or change of every table behind the dashboard.
+
+    Each part is the MAX of a primary key or an indexed timestamp (an index lookup, whatever the
+    size of the history), so a changed deal changes the version and the next request recomputes.
+    """
+    quote = connection.ops.quote_name
+    parts = ", ".join(
+        f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)})"  # noqa: S608 (names from the models)
+        for model, column in _VERSION_SOURCES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def _dashboard_cache_key(*, user, deals, criteria, stages, pipeline, now):
+    """Scope (the scoped, filtered deal query itself), filters, day, language, stages and data version."""
+    sql, params = _deal_ids_sql(deals)
+    parts = [
+        sql,
+        repr(params),
+        repr(scoping.is_admin(user)),
+        repr(criteria.query_items()),
+        timezone.localdate(now).isoformat(),
+        translation.get_language() or "",
+        repr(pipeline and (pipeline.pk, pipeline.name)),
+        repr([(s.pk, s.pipeline_id, s.name, s.order, s.probability, s.pipeline.name) for s in stages]),
+        repr(data_version()),
+    ]
+    return "analytics:dashboard:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def kpis(*, deals, criteria, forecast, now):

@@ -162,13 +162,18 @@ def test_dashboard_query_count_does_not_grow_with_history(
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
     # 1 user (the session comes from the cache), 2 managed teams (scope), 3 default pipeline,
-    # 4 stages, 5 funnel, 6 observed probability, 7 forecast, 8 snapshots (trend), 9 visit
-    # durations, 10 open ages, 11 stage health, 12 lost reasons, 13 lead sources, 14 activities,
-    # 15 outcomes (period), 16 outcomes (90 days), 17 closed deals count, 18 close-date changes
-    # (slippage), 19–22 the filter form's choices (pipelines, teams, owners, products).
-    with django_assert_num_queries(22):
+    # 4 stages, 5 data version (the cache is empty), 6 funnel, 7 observed probability, 8 forecast,
+    # 9 snapshots (trend), 10 open ages, 11 visit durations, 12 stage health, 13 lost reasons,
+    # 14 lead sources, 15 activities, 16 outcomes (period), 17 outcomes (90 days), 18 closed
+    # deals count, 19 close-date changes (slippage), 20–23 the filter form's choices (pipelines,
+    # teams, owners, products).
+    with django_assert_num_queries(23):
         response = client.get(URL)
     assert response.status_code == 200
+    # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
+    # 4 stages, 5 data version — every number from the cache — 6–9 the filter form's choices.
+    with django_assert_num_queries(9):
+        assert client.get(URL).status_code == 200
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -178,9 +183,12 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
     # The same as the full page minus the filter form (4 choice queries).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
+    # Again, nothing changed: user, managed teams, default pipeline, stages, data version.
+    with django_assert_num_queries(5):
+        assert client.get(URL, headers={"HX-Request": "true"}).status_code == 200
 
 
 def test_custom_date_range_replaces_the_period(history, client, admin, rep, stages):
@@ -281,3 +289,31 @@ def test_only_admins_get_the_link_to_calibrate_stage_probabilities(client, admin
     assert link in client.get(URL).content.decode()
     client.force_login(manager)
     assert link not in client.get(URL).content.decode()
+
+
+def test_a_repeated_view_is_served_from_the_cache(three_owners, client, manager, django_assert_max_num_queries):
+    client.force_login(manager)
+    first = client.get(URL, headers={"HX-Request": "true"}).content.decode()
+    with django_assert_max_num_queries(5):
+        second = client.get(URL, headers={"HX-Request": "true"}).content.decode()
+    assert "2 won, 0 lost" in first and "2 won, 0 lost" in second
+    assert "1,500 EUR" in second
+
+
+def test_a_new_stage_change_shows_immediately(three_owners, history, client, manager, rep, stages):
+    client.force_login(manager)
+    assert "2 won, 0 lost" in client.get(URL).content.decode()
+    history.deal(owner=rep, steps=[(10, stages[0])], outcome=("lost", 1))
+    assert "2 won, 1 lost" in client.get(URL).content.decode()
+
+
+def test_a_changed_deal_shows_immediately(three_owners, client, manager, teammate):
+    from deals.models import Deal
+
+    client.force_login(manager)
+    assert "1,500 EUR" in client.get(URL).content.decode()
+    deal = Deal.objects.get(owner=teammate)
+    deal.value = 4000
+    deal.save()  # the services save every change through `updated_at`
+    page = client.get(URL).content.decode()
+    assert "2,500 EUR" in page and "1,500 EUR" not in page

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -224,3 +225,23 @@ def test_funnel_counts_a_deal_that_advanced_then_fell_back_and_was_lost(history,
     assert counts[s1.pk] == (1, 1, 0)
     # From S2 it neither advanced nor was lost there (lost from S1): METRICS' third bucket.
     assert counts[s2.pk] == (1, 0, 0)
+
+
+def test_cached_dashboard_states_the_open_deals_age_as_of_the_request(history, now, admin, stages):
+    """The sections come from the cache while nothing changes; the median age still grows with time."""
+    for days_ago in (3, 5, 10):
+        history.deal(owner=admin, steps=[(days_ago, stages[1])])
+
+    def ages(at, cached=True):
+        if not cached:
+            cache.clear()
+        filterset = filters.DashboardFilter({}, user=admin)
+        assert filterset.is_valid()
+        data = selectors.dashboard(user=admin, filterset=filterset, now=at)
+        table = next(s for s in data["sections"] if s.name == "time_in_stage")
+        return [row[5:7] for row in table.rows]
+
+    assert ages(now)[1] == [3, 5.0]
+    later = now + timedelta(hours=4.8)  # the same day: the cached sections are used
+    assert ages(later) == ages(later, cached=False)
+    assert ages(later)[1] == [3, 5.2]
