@@ -539,8 +539,42 @@ class DemoBuilder:
                         created_at=lead.created_at,
                     )
                 )
-        _bulk(Activity, activities)
+        activities = _bulk(Activity, activities)
+        self._notifications(activities)
         return len(activities)
+
+    def _notifications(self, activities):
+        """The reminders that already went out, as notifications: the latest three per user,
+        the newest two still unread, so the demo's bell has something to show."""
+        sent = sorted(
+            (a for a in activities if a.reminder_sent_at and a.deal_id and not a.done_at),
+            key=lambda a: a.reminder_sent_at,
+            reverse=True,
+        )
+        per_user = {}
+        for activity in sent:
+            per_user.setdefault(activity.assignee_id, [])
+            if len(per_user[activity.assignee_id]) < 3:
+                per_user[activity.assignee_id].append(activity)
+        _bulk(
+            Notification,
+            [
+                Notification(
+                    user_id=user_id,
+                    kind=Notification.Kind.REMINDER,
+                    message=(
+                        f"Reminder: {activity.subject} at "
+                        f"{timezone.localtime(activity.due_at):%d/%m/%Y %H:%M} ({activity.deal.title})"
+                    ),
+                    deal_id=activity.deal_id,
+                    activity=activity,
+                    created_at=activity.reminder_sent_at,
+                    read_at=None if index < 2 else activity.reminder_sent_at,
+                )
+                for user_id, latest in per_user.items()
+                for index, activity in enumerate(latest)
+            ],
+        )
 
 
 def wipe_business_data():

@@ -78,3 +78,11 @@ def test_seed_activities_are_due_in_the_past_and_future(seeded):
     assert Activity.objects.filter(done_at__isnull=False).exists()
     # past reminders count as sent, so a fresh demo does not flood the inbox
     assert not Activity.objects.filter(due_at__lt=now, reminder_sent_at__isnull=True).exists()
+
+
+def test_seed_gives_every_owner_some_unread_reminder_notifications(seeded):
+    from activities.models import Notification
+
+    rep1 = User.objects.get(username="rep1")
+    assert Notification.objects.filter(user=rep1, read_at__isnull=True, kind="reminder").count() == 2
+    assert Notification.objects.filter(user=rep1).count() == 3
