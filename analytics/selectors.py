@@ -182,7 +182,7 @@ def visit_durations(*, deals, start, end):
 
 
 def funnel_counts(*, deals, stages, start, end):
-    """{stage_id: (cohort, advanced, lost_here)} for the cohorts C(s, P) of `stages` (one pipeline).
+    """{stage_id: (cohort, advanced, lost_here)} for the cohorts C(s, P) of `stages` (all of one pipeline).
 
     A deal enters s through a 'created', 'reopened' or stage-changing 'moved' row; it counts
     once per stage (its first entry in P). Advanced = a later row of the deal enters a stage of
@@ -197,35 +197,38 @@ def funnel_counts(*, deals, stages, start, end):
     sql = f"""
         WITH later AS (
             -- One pass over the cohort deals' rows from the period start on: for every row, whether
-            -- the deal wins at or after it, and the highest open stage order it reaches at or after it
-            -- in the row's pipeline (window frames from the current row to the end).
-            SELECT sc.deal_id, sc.to_stage_id, sc.kind, sc.to_status, sc.from_stage_id, sc.at, sc.id,
+            -- the deal wins at or after it, and the highest open stage order of the funnel's pipeline
+            -- it reaches at or after it (window frames from the current row to the end). Both
+            -- windows have the same frame, so the rows are sorted once.
+            SELECT sc.deal_id, sc.to_stage_id, sc.kind, sc.to_status, sc.from_stage_id, sc.at,
                    st.{order} AS stage_order,
                    MAX(CASE WHEN sc.kind = 'won' THEN 1 ELSE 0 END) OVER (
                        PARTITION BY sc.deal_id ORDER BY sc.at, sc.id
                        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS won_later,
-                   MAX(CASE WHEN sc.to_status = 'open' THEN st.{order} END) OVER (
-                       PARTITION BY sc.deal_id, st.pipeline_id ORDER BY sc.at, sc.id
+                   MAX(CASE WHEN sc.to_status = 'open' AND st.pipeline_id = %s THEN st.{order} END) OVER (
+                       PARTITION BY sc.deal_id ORDER BY sc.at, sc.id
                        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS max_order_later
             FROM deals_stagechange sc JOIN deals_stage st ON st.id = sc.to_stage_id
             WHERE sc.deal_id IN ({ids_sql}) AND sc.at >= %s
         ),
         entry AS (
-            -- The first entry of each deal into each stage during the period.
-            SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.won_later, sc.max_order_later, sc.stage_order,
-                   ROW_NUMBER() OVER (PARTITION BY sc.deal_id, sc.to_stage_id ORDER BY sc.at, sc.id) AS rn
+            -- Each deal once per stage it entered during the period. Both window values only shrink
+            -- as the frame starts later, so the deal advanced from its first entry exactly when it
+            -- advanced from any of its entries: MAX over the entries, no ranking needed.
+            SELECT sc.deal_id, sc.to_stage_id AS stage_id,
+                   MAX(CASE WHEN sc.won_later = 1 OR sc.max_order_later > sc.stage_order THEN 1 ELSE 0 END)
+                       AS advanced
             FROM later sc
             WHERE sc.to_stage_id IN ({stage_marks}) AND sc.at < %s AND sc.to_status = 'open' AND {ENTERING_SQL}
+            GROUP BY sc.deal_id, sc.to_stage_id
         )
-        SELECT e.stage_id, COUNT(*),
-               SUM(CASE WHEN e.won_later = 1 OR e.max_order_later > e.stage_order THEN 1 ELSE 0 END),
-               SUM(CASE WHEN NOT (e.won_later = 1 OR e.max_order_later > e.stage_order)
-                             AND d.status = 'lost' AND d.lost_from_stage_id = e.stage_id THEN 1 ELSE 0 END)
+        SELECT e.stage_id, COUNT(*), SUM(e.advanced),
+               SUM(CASE WHEN e.advanced = 0 AND d.status = 'lost' AND d.lost_from_stage_id = e.stage_id
+                        THEN 1 ELSE 0 END)
         FROM entry e JOIN deals_deal d ON d.id = e.deal_id
-        WHERE e.rn = 1
         GROUP BY e.stage_id
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    params = (*ids_params, _dt(start), *[s.pk for s in stages], _dt(end))
+    params = (stages[0].pipeline_id, *ids_params, _dt(start), *[s.pk for s in stages], _dt(end))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}

@@ -7,7 +7,8 @@ Usage (uses its own database file unless DATABASE_URL is set; never the shared d
 
 It migrates, seeds (when the database has no deals), then prints: one day's rollup, a 90-day
 backfill, the bottleneck job, and the dashboard (full page and htmx partial, as the manager and
-the admin) — median of --repeat runs, with the number of queries.
+the admin; first view with an empty cache and repeated view) — median of --repeat runs, with the
+number of queries.
 """
 
 import argparse
@@ -26,9 +27,9 @@ def main():
     args = parser.parse_args()
 
     benchsetup.setup_django(f"dashboard-{args.deals}")
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from accounts.models import User
@@ -42,9 +43,11 @@ def main():
     deals, changes = Deal.objects.count(), StageChange.objects.count()
     print(f"database: {connection.vendor}; {deals} deals, {changes} stage changes")
 
-    def timed(label, function, repeat=1):
+    def timed(label, function, repeat=1, prepare=None):
         runs = []
         for _ in range(repeat):
+            if prepare is not None:
+                prepare()  # not timed
             started = time.perf_counter()
             result = function()
             runs.append(time.perf_counter() - started)
@@ -61,16 +64,41 @@ def main():
         )
     timed("bottleneck verdicts", services.stage_health_compute, repeat=args.repeat)
 
+    def count_queries(request):
+        executed = []
+
+        def counter(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = request()
+        assert response.status_code == 200, response.status_code
+        return len(executed)
+
+    def empty_cache(client):
+        # Nothing cached: neither the dashboard nor the observed probabilities (the session is
+        # stored again so the client stays logged in).
+        cache.clear()
+        client.force_login(client.user)
+
     for username in ("manager", "admin"):
         client = Client()
-        client.force_login(User.objects.get(username=username))
+        client.user = User.objects.get(username=username)
+        client.force_login(client.user)
         for label, headers in (("full page", {}), ("htmx partial", {"HX-Request": "true"})):
-            client.get("/dashboard/", headers=headers)  # warm up
-            with CaptureQueriesContext(connection) as queries:
-                response = client.get("/dashboard/", headers=headers)
-            assert response.status_code == 200, response.status_code
+            client.get("/dashboard/", headers=headers)  # warm up the connection and the code paths
+            empty_cache(client)
+            cold = count_queries(lambda headers=headers, client=client: client.get("/dashboard/", headers=headers))
+            warm = count_queries(lambda headers=headers, client=client: client.get("/dashboard/", headers=headers))
             timed(
-                f"dashboard {label} as {username} ({len(queries)} queries)",
+                f"dashboard {label} as {username}, first view ({cold} queries)",
+                lambda headers=headers, client=client: client.get("/dashboard/", headers=headers),
+                repeat=args.repeat,
+                prepare=lambda client=client: empty_cache(client),
+            )
+            timed(
+                f"dashboard {label} as {username}, repeated view ({warm} queries)",
                 lambda headers=headers, client=client: client.get("/dashboard/", headers=headers),
                 repeat=args.repeat,
             )
