@@ -17,6 +17,7 @@ from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
 from deals.defaults import ensure_defaults
 from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
+from leads import scoring
 from leads.models import (
     Contact,
     DecisionRole,
@@ -26,6 +27,7 @@ from leads.models import (
     Organization,
     Persona,
     Region,
+    ScoringSettings,
     SizeBand,
 )
 
@@ -305,16 +307,16 @@ class DemoBuilder:
             "disqualified": ["new", "contacted", "disqualified"],
             "converted": ["new", "contacted", "qualified", "converted"],
         }
-        weights = {"need": 30, "budget": 25, "authority": 25, "timing": 20}
+        config = ScoringSettings.get_solo()
         leads, histories = [], []
         for i in range(count):
             status = rng.choices([s for s, _ in statuses], weights=[w for _, w in statuses])[0]
             source = rng.choice(Lead.Source.values)
             created = self.now - timedelta(days=rng.uniform(1, 365))
-            criteria = {c: rng.randint(0, 3) for c in weights}
+            criteria = {c: rng.randint(0, 3) for c in scoring.CRITERIA}
             if status in ("qualified", "converted"):
                 criteria = {c: max(v, 2) for c, v in criteria.items()}
-            breakdown = {c: round(weights[c] * v / 3) for c, v in criteria.items()}
+            score, breakdown = scoring.compute(levels=criteria, config=config)
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             path = paths[status]
             times = [created]
@@ -337,7 +339,7 @@ class DemoBuilder:
                 owner=rng.choice(reps),
                 status=status,
                 disqualified_reason="No budget this year" if status == "disqualified" else "",
-                score=sum(breakdown.values()),
+                score=score,
                 score_breakdown=breakdown,
                 consent=source == "web_form",
                 consent_at=created if source == "web_form" else None,

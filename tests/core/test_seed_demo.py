@@ -86,3 +86,13 @@ def test_seed_gives_every_owner_some_unread_reminder_notifications(seeded):
     rep1 = User.objects.get(username="rep1")
     assert Notification.objects.filter(user=rep1, read_at__isnull=True, kind="reminder").count() == 2
     assert Notification.objects.filter(user=rep1).count() == 3
+
+
+def test_seed_scores_leads_with_the_configured_weights(seeded):
+    from leads import scoring
+    from leads.models import ScoringSettings
+
+    config = ScoringSettings.get_solo()
+    for lead in Lead.objects.order_by("?")[:30]:
+        expected = scoring.compute(levels={c: getattr(lead, c) for c in scoring.CRITERIA}, config=config)
+        assert (lead.score, lead.score_breakdown) == expected
