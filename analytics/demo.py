@@ -29,6 +29,7 @@ from leads.models import (
     Region,
     ScoringSettings,
     SizeBand,
+    WebFormSettings,
 )
 
 BATCH = 5000
@@ -200,6 +201,11 @@ def ensure_users(*, password):
         users[username] = user
     for team in teams.values():
         team.managers.add(users["manager"])
+    # Web-form leads go round-robin to Team North unless an admin chose otherwise.
+    webform = WebFormSettings.get_solo()
+    if webform.default_owner_id is None and webform.round_robin_team_id is None:
+        webform.round_robin_team = teams["Team North"]
+        webform.save(update_fields=["round_robin_team"])
     return users, teams
 
 

@@ -96,3 +96,9 @@ def test_seed_scores_leads_with_the_configured_weights(seeded):
     for lead in Lead.objects.order_by("?")[:30]:
         expected = scoring.compute(levels={c: getattr(lead, c) for c in scoring.CRITERIA}, config=config)
         assert (lead.score, lead.score_breakdown) == expected
+
+
+def test_seed_routes_web_form_leads_round_robin_to_a_team(seeded):
+    from leads.models import WebFormSettings
+
+    assert WebFormSettings.get_solo().round_robin_team.name == "Team North"
