@@ -130,7 +130,8 @@ def _rate(part, whole):
 
 def _seconds_between(start_sql, end_sql):
     if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))"
+        # A float, not a numeric: a hundred thousand Decimals cost more to fetch than to compute.
+        return f"CAST(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) AS double precision)"
     return f"((julianday({end_sql}) - julianday({start_sql})) * 86400.0)"
 
 
@@ -1031,7 +1032,10 @@ def kpis(*, deals, criteria, forecast, now):
     period = criteria.period
     current = outcomes(deals=deals, start=period.start, end=period.end)
     recent_period = filters.Period.last_days(VELOCITY_DAYS, today=timezone.localdate(now))
-    recent = outcomes(deals=deals, start=recent_period.start, end=recent_period.end)
+    # With the default period (the last 90 days) both are the same deals: one query, not two.
+    recent = (
+        current if recent_period == period else outcomes(deals=deals, start=recent_period.start, end=recent_period.end)
+    )
     open_count = sum(r["n"] for r in forecast)
     return {
         "open_count": open_count,
