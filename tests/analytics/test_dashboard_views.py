@@ -324,3 +324,36 @@ def test_a_changed_deal_shows_immediately(three_owners, client, manager, teammat
     deal.save()  # the services save every change through `updated_at`
     page = client.get(URL).content.decode()
     assert "2,500 EUR" in page and "1,500 EUR" not in page
+
+
+def test_a_stage_change_alone_invalidates_the_cached_dashboard(
+    history, manager, rep, stages, django_assert_max_num_queries
+):
+    """A history row written without touching the deal still moves the data version."""
+    from analytics import filters, selectors
+    from deals.models import StageChange
+
+    deal = history.deal(owner=rep, steps=[(20, stages[0])])
+
+    def entered():
+        filterset = filters.DashboardFilter({}, user=manager)
+        assert filterset.is_valid()
+        funnel = selectors.dashboard(user=manager, filterset=filterset)["sections"][0]
+        return [row[1] for row in funnel.rows[:2]]
+
+    assert entered() == [1, 0]
+    with django_assert_max_num_queries(4):  # (teams,) default pipeline, stages, data version
+        assert entered() == [1, 0]
+    StageChange.objects.create(
+        deal=deal,
+        pipeline=stages[1].pipeline,
+        kind="moved",
+        from_stage=stages[0],
+        to_stage=stages[1],
+        from_status="open",
+        to_status="open",
+        owner=rep,
+        value=deal.value,
+        at=history.at(1),
+    )
+    assert entered() == [1, 1]
