@@ -79,7 +79,8 @@ def _panel(request, *, deal=None, lead=None):
                 )
             form = None
     # An invalid form re-renders with its messages (200: htmx swaps only successful responses).
-    response = render(request, "activities/panel.html#panel", _panel_context(request, deal=deal, lead=lead, form=form))
+    template = "activities/panel.html#panel" if request.htmx else "activities/panel_page.html"
+    response = render(request, template, _panel_context(request, deal=deal, lead=lead, form=form))
     if request.method == "POST" and form is None:
         trigger_client_event(response, ACTIVITIES_CHANGED)
     return response
@@ -127,9 +128,8 @@ def _show_parent(request):
 
 @require_GET
 def activity_item(request, activity_id):
-    activity = selectors.activity_get_for_user(user=request.user, activity_id=activity_id)
-    activity.can_change = selectors.activity_can_change(user=request.user, activity=activity)
-    return render(request, "activities/panel.html#item", {"activity": activity, "show_parent": _show_parent(request)})
+    # Without htmx (the edit form's "Cancel" link) this goes back to the deal, lead or list.
+    return _render_item(request, activity_id)
 
 
 def activity_edit(request, activity_id):
@@ -141,10 +141,18 @@ def activity_edit(request, activity_id):
             fields["assignee"] = form.cleaned_data["assignee"]
         services.activity_update(activity_id=activity.pk, actor=request.user, **fields)
         return _render_item(request, activity.pk, changed=True)
+    template = "activities/panel.html#edit" if request.htmx else "activities/panel_page.html"
     return render(
         request,
-        "activities/panel.html#edit",
-        {"activity": activity, "form": form, "show_parent": _show_parent(request)},
+        template,
+        {
+            "activity": activity,
+            "form": form,
+            "show_parent": _show_parent(request),
+            "editing": True,
+            "deal": activity.deal,
+            "lead": activity.lead,
+        },
     )
 
 
