@@ -18,6 +18,7 @@ from accounts import scoping
 from accounts.models import Team
 from deals.models import Deal, DealProduct, Pipeline, Product
 from leads.models import Lead, Region
+from pipeline_crm import widgets
 
 PERIOD_CHOICES = [
     ("30", _("Last 30 days")),
@@ -61,10 +62,6 @@ class Period:
 MAX_RANGE_DAYS = 3 * 366
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class DashboardFilterForm(forms.Form):
     """A custom range needs both ends, in order, and at most three years (a bad range answers 400)."""
 
@@ -85,8 +82,8 @@ class DashboardFilter(django_filters.FilterSet):
     period = django_filters.ChoiceFilter(
         label=_("Period"), choices=PERIOD_CHOICES, empty_label=None, method="filter_nothing"
     )
-    start = django_filters.DateFilter(label=_("From"), method="filter_nothing", widget=DateInput)
-    end = django_filters.DateFilter(label=_("To"), method="filter_nothing", widget=DateInput)
+    start = django_filters.DateFilter(label=_("From"), method="filter_nothing", widget=widgets.DateInput)
+    end = django_filters.DateFilter(label=_("To"), method="filter_nothing", widget=widgets.DateInput)
     pipeline = django_filters.ModelChoiceFilter(
         label=_("Pipeline"), queryset=Pipeline.objects.filter(is_active=True), empty_label=_("All pipelines")
     )

@@ -13,6 +13,7 @@ from accounts.models import User
 from deals import conversion, selectors
 from leads import selectors as lead_selectors
 from leads import services as lead_services
+from pipeline_crm import widgets
 
 
 class ConvertLeadForm(forms.Form):
@@ -21,7 +22,7 @@ class ConvertLeadForm(forms.Form):
     owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=None, empty_label=None)
     value = forms.DecimalField(label=gettext_lazy("Value"), min_value=0, max_digits=14, decimal_places=2)
     expected_close_date = forms.DateField(
-        label=gettext_lazy("Expected close date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Expected close date"), required=False, widget=widgets.DateInput
     )
 
     def __init__(self, *args, user, lead, **kwargs):

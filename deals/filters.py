@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from deals.models import Deal, DealProduct, Product
 from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+from pipeline_crm import widgets
 
 OWNER_ME = "me"
 OWNER_TEAM = "team"
@@ -89,7 +90,7 @@ class BoardFilter(django_filters.FilterSet):
             people = [(wanted, wanted)] if wanted.isdigit() else []
         self.filters["owner"].extra["choices"] = [(OWNER_ME, _("Me")), (OWNER_TEAM, _("My team")), *people]
         for name in ("close_from", "close_to"):
-            self.filters[name].extra["widget"] = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
+            self.filters[name].extra["widget"] = widgets.DateInput()
         self.filters["q"].extra["widget"] = django_filters.widgets.forms.TextInput(
             attrs={"type": "search", "placeholder": _("Title or organization")}
         )

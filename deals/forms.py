@@ -6,10 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from deals import selectors
 from deals.models import Deal
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from pipeline_crm import widgets as crm_widgets
 
 
 class QuickAddForm(forms.Form):
@@ -20,7 +17,7 @@ class QuickAddForm(forms.Form):
     value = forms.DecimalField(
         label=_("Value"), max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, initial=0
     )
-    expected_close_date = forms.DateField(label=_("Expected close"), required=False, widget=DateInput)
+    expected_close_date = forms.DateField(label=_("Expected close"), required=False, widget=crm_widgets.DateInput)
 
     def clean_value(self):
         return self.cleaned_data["value"] or Decimal(0)
@@ -58,7 +55,7 @@ class DealEditForm(forms.ModelForm):
     class Meta:
         model = Deal
         fields = ["title", "value", "expected_close_date", "probability", "owner"]
-        widgets = {"expected_close_date": DateInput}
+        widgets = {"expected_close_date": crm_widgets.DateInput}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -96,3 +96,14 @@ def test_manager_reassigns_through_the_form(client, manager, teammate, deal):
 def test_rep_form_has_no_owner_field(client, rep, deal):
     client.force_login(rep)
     assert 'name="owner"' not in client.get(reverse("deals:detail", args=[deal.pk])).content.decode()
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_edit_form_shows_the_close_date_in_the_date_pickers_iso_format(client, rep, stages, language):
+    from datetime import date
+
+    deal = factories.DealFactory(owner=rep, stage=stages[0], expected_close_date=date(2027, 2, 17))
+    client.force_login(rep)
+    page = client.get(reverse("deals:detail", args=[deal.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'type="date"' in page
+    assert 'value="2027-02-17"' in page
