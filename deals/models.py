@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm.history import AppendOnlyModel
@@ -320,3 +321,24 @@ class StageHealth(models.Model):
 
     def __str__(self):
         return f"{self.stage}: {self.get_rule_display()}"
+
+    @property
+    def explanation_text(self):
+        """The verdict in the viewer's language, rebuilt from the numbers (the stored
+        `explanation` is in the language the analytics job ran in)."""
+        numbers = self.numbers or {}
+        try:
+            if self.rule == self.Rule.AGE:
+                return gettext("%(open)d open deals, median age %(age).1f days > 1.5 × usual %(usual).1f days") % {
+                    "open": numbers["open_count"],
+                    "age": numbers["median_age_days"],
+                    "usual": numbers["historical_median_days"],
+                }
+            if self.rule == self.Rule.PILE_UP:
+                return gettext("%(open)d open deals > 1.5 × the 90-day daily average of %(average).1f") % {
+                    "open": numbers["open_count"],
+                    "average": numbers["average_daily_open"],
+                }
+        except (KeyError, TypeError):
+            pass
+        return self.explanation

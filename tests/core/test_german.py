@@ -136,3 +136,22 @@ def test_the_compiled_catalog_matches_the_po_file(entries):
         elif catalog.gettext(msgid) != e.msgstr[0]:
             stale.append(e.msgid)
     assert stale == [], "django.mo is older than django.po: run compilemessages"
+
+
+def test_bottleneck_badge_speaks_the_viewers_language(client, rep):
+    from deals.models import StageHealth
+    from tests import factories
+
+    deal = factories.DealFactory(owner=rep)
+    StageHealth.objects.create(
+        stage=deal.stage,
+        is_bottleneck=True,
+        rule=StageHealth.Rule.PILE_UP,
+        explanation="12 open deals > 1.5 × the 90-day daily average of 4.0",
+        numbers={"open_count": 12, "average_daily_open": 4.0},
+    )
+    client.force_login(rep)
+    english = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
+    german = client.get("/board/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "12 open deals &gt; 1.5 × the 90-day daily average of 4.0" in english
+    assert "12 offene Deals &gt; 1,5 × der 90-Tage-Tagesdurchschnitt von 4.0" in german
