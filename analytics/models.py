@@ -47,3 +47,66 @@ class DailySnapshot(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.stage_id} {self.owner_id}: {self.open_count}"
+
+
+class StageVisit(models.Model):
+    """One visit of a deal to a stage, materialized from the StageChange history
+    (analytics.visits.visits_sync): from a history row that leaves the deal open in a stage
+    to the deal's next history row in (at, id) order, or open (left_at NULL) while none.
+
+    Besides the visit itself it keeps what the funnel needs from the rest of the deal's history:
+    whether the deal is won at or after the visit, and the highest order of a stage of the same
+    pipeline it is open in at or after the visit (with the stage orders of `VisitSync.stage_key`).
+    """
+
+    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey("deals.Pipeline", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("deals.Stage", on_delete=models.CASCADE, related_name="+")
+    entering = models.BooleanField(
+        _("entering"), help_text=_("Opened by a 'created', 'reopened' or stage-changing 'moved' row.")
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    entered_change_id = models.BigIntegerField(_("opening stage change"), unique=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    left_change_id = models.BigIntegerField(_("closing stage change"), null=True, blank=True)
+    won_later = models.BooleanField(_("won at or after the visit"))
+    later_max_order = models.IntegerField(_("highest stage order of the pipeline at or after the visit"))
+    # The neighbours in the same stage, so that a deal counts once per stage without a DISTINCT:
+    previous_entry_at = models.DateTimeField(
+        _("previous entry into the stage"),
+        null=True,
+        blank=True,
+        help_text=_("Of an entering visit: when the deal last entered the same stage before (NULL: never)."),
+    )
+    next_visit_at = models.DateTimeField(
+        _("next visit of the stage"),
+        null=True,
+        blank=True,
+        help_text=_("When the deal's next visit of the same stage began (NULL: none yet)."),
+    )
+
+    class Meta:
+        verbose_name = _("stage visit")
+        verbose_name_plural = _("stage visits")
+        indexes = [
+            models.Index(fields=["stage", "entered_at"], name="stagevisit_stage_entered"),
+            models.Index(fields=["stage", "left_at"], name="stagevisit_stage_left"),
+            models.Index(fields=["left_at"], name="stagevisit_left"),
+        ]
+
+    def __str__(self):
+        return f"{self.deal_id} in {self.stage_id}: {self.entered_at} – {self.left_at}"
+
+
+class VisitSync(models.Model):
+    """The single watermark row of the StageVisit table: the highest StageChange id it reflects,
+    and the stage orders its `later_max_order` was computed with."""
+
+    last_change_id = models.BigIntegerField(default=0)
+    stage_key = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("stage visit watermark")
+
+    def __str__(self):
+        return f"visits up to stage change {self.last_change_id}"

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import BooleanField, Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +26,7 @@ from accounts import scoping
 from activities.models import Activity, Kind
 from analytics import filters
 from analytics.models import DailySnapshot
+from analytics.visits import visits_sync
 from deals import selectors as deal_selectors
 from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
 from leads.models import Lead, LeadStatusChange
@@ -37,7 +38,6 @@ DASHBOARD_CACHE_SECONDS = 15 * 60
 VELOCITY_DAYS = 90
 NOT_ENOUGH = _("not enough data")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-ENTERING_SQL = "(sc.kind IN ('created', 'reopened') OR (sc.kind = 'moved' AND sc.from_stage_id <> sc.to_stage_id))"
 
 
 @dataclass
@@ -143,93 +143,98 @@ def _deal_ids_sql(deals):
     return deals.values("id").query.sql_with_params()
 
 
-def _visits_sql(deals):
-    """Every visit (StageChange entering/keeping a stage open → the deal's next change) of `deals`
-    (None: all deals): deal_id, stage_id, to_status, at, next_at."""
+def visit_durations(*, deals, start, end, sync=True, stages=None):
+    """{stage_id: [seconds, …]} of the completed visits that ended in [start, end) (`deals` None: all).
+
+    Reads the materialized visits (analytics.StageVisit): an index range on left_at, whatever the
+    size of the history. `sync`: bring the visits up to date first (the dashboard did already).
+    """
+    if sync:
+        visits_sync(stages=stages)
     where, params = "", ()
     if deals is not None:
         sql, params = _deal_ids_sql(deals)
-        where = f"WHERE sc.deal_id IN ({sql})"
+        where = f"AND v.deal_id IN ({sql})"
     sql = f"""
-        SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.to_status, sc.at,
-               LEAD(sc.at) OVER (PARTITION BY sc.deal_id ORDER BY sc.at, sc.id) AS next_at
-        FROM deals_stagechange sc {where}
+        SELECT v.stage_id, {_seconds_between("v.entered_at", "v.left_at")} FROM analytics_stagevisit v
+        WHERE v.left_at >= %s AND v.left_at < %s {where}
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    return sql, tuple(params)
-
-
-def visit_durations(*, deals, start, end):
-    """{stage_id: [seconds, …]} of the completed visits that ended in [start, end).
-
-    A visit that ended in the period ends with a history row in it: only the deals with such a
-    row need their history windowed (this bounds the work by the period, not the history).
-    """
-    changed = Exists(StageChange.objects.filter(deal=OuterRef("pk"), at__gte=start, at__lt=end))
-    deals = (Deal.objects.all() if deals is None else deals).filter(changed)
-    visits, params = _visits_sql(deals)
-    sql = f"""
-        SELECT v.stage_id, {_seconds_between("v.at", "v.next_at")} FROM ({visits}) v
-        WHERE v.to_status = 'open' AND v.next_at >= %s AND v.next_at < %s
-    """  # noqa: S608
     durations = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, _dt(start), _dt(end)))
+        cursor.execute(sql, (_dt(start), _dt(end), *params))
         for stage_id, seconds in cursor.fetchall():
             durations[stage_id].append(float(seconds))
     return durations
 
 
+def visit_duration_stats(*, deals, start, end, sync=True, stages=None):
+    """{stage_id: (count, median seconds, 75th percentile seconds)} of `visit_durations`.
+
+    On PostgreSQL `percentile_cont` computes them in the query (the same interpolation, in the same
+    float arithmetic, as `percentile`), so a hundred thousand durations are not fetched; elsewhere
+    they are taken in Python over the fetched durations.
+    """
+    if connection.vendor != "postgresql":
+        durations = visit_durations(deals=deals, start=start, end=end, sync=sync, stages=stages)
+        return {
+            stage_id: (len(values), percentile(values, 0.5), percentile(values, 0.75))
+            for stage_id, values in durations.items()
+        }
+    if sync:
+        visits_sync(stages=stages)
+    where, params = "", ()
+    if deals is not None:
+        sql, params = _deal_ids_sql(deals)
+        where = f"AND v.deal_id IN ({sql})"
+    seconds = _seconds_between("v.entered_at", "v.left_at")
+    sql = f"""
+        SELECT v.stage_id, COUNT(*),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}),
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY {seconds})
+        FROM analytics_stagevisit v
+        WHERE v.left_at >= %s AND v.left_at < %s {where}
+        GROUP BY v.stage_id
+    """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (_dt(start), _dt(end), *params))
+        return {stage_id: (int(n), median, p75) for stage_id, n, median, p75 in cursor.fetchall()}
+
+
 # Funnel ---------------------------------------------------------------------------------
 
 
-def funnel_counts(*, deals, stages, start, end):
+def funnel_counts(*, deals, stages, start, end, sync=True, all_stages=None):
     """{stage_id: (cohort, advanced, lost_here)} for the cohorts C(s, P) of `stages` (all of one pipeline).
 
-    A deal enters s through a 'created', 'reopened' or stage-changing 'moved' row; it counts
-    once per stage (its first entry in P). Advanced = a later row of the deal enters a stage of
-    higher order in the same pipeline, or wins; lost here = lost now with lost-from stage s and
-    not advanced.
+    A deal enters s through a 'created', 'reopened' or stage-changing 'moved' row (an `entering`
+    visit); it counts once per stage. Advanced = a later row of the deal enters a stage of higher
+    order in the same pipeline, or wins; lost here = lost now with lost-from stage s and not
+    advanced. Each visit keeps both facts about the rest of its deal's history (`won_later`,
+    `later_max_order`), and both only shrink as the visit starts later, so the deal advanced from
+    its first entry in the period exactly when it advanced from any of them: MAX over the entries.
     """
     if not stages:
         return {}
-    ids_sql, ids_params = _deal_ids_sql(deals)
+    if sync:
+        visits_sync(stages=all_stages)
+    deals_sql, deals_params = deals.values("id", "status", "lost_from_stage_id").query.sql_with_params()
     order = connection.ops.quote_name("order")
     stage_marks = ", ".join(["%s"] * len(stages))
+    advanced = f"(v.won_later OR v.later_max_order > st.{order})"
     sql = f"""
-        WITH later AS (
-            -- One pass over the cohort deals' rows from the period start on: for every row, whether
-            -- the deal wins at or after it, and the highest open stage order of the funnel's pipeline
-            -- it reaches at or after it (window frames from the current row to the end). Both
-            -- windows have the same frame, so the rows are sorted once.
-            SELECT sc.deal_id, sc.to_stage_id, sc.kind, sc.to_status, sc.from_stage_id, sc.at,
-                   st.{order} AS stage_order,
-                   MAX(CASE WHEN sc.kind = 'won' THEN 1 ELSE 0 END) OVER (
-                       PARTITION BY sc.deal_id ORDER BY sc.at, sc.id
-                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS won_later,
-                   MAX(CASE WHEN sc.to_status = 'open' AND st.pipeline_id = %s THEN st.{order} END) OVER (
-                       PARTITION BY sc.deal_id ORDER BY sc.at, sc.id
-                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS max_order_later
-            FROM deals_stagechange sc JOIN deals_stage st ON st.id = sc.to_stage_id
-            WHERE sc.deal_id IN ({ids_sql}) AND sc.at >= %s
-        ),
-        entry AS (
-            -- Each deal once per stage it entered during the period. Both window values only shrink
-            -- as the frame starts later, so the deal advanced from its first entry exactly when it
-            -- advanced from any of its entries: MAX over the entries, no ranking needed.
-            SELECT sc.deal_id, sc.to_stage_id AS stage_id,
-                   MAX(CASE WHEN sc.won_later = 1 OR sc.max_order_later > sc.stage_order THEN 1 ELSE 0 END)
-                       AS advanced
-            FROM later sc
-            WHERE sc.to_stage_id IN ({stage_marks}) AND sc.at < %s AND sc.to_status = 'open' AND {ENTERING_SQL}
-            GROUP BY sc.deal_id, sc.to_stage_id
-        )
-        SELECT e.stage_id, COUNT(*), SUM(e.advanced),
-               SUM(CASE WHEN e.advanced = 0 AND d.status = 'lost' AND d.lost_from_stage_id = e.stage_id
+        -- One row per deal and stage: its first entry in the period (no earlier entry into the same
+        -- stage since the period start), joined to the scoped deals for their current status.
+        SELECT v.stage_id, COUNT(*), SUM(CASE WHEN {advanced} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN NOT {advanced} AND d.status = 'lost' AND d.lost_from_stage_id = v.stage_id
                         THEN 1 ELSE 0 END)
-        FROM entry e JOIN deals_deal d ON d.id = e.deal_id
-        GROUP BY e.stage_id
+        FROM analytics_stagevisit v
+        JOIN deals_stage st ON st.id = v.stage_id
+        JOIN ({deals_sql}) d ON d.id = v.deal_id
+        WHERE v.stage_id IN ({stage_marks}) AND v.entered_at >= %s AND v.entered_at < %s AND v.entering
+              AND (v.previous_entry_at IS NULL OR v.previous_entry_at < %s)
+        GROUP BY v.stage_id
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    params = (stages[0].pipeline_id, *ids_params, _dt(start), *[s.pk for s in stages], _dt(end))
+    params = (*deals_params, *[s.pk for s in stages], _dt(start), _dt(end), _dt(start))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
@@ -246,8 +251,15 @@ def _funnel_label(row):
     }
 
 
-def funnel_section(*, deals, criteria, pipeline, stages):
-    counts = funnel_counts(deals=deals, stages=stages, start=criteria.period.start, end=criteria.period.end)
+def funnel_section(*, deals, criteria, pipeline, stages, sync=True, all_stages=None):
+    counts = funnel_counts(
+        deals=deals,
+        stages=stages,
+        start=criteria.period.start,
+        end=criteria.period.end,
+        sync=sync,
+        all_stages=all_stages,
+    )
     rows = []
     for stage in stages:
         cohort, advanced, lost = counts.get(stage.pk, (0, 0, 0))
@@ -375,31 +387,36 @@ def slippage(*, deals, start, end):
 # Forecast --------------------------------------------------------------------------------
 
 
-def observed_probabilities(*, deals, now):
+def observed_probabilities(*, deals, now, sync=True, stages=None):
     """{stage_id: (won, lost)} among the deals that were in the stage at any time in the last
     12 months (a visit overlapping [now − 365 days, now]) and are now closed.
 
     A deal that closed before the window cannot have been in a stage during it, so only the
-    deals closed within the window need their history windowed.
+    deals closed within the window are looked up in the materialized visits (by deal).
     """
+    if sync:
+        visits_sync(stages=stages)
     since = now - timedelta(days=OBSERVED_WINDOW_DAYS)
     deals = deals.filter(Q(status=Deal.Status.WON, won_at__gte=since) | Q(status=Deal.Status.LOST, lost_at__gte=since))
-    visits, params = _visits_sql(deals)
+    deals_sql, deals_params = deals.values("id", "status").query.sql_with_params()
     sql = f"""
-        SELECT x.stage_id,
+        -- A deal counts once per stage: the last of its visits to the stage overlapping the window
+        -- (visits of one stage follow each other, so the next one overlaps too unless it began at
+        -- or after `now`).
+        SELECT v.stage_id,
                SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END)
-        FROM (SELECT DISTINCT v.deal_id, v.stage_id FROM ({visits}) v
-              WHERE v.to_status = 'open' AND v.at < %s AND (v.next_at IS NULL OR v.next_at >= %s)) x
-        JOIN deals_deal d ON d.id = x.deal_id
-        GROUP BY x.stage_id
+        FROM analytics_stagevisit v JOIN ({deals_sql}) d ON d.id = v.deal_id
+        WHERE v.entered_at < %s AND (v.left_at IS NULL OR v.left_at >= %s)
+              AND (v.next_visit_at IS NULL OR v.next_visit_at >= %s)
+        GROUP BY v.stage_id
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, _dt(now), _dt(since)))
+        cursor.execute(sql, (*deals_params, _dt(now), _dt(since), _dt(now)))
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in cursor.fetchall()}
 
 
-def observed_probabilities_cached(*, deals, now):
+def observed_probabilities_cached(*, deals, now, sync=True, stages=None):
     """observed_probabilities, kept OBSERVED_CACHE_SECONDS in the shared cache per scope and filters.
 
     A twelve-month rate barely moves within minutes, and it is the dashboard's costliest query; the
@@ -409,7 +426,7 @@ def observed_probabilities_cached(*, deals, now):
     key = "analytics:observed:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
     result = cache.get(key)
     if result is None:
-        result = observed_probabilities(deals=deals, now=now)
+        result = observed_probabilities(deals=deals, now=now, sync=sync, stages=stages)
         cache.set(key, result, OBSERVED_CACHE_SECONDS)
     return result
 
@@ -653,13 +670,15 @@ def open_age_marks(*, deals, stages):
     return {stage.pk: median_age_marks(entries.get(stage.pk, [])) for stage in stages}
 
 
-def time_in_stage_section(*, deals, criteria, stages, now, marks=None):
-    durations = visit_durations(deals=deals, start=criteria.period.start, end=criteria.period.end)
+def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True, all_stages=None):
+    durations = visit_duration_stats(
+        deals=deals, start=criteria.period.start, end=criteria.period.end, sync=sync, stages=all_stages
+    )
     marks = open_age_marks(deals=deals, stages=stages) if marks is None else marks
     health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages).fetch_mode(models.FETCH_RAISE)}
     rows = []
     for stage in stages:
-        visits = durations.get(stage.pk, [])
+        completed, median, p75 = durations.get(stage.pk, (0, None, None))
         verdict = health.get(stage.pk)
         flag = ""
         if verdict and verdict.is_bottleneck:
@@ -667,10 +686,10 @@ def time_in_stage_section(*, deals, criteria, stages, now, marks=None):
         rows.append(
             [
                 stage.name,
-                len(visits),
-                round(len(visits) * 7 / criteria.period.days, 1),
-                days_from_seconds(percentile(visits, 0.5)),
-                days_from_seconds(percentile(visits, 0.75)),
+                completed,
+                round(completed * 7 / criteria.period.days, 1),
+                days_from_seconds(median),
+                days_from_seconds(p75),
                 marks[stage.pk][0],
                 days_from_seconds(median_age_seconds(marks[stage.pk], now)),
                 flag,
@@ -879,11 +898,14 @@ SECTIONS = ("funnel", "forecast", "calibration", "trend", "time_in_stage", "lost
 def dashboard(*, user, filterset, only=None, now=None):
     """Everything the dashboard shows: KPI tiles and its sections (or only one section, for CSV).
 
-    Queries (full dashboard): default pipeline (when none is picked), stages, the data version;
-    then, unless the shared cache holds the answer for this scope, these filters and this data
-    version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
+    Queries (full dashboard): default pipeline (when none is picked), stages, the stage visits'
+    watermark (analytics.visits: one query when the visits are current, their incremental sync
+    otherwise — before the data version, so the version names the history they reflect), the data
+    version; then, unless the shared cache holds the answer for this scope, these filters and this
+    data version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
     probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
-    reasons, lead sources, activities. A CSV export (`only`) reads the live tables.
+    reasons, lead sources, activities. A CSV export (`only`) reads the live tables (its funnel,
+    time in stage and observed probabilities sync the visits first).
     """
     now = now or timezone.now()
     criteria = filterset.criteria()
@@ -899,6 +921,9 @@ def dashboard(*, user, filterset, only=None, now=None):
         else []
     )
     stages = [s for s in all_stages if pipeline and s.pipeline_id == pipeline.pk]
+    if only is None and needs_stages:
+        # The materialized visits first: the data version then names the history they reflect.
+        visits_sync(stages=all_stages)
     compute = {
         "user": user,
         "criteria": criteria,
@@ -933,10 +958,12 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
     full = wanted == set(SECTIONS)
     sections = {}
     if "funnel" in wanted:
-        sections["funnel"] = funnel_section(deals=deals, criteria=criteria, pipeline=pipeline, stages=stages)
+        sections["funnel"] = funnel_section(
+            deals=deals, criteria=criteria, pipeline=pipeline, stages=stages, sync=not full, all_stages=all_stages
+        )
     observed = {}
     if wanted & {"forecast", "calibration"}:
-        observed = observed_probabilities_cached(deals=deals, now=now)
+        observed = observed_probabilities_cached(deals=deals, now=now, sync=not full, stages=all_stages)
     rows = []
     if "forecast" in wanted:
         rows = forecast_rows(deals=deals, today=timezone.localdate(now))
@@ -952,7 +979,7 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
     if "time_in_stage" in wanted:
         marks = open_age_marks(deals=deals, stages=stages)
         sections["time_in_stage"] = time_in_stage_section(
-            deals=deals, criteria=criteria, stages=stages, now=now, marks=marks
+            deals=deals, criteria=criteria, stages=stages, now=now, marks=marks, sync=not full, all_stages=all_stages
         )
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from analytics import selectors
 from analytics.filters import local_midnight
 from analytics.models import DailySnapshot
+from analytics.visits import visits_sync
 from deals.models import Deal, Stage, StageHealth
 
 BOTTLENECK_MIN_OPEN = 5
@@ -107,6 +108,10 @@ def snapshot_rollup_range(*, first_day, last_day):
 def snapshot_rollup_nightly(*, today=None):
     """The nightly job: yesterday's complete day (local time)."""
     today = today or timezone.localdate()
+    # The materialized stage visits, rebuilt from the whole history once a night (seconds at 100k
+    # deals): a stage change committed after a higher id was already synced (two concurrent
+    # transactions) would otherwise wait for its deal's next change.
+    visits_sync(rebuild=True)
     return snapshot_rollup_day(day=today - timedelta(days=1))
 
 
@@ -133,15 +138,16 @@ def bottleneck_verdict(*, open_count, median_age_days, historical_median_days, a
 def stage_health_compute(*, now=None):
     """Write one StageHealth verdict per stage for the whole installation (every 15 minutes).
 
-    Queries: stages, open ages, historical visits, snapshot averages, snapshot days, then one
+    Queries: stages, the visits' watermark (and their sync when the history grew), open ages, historical visits, snapshot averages, snapshot days, then one
     upsert per stage (a handful, not per deal).
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
     stages = list(Stage.objects.all())
+    visits_sync(stages=stages)
     open_deals = Deal.objects.filter(status=Deal.Status.OPEN)
     ages = selectors.open_ages(deals=open_deals, stages=stages, now=now)
-    history = selectors.visit_durations(deals=None, start=now - timedelta(days=HISTORY_DAYS), end=now)
+    history = selectors.visit_duration_stats(deals=None, start=now - timedelta(days=HISTORY_DAYS), end=now, sync=False)
     window = DailySnapshot.objects.filter(
         product__isnull=True, day__gte=today - timedelta(days=PILE_UP_DAYS), day__lt=today
     )
@@ -151,7 +157,8 @@ def stage_health_compute(*, now=None):
     for stage in stages:
         stage_ages = ages.get(stage.pk, [])
         median_age = selectors.days_from_seconds(selectors.percentile(stage_ages, 0.5))
-        usual = selectors.days_from_seconds(selectors.percentile(history.get(stage.pk, []), 0.5))
+        completed, median, _p75 = history.get(stage.pk, (0, None, None))
+        usual = selectors.days_from_seconds(median)
         average = (totals.get(stage.pk, 0) / snapshot_days) if snapshot_days else None
         rule, explanation = bottleneck_verdict(
             open_count=len(stage_ages),
@@ -169,7 +176,7 @@ def stage_health_compute(*, now=None):
                     "open_count": len(stage_ages),
                     "median_age_days": median_age,
                     "historical_median_days": usual,
-                    "throughput_per_week": round(len(history.get(stage.pk, [])) * 7 / HISTORY_DAYS, 1),
+                    "throughput_per_week": round(completed * 7 / HISTORY_DAYS, 1),
                     "average_daily_open": None if average is None else round(average, 1),
                     "snapshot_days": snapshot_days,
                 },

@@ -162,24 +162,28 @@ def test_dashboard_query_count_does_not_grow_with_history(
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
     # 1 user (the session comes from the cache), 2 managed teams (scope), 3 default pipeline,
-    # 4 stages, 5 data version (the cache is empty), 6 funnel, 7 observed probability, 8 forecast,
-    # 9 snapshots (trend), 10 open ages, 11 visit durations, 12 stage health, 13 lost reasons,
-    # 14 lead sources, 15 activities, 16 outcomes (the period; the default period is the
-    # velocity's 90 days, so it serves both), 17 closed deals count, 18 close-date changes
-    # (slippage), 19–22 the filter form's choices (pipelines, teams, owners, products).
-    with django_assert_num_queries(22):
+    # 4 stages, 5 the stage visits' watermark against the newest stage change (the visits are
+    # current: the bottleneck job synced them), 6 data version (the cache is empty), 7 funnel,
+    # 8 observed probability, 9 forecast, 10 snapshots (trend), 11 open ages, 12 visit durations,
+    # 13 stage health, 14 lost reasons, 15 lead sources, 16 activities, 17 outcomes (the period;
+    # the default period is the velocity's 90 days, so it serves both), 18 closed deals count,
+    # 19 close-date changes (slippage), 20–23 the filter form's choices (pipelines, teams, owners,
+    # products). The funnel, visit durations and observed probability read the materialized
+    # visits: the same three queries whatever the size of the history.
+    with django_assert_num_queries(23):
         response = client.get(URL)
     assert response.status_code == 200
     # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
-    # 4 stages, 5 data version — every number from the cache — 6–9 the filter form's choices.
-    with django_assert_num_queries(9):
+    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–10 the
+    # filter form's choices.
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
     # Another period: not cached, but the observed probabilities (same deals, whatever the period)
-    # are; the velocity's last 90 days need their own outcomes query: 22 again.
-    with django_assert_num_queries(22):
+    # are; the velocity's last 90 days need their own outcomes query: 23 again.
+    with django_assert_num_queries(23):
         assert client.get(URL, {"period": "30"}).status_code == 200
     # And the default period once more, still cached.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
 
 
@@ -190,11 +194,12 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
     # The same as the full page minus the filter form (4 choice queries).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    # Again, nothing changed: user, managed teams, default pipeline, stages, data version.
-    with django_assert_num_queries(5):
+    # Again, nothing changed: user, managed teams, default pipeline, stages, visits' watermark,
+    # data version.
+    with django_assert_num_queries(6):
         assert client.get(URL, headers={"HX-Request": "true"}).status_code == 200
 
 
@@ -301,7 +306,7 @@ def test_only_admins_get_the_link_to_calibrate_stage_probabilities(client, admin
 def test_a_repeated_view_is_served_from_the_cache(three_owners, client, manager, django_assert_max_num_queries):
     client.force_login(manager)
     first = client.get(URL, headers={"HX-Request": "true"}).content.decode()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # as above: nothing but the cache key's inputs
         second = client.get(URL, headers={"HX-Request": "true"}).content.decode()
     assert "2 won, 0 lost" in first and "2 won, 0 lost" in second
     assert "1,500 EUR" in second
@@ -342,7 +347,7 @@ def test_a_stage_change_alone_invalidates_the_cached_dashboard(
         return [row[1] for row in funnel.rows[:2]]
 
     assert entered() == [1, 0]
-    with django_assert_max_num_queries(4):  # (teams,) default pipeline, stages, data version
+    with django_assert_max_num_queries(4):  # default pipeline, stages, visits' watermark, data version
         assert entered() == [1, 0]
     StageChange.objects.create(
         deal=deal,
