@@ -108,10 +108,15 @@ def visits_sync(*, stages=None, rebuild=False):
         if rebuild or not last or not _same_orders(stored_key, key):
             cursor.execute(f"DELETE FROM {visits}")  # noqa: S608
             cursor.execute(_insert_sql(""))
+            full = True
         else:
             grown = "SELECT DISTINCT deal_id FROM deals_stagechange WHERE id > %s"
             cursor.execute(f"DELETE FROM {visits} WHERE deal_id IN ({grown})", (last,))  # noqa: S608
             cursor.execute(_insert_sql(f"WHERE sc.deal_id IN ({grown})"), (last,))
+            full = False
         written = cursor.rowcount
         VisitSync.objects.update_or_create(pk=1, defaults={"last_change_id": newest, "stage_key": key})
+        if full and connection.vendor == "postgresql":
+            # A rewritten table: fresh planner statistics at once, not when autovacuum comes by.
+            cursor.execute(f"ANALYZE {visits}")
     return written

@@ -6,7 +6,8 @@ Usage (uses its own database file unless DATABASE_URL is set; never the shared d
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench .venv/bin/python bench/dashboard.py --deals 100000
 
 It migrates, seeds (when the database has no deals), then prints: one day's rollup, a 90-day
-backfill, the bottleneck job, and the dashboard (full page and htmx partial, as the manager and
+backfill, the bottleneck job, a full rebuild of the stage visits and a sync with nothing new, and
+the dashboard (full page and htmx partial, as the manager and
 the admin; first view with an empty cache, first view after a data change, repeated view) — median
 of --repeat runs, with the number of queries.
 """
@@ -63,6 +64,8 @@ def main():
             lambda: services.snapshot_rollup_range(first_day=first, last_day=yesterday),
         )
     timed("bottleneck verdicts", services.stage_health_compute, repeat=args.repeat)
+    timed("stage visits: full rebuild (sync_visits --rebuild)", lambda: services.visits_sync(rebuild=True))
+    timed("stage visits: sync with nothing new (every dashboard request)", services.visits_sync, repeat=args.repeat)
 
     def count_queries(request):
         executed = []
