@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -9,15 +10,8 @@ class UserWithTeamBackend(ModelBackend):
     """
 
     def get_user(self, user_id):
-        UserModel = self._user_model()
         try:
-            user = UserModel._default_manager.select_related("team").get(pk=user_id)
-        except UserModel.DoesNotExist:
+            user = get_user_model()._default_manager.select_related("team").get(pk=user_id)
+        except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
-
-    @staticmethod
-    def _user_model():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()

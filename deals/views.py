@@ -215,18 +215,27 @@ def _outcome_error(request, error):
     return redirect("deals:detail", error.deal.pk)
 
 
+def _apply_outcome(request, change, success):
+    """Run one outcome service (`change` returns the deal) and answer the board or the detail page."""
+    try:
+        deal = change()
+    except Http404:
+        return _not_found(request)
+    except services.DealError as error:
+        return _outcome_error(request, error)
+    return _outcome_response(request, deal, success % {"deal": deal.title})
+
+
 @require_POST
 def deal_win(request, deal_id):
     form = forms.VersionForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("The deal's version is missing."), status=400, content_type=TEXT)
-    try:
-        deal = services.deal_win(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user)
-    except Http404:
-        return _not_found(request)
-    except services.DealError as error:
-        return _outcome_error(request, error)
-    return _outcome_response(request, deal, _("“%(deal)s” won. Congratulations!") % {"deal": deal.title})
+    return _apply_outcome(
+        request,
+        lambda: services.deal_win(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user),
+        _("“%(deal)s” won. Congratulations!"),
+    )
 
 
 @require_POST
@@ -236,19 +245,17 @@ def deal_lose(request, deal_id):
         reason_missing = "reason" in form.errors
         message = _("Choose why the deal was lost.") if reason_missing else _("The deal's version is missing.")
         return HttpResponse(message, status=400, content_type=TEXT)
-    try:
-        deal = services.deal_lose(
+    return _apply_outcome(
+        request,
+        lambda: services.deal_lose(
             deal_id=deal_id,
             version=form.cleaned_data["version"],
             actor=request.user,
             reason_id=form.cleaned_data["reason"].pk,
             note=form.cleaned_data["note"],
-        )
-    except Http404:
-        return _not_found(request)
-    except services.DealError as error:
-        return _outcome_error(request, error)
-    return _outcome_response(request, deal, _("“%(deal)s” marked as lost.") % {"deal": deal.title})
+        ),
+        _("“%(deal)s” marked as lost."),
+    )
 
 
 @require_POST
@@ -256,13 +263,11 @@ def deal_reopen(request, deal_id):
     form = forms.VersionForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("The deal's version is missing."), status=400, content_type=TEXT)
-    try:
-        deal = services.deal_reopen(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user)
-    except Http404:
-        return _not_found(request)
-    except services.DealError as error:
-        return _outcome_error(request, error)
-    return _outcome_response(request, deal, _("“%(deal)s” reopened.") % {"deal": deal.title})
+    return _apply_outcome(
+        request,
+        lambda: services.deal_reopen(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user),
+        _("“%(deal)s” reopened."),
+    )
 
 
 @require_POST
