@@ -10,7 +10,7 @@ writes checks `can_change_owned` (or `can_reassign`). The rules:
 - admin (role admin or superuser): everything.
 """
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 
 
 def is_admin(user):
@@ -56,6 +56,18 @@ def visible_owner_q(user, owner_field="owner"):
 def changeable_owner_q(user, owner_field="owner"):
     """A Q that keeps the rows whose owner lets the user change them."""
     return _owner_q(user, owner_field, reps_see_their_team=False)
+
+
+def changeable_expression(user, owner_field="owner"):
+    """A boolean SQL expression: may the user change this row (the rule of `can_change_owned`)?
+    Annotated on board cards so that no card needs a query or a Python check of its own."""
+    if is_admin(user):
+        return Value(True)
+    if not user.is_authenticated:
+        return Value(False)
+    return Case(
+        When(changeable_owner_q(user, owner_field), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
 
 
 def can_view_owned(user, owner):
@@ -112,10 +124,11 @@ def visible_users(user):
     """The users whose records `user` sees (for owner filters)."""
     from accounts.models import User
 
-    return User.objects.filter(_visible_user_q(user))
+    return User.objects.filter(visible_user_q(user))
 
 
-def _visible_user_q(user):
+def visible_user_q(user):
+    """A Q over users: those whose records `user` sees."""
     if not user.is_authenticated:
         return Q(pk__in=[])
     if is_admin(user):

@@ -16,10 +16,10 @@ from analytics import selectors
 from analytics.filters import local_midnight
 from analytics.models import DailySnapshot
 from analytics.visits import visits_sync
-from deals.models import Deal, Stage, StageHealth
+from deals.models import Deal, Stage, StageHealth, StageOwnerLoad
 
-BOTTLENECK_MIN_OPEN = 5
-BOTTLENECK_FACTOR = 1.5
+BOTTLENECK_MIN_OPEN = StageHealth.MIN_OPEN
+BOTTLENECK_FACTOR = StageHealth.FACTOR
 HISTORY_DAYS = 182  # "last 6 months" of completed visits
 PILE_UP_DAYS = 90
 
@@ -135,6 +135,22 @@ def bottleneck_verdict(*, open_count, median_age_days, historical_median_days, a
     return "", ""
 
 
+@transaction.atomic
+def _owner_loads_write(*, window, snapshot_days):
+    """Replace the per-owner 90-day average open counts (the board's pile-up baseline for
+    the owners it shows): one GROUP BY, a delete and a bulk insert of stages × owners rows."""
+    rows = window.values("stage_id", "owner_id").annotate(total=Sum("open_count")).filter(total__gt=0)
+    loads = [
+        StageOwnerLoad(
+            stage_id=row["stage_id"], owner_id=row["owner_id"], average_daily_open=row["total"] / snapshot_days
+        )
+        for row in rows
+        if snapshot_days
+    ]
+    StageOwnerLoad.objects.all().delete()
+    StageOwnerLoad.objects.bulk_create(loads, batch_size=1000)
+
+
 def stage_health_compute(*, now=None):
     """Write one StageHealth verdict per stage for the whole installation (every 15 minutes).
 
@@ -153,6 +169,7 @@ def stage_health_compute(*, now=None):
     )
     totals = dict(window.values("stage_id").annotate(total=Sum("open_count")).values_list("stage_id", "total"))
     snapshot_days = window.values("day").distinct().count()
+    _owner_loads_write(window=window, snapshot_days=snapshot_days)
     flagged = []
     for stage in stages:
         stage_ages = ages.get(stage.pk, [])
@@ -180,6 +197,7 @@ def stage_health_compute(*, now=None):
                     "average_daily_open": None if average is None else round(average, 1),
                     "snapshot_days": snapshot_days,
                 },
+                "age_limit": timedelta(days=usual * BOTTLENECK_FACTOR) if usual else None,
                 "computed_at": now,
             },
         )

@@ -69,7 +69,7 @@ def main():
         timed("board htmx partial", lambda: client.get(board_url, HTTP_HX_REQUEST="true"))
         timed("board filtered (owner=me, q=a)", lambda: client.get(board_url, {"owner": "me", "q": "a"}))
         filterset = selectors.board_filter(user=user, pipeline=pipeline.pk, data={})
-        column = max(selectors.board_columns(deals=filterset.qs, pipeline=pipeline.pk), key=lambda c: c.count)
+        column = max(selectors.board_columns(filterset=filterset, pipeline=pipeline.pk), key=lambda c: c.count)
         more_url = reverse("deals:column_more", args=[pipeline.pk, column.stage.pk])
         timed(f"load more ({column.count} in column)", lambda: client.get(more_url, {"after": column.cursor}))
         etag = page["ETag"]

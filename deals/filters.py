@@ -126,6 +126,45 @@ class BoardFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(status=value)
 
+    # Filters the nightly snapshots do not keep: with any of them the board cannot know how
+    # many deals of this selection a stage used to hold (the pile-up baseline).
+    NOT_IN_SNAPSHOTS = (
+        "q",
+        "region",
+        "industry",
+        "size",
+        "decision_role",
+        "persona",
+        "source",
+        "product",
+        "close_from",
+        "close_to",
+    )
+
+    @property
+    def shows_open_deals(self):
+        return self.data.get("status") == Deal.Status.OPEN
+
+    def baseline_owner_q(self):
+        """A Q over users: the owners whose deals this selection shows, for the pile-up
+        baseline; None when the selection is not one the snapshots can reproduce."""
+        if not self.shows_open_deals or any(self.data.get(key) for key in self.NOT_IN_SNAPSHOTS):
+            return None
+        if self.is_bound and not self.is_valid():
+            return None
+        owner = self.data.get("owner")
+        visible = scoping.visible_user_q(self.user)
+        if owner == OWNER_ME:
+            return Q(pk=self.user.pk)
+        if owner == OWNER_TEAM:
+            team_ids = set(scoping.managed_team_ids(self.user))
+            if self.user.team_id:
+                team_ids.add(self.user.team_id)
+            return visible & (Q(pk=self.user.pk) | Q(team_id__in=team_ids))
+        if owner:
+            return visible & Q(pk=owner)
+        return visible
+
     def active_count(self):
         """How many filters differ from the defaults (shown on the filter toggle)."""
         data = self.data

@@ -303,6 +303,10 @@ class StageHealth(models.Model):
     """The bottleneck verdict for one stage, written by the analytics job and shown as a
     badge in the board's column header (the board reads it; it never computes it)."""
 
+    # The rule's constants (docs/metrics.md): at least MIN_OPEN open deals, FACTOR × the norm.
+    MIN_OPEN = 5
+    FACTOR = 1.5
+
     class Rule(models.TextChoices):
         NONE = "", _("No bottleneck")
         AGE = "age", _("Deals much older than usual")
@@ -313,6 +317,9 @@ class StageHealth(models.Model):
     rule = models.CharField(_("rule that fired"), max_length=10, choices=Rule, blank=True)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
     numbers = models.JSONField(_("numbers behind the verdict"), default=dict, blank=True)
+    # 1.5 × the stage's usual time in stage (empty without history): the board counts the
+    # deals of a column that have been in the stage longer than this (docs/board.md).
+    age_limit = models.DurationField(_("age limit"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
@@ -342,3 +349,21 @@ class StageHealth(models.Model):
         except (KeyError, TypeError):
             pass
         return self.explanation
+
+
+class StageOwnerLoad(models.Model):
+    """The average number of open deals an owner had in a stage per day over the last 90
+    days, written with the bottleneck verdicts. The board sums it over the owners it shows
+    to judge a pile-up in exactly the deals of a column (docs/board.md)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="owner_loads")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    average_daily_open = models.FloatField(_("average open deals per day"))
+
+    class Meta:
+        verbose_name = _("stage load per owner")
+        verbose_name_plural = _("stage loads per owner")
+        constraints = [models.UniqueConstraint(fields=["stage", "owner"], name="stage_owner_load_unique")]
+
+    def __str__(self):
+        return f"{self.stage}: {self.owner_id} {self.average_daily_open:.1f}"

@@ -11,14 +11,29 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import Case, Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from accounts import scoping
+from accounts.models import User
 from deals import filters
-from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
+from deals.models import Deal, LostReason, Pipeline, Stage, StageChange, StageHealth, StageOwnerLoad
 
 CARDS_PER_PAGE = 25
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -105,6 +120,7 @@ class Column:
     last_updated: object
     cards: list = field(default_factory=list)
     has_more: bool = False
+    bottleneck: object = None
 
     @property
     def signature(self):
@@ -134,11 +150,15 @@ def cursor_decode(value):
         return None
 
 
-def _with_totals(stages, deals, shown=None):
-    """Annotate each stage with `deal_totals`: count / sum / weighted sum / last change over
-    the `deals` in that stage, as one correlated subquery per stage returning a JSON object
-    (one index range scan per column; sums travel as text so that money stays exact).
-    With `shown` (a Q on the stage) only the stages it matches are aggregated."""
+def _with_totals(stages, filterset, shown=None):
+    """Annotate each stage with `deal_totals`: count / sum / weighted sum / last change, and
+    the number of deals older than the stage's age limit, over the filtered deals in that
+    stage, as one correlated subquery per stage returning a JSON object (one index range
+    scan per column; sums travel as text so that money stays exact). Also `owner_load`: the
+    pile-up baseline of the owners the selection shows (None when the filters are not ones
+    the snapshots keep). With `shown` (a Q on the stage) only the stages it matches are
+    aggregated."""
+    deals = filterset.qs
     # The outer row is the deal's stage, so its probability needs no join.
     weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
     totals = JSONObject(
@@ -146,14 +166,29 @@ def _with_totals(stages, deals, shown=None):
         total=Cast(Sum("value"), models.CharField()),
         weighted=Cast(weighted, models.CharField()),
         last=Max("updated_at"),
+        old=Count("pk", filter=Q(stage_entered_at__lt=OuterRef("age_cutoff"))),
     )
     expression = Subquery(
         deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=totals).values("x"),
         output_field=models.JSONField(),
     )
+    owners = filterset.baseline_owner_q()
+    if owners is None:
+        load = Value(None, output_field=models.FloatField())
+    else:
+        load = Subquery(
+            StageOwnerLoad.objects.filter(stage_id=OuterRef("pk"), owner__in=User.objects.filter(owners).values("pk"))
+            .order_by()
+            .values("stage_id")
+            .annotate(s=Sum("average_daily_open"))
+            .values("s"),
+            output_field=models.FloatField(),
+        )
     if shown is not None:
         expression = Case(When(shown, then=expression), default=Value(None), output_field=models.JSONField())
-    return stages.annotate(deal_totals=expression)
+        load = Case(When(shown, then=load), default=Value(None), output_field=models.FloatField())
+    cutoff = ExpressionWrapper(Value(timezone.now()) - F("health__age_limit"), output_field=models.DateTimeField())
+    return stages.annotate(age_cutoff=cutoff).annotate(deal_totals=expression, owner_load=load)
 
 
 def _parse_last(value):
@@ -165,24 +200,27 @@ def _parse_last(value):
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
-def _columns_from(stages, deals):
+def _columns_from(stages, filterset):
     """Columns for annotated `stages`, with the first page of cards of each (one query)."""
     cents = Decimal("0.01")
     columns = []
     for stage in stages:
         totals = stage.deal_totals or {}
-        columns.append(
-            Column(
-                stage=stage,
-                count=totals.get("n") or 0,
-                total=Decimal(totals.get("total") or 0).quantize(cents),
-                weighted=Decimal(totals.get("weighted") or 0).quantize(cents),
-                last_updated=_parse_last(totals.get("last")),
-            )
+        column = Column(
+            stage=stage,
+            count=totals.get("n") or 0,
+            total=Decimal(totals.get("total") or 0).quantize(cents),
+            weighted=Decimal(totals.get("weighted") or 0).quantize(cents),
+            last_updated=_parse_last(totals.get("last")),
         )
+        if filterset.shows_open_deals:
+            column.bottleneck = bottleneck_verdict(
+                stage=stage, count=column.count, old=totals.get("old") or 0, baseline=stage.owner_load
+            )
+        columns.append(column)
     non_empty = [c.stage.pk for c in columns if c.count]
     by_stage = {}
-    for deal in board_cards(deals=deals, stage_ids=non_empty):
+    for deal in board_cards(filterset=filterset, stage_ids=non_empty):
         by_stage.setdefault(deal.stage_id, []).append(deal)
     for column in columns:
         cards = by_stage.get(column.stage.pk, [])
@@ -191,13 +229,45 @@ def _columns_from(stages, deals):
     return columns
 
 
-def board_columns(*, deals, pipeline, stage_ids=None):
+@dataclass
+class Bottleneck:
+    rule: str
+    text: str
+
+
+def bottleneck_verdict(*, stage, count, old, baseline):
+    """The bottleneck rule of docs/metrics.md applied to exactly the deals a column shows
+    (same filters, same scope): at least StageHealth.MIN_OPEN of them, and either more than
+    half in the stage longer than the stage's age limit (the median age above 1.5 × the usual
+    time), or more of them than 1.5 × what the same owners held on an average day of the
+    last 90 days. None when the column is healthy."""
+    health = getattr(stage, "health", None)
+    if count < StageHealth.MIN_OPEN:
+        return None
+    if health is not None and health.age_limit and old * 2 > count:
+        usual = health.age_limit.total_seconds() / 86400 / StageHealth.FACTOR
+        text = gettext("%(old)d of %(open)d open deals in this stage longer than 1.5 × the usual %(usual)s days") % {
+            "old": old,
+            "open": count,
+            "usual": formats.number_format(usual, 1),
+        }
+        return Bottleneck(StageHealth.Rule.AGE, text)
+    if baseline and count > StageHealth.FACTOR * baseline:
+        text = gettext("%(open)d open deals > 1.5 × the 90-day daily average of %(average)s") % {
+            "open": count,
+            "average": formats.number_format(baseline, 1),
+        }
+        return Bottleneck(StageHealth.Rule.PILE_UP, text)
+    return None
+
+
+def board_columns(*, filterset, pipeline, stage_ids=None):
     """Some columns of one pipeline (all stages, or only `stage_ids`) in two queries: the
     stages with health and totals, then the first page of cards of every column."""
     stages = Stage.objects.filter(pipeline=pipeline).select_related("health").order_by("order", "id")
     if stage_ids is not None:
         stages = stages.filter(pk__in=stage_ids)
-    return _columns_from(_with_totals(stages, deals), deals)
+    return _columns_from(_with_totals(stages, filterset), filterset)
 
 
 def board_page(*, user, pipeline_id, data):
@@ -215,7 +285,7 @@ def board_page(*, user, pipeline_id, data):
             Stage.objects.filter(pipeline__is_active=True)
             .select_related("pipeline", "health")
             .order_by("pipeline__order", "pipeline_id", "order", "id"),
-            filterset.qs,
+            filterset,
             shown,
         )
     )
@@ -230,32 +300,36 @@ def board_page(*, user, pipeline_id, data):
         return pipelines, None, filterset, []
     if pipeline_id is None and not pipeline.is_default:
         # No default pipeline: the totals were not computed for the first one (rare, +1 query).
-        return pipelines, pipeline, filterset, board_columns(deals=filterset.qs, pipeline=pipeline)
+        return pipelines, pipeline, filterset, board_columns(filterset=filterset, pipeline=pipeline)
     own_stages = [s for s in stages if s.pipeline_id == pipeline.pk]
-    return pipelines, pipeline, filterset, _columns_from(own_stages, filterset.qs)
+    return pipelines, pipeline, filterset, _columns_from(own_stages, filterset)
 
 
-def _card_queryset(ids_q):
+def _card_queryset(ids_q, *, user):
     activity_model = Deal._meta.get_field("activities").related_model
     next_due = activity_model.objects.filter(deal=OuterRef("pk"), done_at__isnull=True, due_at__isnull=False)
     return (
         Deal.objects.filter(ids_q)
         .select_related("owner", "organization")
-        .annotate(next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]))
+        .annotate(
+            next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]),
+            can_change=scoping.changeable_expression(user),
+        )
         .order_by("stage_id", "position", "id")
         .fetch_mode(models.FETCH_RAISE)
     )
 
 
-def board_cards(*, deals, stage_ids, limit=CARDS_PER_PAGE + 1):
-    """The first `limit` cards of each column in one query (no OFFSET, no per-column query).
+def board_cards(*, filterset, stage_ids, limit=CARDS_PER_PAGE + 1):
+    """The first `limit` cards of each column in one query (no OFFSET, no per-column query),
+    each annotated with `can_change` for the filterset's user.
 
     Each column is an index range scan on (stage, status, position, id) with a LIMIT;
     PostgreSQL unions them, SQLite (no LIMIT inside UNION) ORs the IN-subqueries.
     """
     if not stage_ids:
         return []
-    ordered = deals.order_by("position", "id")
+    ordered = filterset.qs.order_by("position", "id")
     parts = [ordered.filter(stage_id=stage_id).values("pk")[:limit] for stage_id in stage_ids]
     if connection.features.supports_slicing_ordering_in_compound:
         ids_q = Q(pk__in=parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else Q(pk__in=parts[0])
@@ -263,15 +337,15 @@ def board_cards(*, deals, stage_ids, limit=CARDS_PER_PAGE + 1):
         ids_q = Q()
         for part in parts:
             ids_q |= Q(pk__in=part)
-    return list(_card_queryset(ids_q))
+    return list(_card_queryset(ids_q, user=filterset.user))
 
 
-def column_page(*, deals, stage, cursor):
+def column_page(*, filterset, stage, cursor):
     """The next page of one column after the keyset `cursor` (position, id): (cards, has_more)."""
     position, pk = cursor
     after = Q(position__gt=position) | Q(position=position, pk__gt=pk)
-    ids = deals.filter(after, stage_id=stage.pk).order_by("position", "id").values("pk")[: CARDS_PER_PAGE + 1]
-    cards = list(_card_queryset(Q(pk__in=ids)))
+    ids = filterset.qs.filter(after, stage_id=stage.pk).order_by("position", "id").values("pk")[: CARDS_PER_PAGE + 1]
+    cards = list(_card_queryset(Q(pk__in=ids), user=filterset.user))
     return _decorate(cards[:CARDS_PER_PAGE], stage), len(cards) > CARDS_PER_PAGE
 
 

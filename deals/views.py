@@ -6,7 +6,7 @@ always shows the truth; without htmx they redirect back with a flash message.
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,8 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import scoping
 from deals import forms, selectors, services
-
-TEXT = "text/plain; charset=utf-8"
 
 FILTER_KEYS = ("q", "owner", "region", "product", "close_from", "close_to", "status")
 
@@ -53,14 +51,18 @@ def board(request, pipeline_id=None):
     """The pipeline board. Queries: session, user, [a manager's team ids], owner choices,
     stages of all pipelines + the shown columns' totals, first page of cards, product
     choices (and base.html's user menu reads the user's team)."""
+    return _render_board(request, pipeline_id, partial=bool(request.htmx))
+
+
+def _render_board(request, pipeline_id, *, partial=False, status=200):
     pipelines, pipeline, filterset, columns = selectors.board_page(
         user=request.user, pipeline_id=pipeline_id, data=request.GET
     )
     if pipeline is None:
-        return render(request, "deals/board.html", {"pipeline": None, "pipelines": pipelines})
+        return render(request, "deals/board.html", {"pipeline": None, "pipelines": pipelines}, status=status)
     context = _board_context(request, pipeline, pipelines, filterset, columns)
-    template = "deals/board.html#board" if request.htmx else "deals/board.html"
-    response = render(request, template, context)
+    template = "deals/board.html#board" if partial else "deals/board.html"
+    response = render(request, template, context, status=status)
     response["ETag"] = context["etag"]
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -78,7 +80,7 @@ def board_poll(request, pipeline_id):
         response = HttpResponseNotModified()
     else:
         _pipelines, pipeline = selectors.board_pipelines(pipeline_id=pipeline_id)
-        columns = selectors.board_columns(deals=filterset.qs, pipeline=pipeline_id)
+        columns = selectors.board_columns(filterset=filterset, pipeline=pipeline_id)
         context = {"columns": columns, "board_query": query, "pipeline": pipeline, "oob": True}
         response = render(request, "deals/board.html#poll", context)
     response["ETag"] = etag
@@ -93,9 +95,9 @@ def column_more(request, pipeline_id, stage_id):
     stage = selectors.stage_get(pipeline=pipeline, stage_id=stage_id)
     cursor = selectors.cursor_decode(request.GET.get("after"))
     if stage is None or cursor is None:
-        return HttpResponse(_("Unknown column or cursor."), status=400, content_type=TEXT)
+        return _refused(request, _("Unknown column or cursor."), status=400, pipeline_id=pipeline.pk)
     filterset = selectors.board_filter(user=request.user, pipeline=pipeline.pk, data=request.GET, with_choices=False)
-    cards, has_more = selectors.column_page(deals=filterset.qs, stage=stage, cursor=cursor)
+    cards, has_more = selectors.column_page(filterset=filterset, stage=stage, cursor=cursor)
     context = {
         "pipeline": pipeline,
         "cards": cards,
@@ -108,12 +110,26 @@ def column_more(request, pipeline_id, stage_id):
 
 
 def _columns_response(request, *, pipeline_id, stage_ids, message, level, status=200):
-    """The answer to a board mutation: the affected columns out-of-band plus the message."""
+    """The answer to a board action: the affected columns out-of-band plus the message.
+
+    A refusal (status >= 400) answers the same way with its real status and `HX-Reswap:
+    none`, so that only the out-of-band parts land: the columns as they really are and the
+    message. Without htmx a success redirects back to the board; a refusal renders the
+    whole board with the message under its real status."""
     if not request.htmx:
         getattr(messages, level)(request, message)
+        if status >= 400:
+            return _render_board(request, pipeline_id, status=status)
         return redirect(_board_url(pipeline_id, _filter_query(request)))
-    filterset = selectors.board_filter(user=request.user, pipeline=pipeline_id, data=request.GET, with_choices=False)
-    columns = selectors.board_columns(deals=filterset.qs, pipeline=pipeline_id, stage_ids=[s for s in stage_ids if s])
+    if pipeline_id is not None:
+        filterset = selectors.board_filter(
+            user=request.user, pipeline=pipeline_id, data=request.GET, with_choices=False
+        )
+        columns = selectors.board_columns(
+            filterset=filterset, pipeline=pipeline_id, stage_ids=[s for s in stage_ids if s]
+        )
+    else:
+        columns = []
     context = {
         "columns": columns,
         "board_query": _filter_query(request),
@@ -125,13 +141,26 @@ def _columns_response(request, *, pipeline_id, stage_ids, message, level, status
     response = render(request, "deals/board.html#mutation", context, status=status)
     if status == 200:
         response["HX-Trigger"] = "board-dialog-close"
+    else:
+        response["HX-Reswap"] = "none"
+    return response
+
+
+def _refused(request, message, *, status, pipeline_id=None, stage_ids=()):
+    """A board action refused before any deal could be shown (unknown or invisible deal,
+    malformed input): the message, and under htmx a re-render of every column."""
+    response = _columns_response(
+        request, pipeline_id=pipeline_id, stage_ids=stage_ids, message=message, level="error", status=status
+    )
+    if request.htmx:
+        response["HX-Trigger"] = "board-refresh"
     return response
 
 
 def _error_response(request, error, *, stage_ids=()):
     """A refused change: the message, and the columns as they really are."""
     if error.deal is None:
-        return HttpResponse(error.message, status=error.status, content_type=TEXT)
+        return _refused(request, error.message, status=error.status)
     return _columns_response(
         request,
         pipeline_id=error.deal.pipeline_id,
@@ -144,10 +173,7 @@ def _error_response(request, error, *, stage_ids=()):
 
 def _not_found(request):
     """404 for a deal outside the scope (its existence is not revealed); htmx refreshes the board."""
-    response = HttpResponse(_("This deal does not exist or is not visible to you."), status=404, content_type=TEXT)
-    if request.htmx:
-        response["HX-Trigger"] = "board-refresh"
-    return response
+    return _refused(request, _("This deal does not exist or is not visible to you."), status=404)
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,8 +184,8 @@ def deal_move(request, deal_id):
         return _move_form(request, deal_id)
     form = forms.MoveForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(
-            _("Invalid move: %(errors)s") % {"errors": form.errors.as_text()}, status=400, content_type=TEXT
+        return _refused(
+            request, _("The move could not be read. The board shows every deal where it is now."), status=400
         )
     data = form.cleaned_data
     try:
@@ -188,7 +214,14 @@ def deal_move(request, deal_id):
 def _move_form(request, deal_id):
     deal = selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
     if not scoping.can_change_owned(request.user, deal.owner):
-        return HttpResponse(_("You may look at this deal but not change it."), status=403, content_type=TEXT)
+        return _columns_response(
+            request,
+            pipeline_id=deal.pipeline_id,
+            stage_ids=[deal.stage_id],
+            message=_("You may look at this deal but not change it."),
+            level="error",
+            status=403,
+        )
     context = {
         "deal": deal,
         "stages": selectors.stage_list(pipeline=deal.pipeline_id),
@@ -212,7 +245,18 @@ def _outcome_error(request, error):
     if request.POST.get("from") == "board" or error.deal is None:
         return _error_response(request, error)
     messages.error(request, error.message)
-    return redirect("deals:detail", error.deal.pk)
+    return _render_detail(
+        request, selectors.deal_detail_for_user(user=request.user, deal_id=error.deal.pk), status=error.status
+    )
+
+
+def _invalid_outcome(request, message):
+    """An outcome posted without its version (or reason): the board or the deal page, with 400."""
+    if request.POST.get("from") == "board":
+        return _refused(request, message, status=400)
+    messages.error(request, message)
+    deal_id = request.resolver_match.kwargs["deal_id"]
+    return _render_detail(request, selectors.deal_detail_for_user(user=request.user, deal_id=deal_id), status=400)
 
 
 def _apply_outcome(request, change, success):
@@ -230,7 +274,7 @@ def _apply_outcome(request, change, success):
 def deal_win(request, deal_id):
     form = forms.VersionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_("The deal's version is missing."), status=400, content_type=TEXT)
+        return _invalid_outcome(request, _("The deal's version is missing."))
     return _apply_outcome(
         request,
         lambda: services.deal_win(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user),
@@ -244,7 +288,7 @@ def deal_lose(request, deal_id):
     if not form.is_valid():
         reason_missing = "reason" in form.errors
         message = _("Choose why the deal was lost.") if reason_missing else _("The deal's version is missing.")
-        return HttpResponse(message, status=400, content_type=TEXT)
+        return _invalid_outcome(request, message)
     return _apply_outcome(
         request,
         lambda: services.deal_lose(
@@ -262,7 +306,7 @@ def deal_lose(request, deal_id):
 def deal_reopen(request, deal_id):
     form = forms.VersionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_("The deal's version is missing."), status=400, content_type=TEXT)
+        return _invalid_outcome(request, _("The deal's version is missing."))
     return _apply_outcome(
         request,
         lambda: services.deal_reopen(deal_id=deal_id, version=form.cleaned_data["version"], actor=request.user),
@@ -276,7 +320,7 @@ def deal_quick_add(request, pipeline_id, stage_id):
     _pipelines, pipeline = selectors.board_pipelines(pipeline_id=pipeline_id)
     stage = selectors.stage_get(pipeline=pipeline, stage_id=stage_id)
     if stage is None:
-        return HttpResponse(_("Unknown column."), status=400, content_type=TEXT)
+        return _refused(request, _("Unknown column."), status=400, pipeline_id=pipeline.pk)
     form = forms.QuickAddForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items())
@@ -310,37 +354,57 @@ def deal_quick_add(request, pipeline_id, stage_id):
 def deal_detail(request, deal_id):
     """The deal: edit form, outcome buttons, stage timeline and the activities panel."""
     deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
-    can_change = scoping.can_change_owned(request.user, deal.owner)
-    form = forms.DealEditForm(request.POST or None, instance=deal, user=request.user)
-    status = 200
-    if request.method == "POST":
-        if not can_change:
-            return HttpResponse(_("You may look at this deal but not change it."), status=403, content_type=TEXT)
-        if form.is_valid():
-            fields = {k: form.cleaned_data[k] for k in ("title", "value", "expected_close_date", "probability")}
-            if "owner" in form.cleaned_data:
-                fields["owner"] = form.cleaned_data["owner"]
-            try:
-                services.deal_update(
-                    deal_id=deal.pk,
-                    version=form.cleaned_data["version"],
-                    actor=request.user,
-                    organization_name=form.cleaned_data["organization_name"],
-                    **fields,
-                )
-            except services.DealError as error:
-                messages.error(request, error.message)
-                return redirect("deals:detail", deal.pk)
-            messages.success(request, _("Saved."))
-            return redirect("deals:detail", deal.pk)
-        status = 400
+    if request.method == "GET":
+        return _render_detail(request, deal)
+    if not scoping.can_change_owned(request.user, deal.owner):
+        messages.error(request, _("You may look at this deal but not change it."))
+        return _render_detail(request, deal, status=403)
+    form = forms.DealEditForm(request.POST, instance=deal, user=request.user)
+    if not form.is_valid():
+        return _render_detail(request, deal, form=form, status=400)
+    fields = {k: form.cleaned_data[k] for k in ("title", "value", "expected_close_date", "probability")}
+    if "owner" in form.cleaned_data:
+        fields["owner"] = form.cleaned_data["owner"]
+    try:
+        services.deal_update(
+            deal_id=deal.pk,
+            version=form.cleaned_data["version"],
+            actor=request.user,
+            organization_name=form.cleaned_data["organization_name"],
+            **fields,
+        )
+    except services.DealStale as error:
+        # Nothing is lost: the user's input stays in the form, now against the current
+        # version, and the header shows the deal as the other user left it.
+        current = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
+        messages.error(
+            request,
+            _(
+                "%(user)s changed this deal while you were editing it. The header shows it as it is now; "
+                "your input is below — save again to keep it."
+            )
+            % {"user": error.deal.updated_by or _("Someone else")},
+        )
+        data = request.POST.copy()
+        data["version"] = current.version
+        form = forms.DealEditForm(data, instance=current, user=request.user)
+        form.is_valid()
+        return _render_detail(request, current, form=form, status=error.status)
+    except services.DealError as error:
+        messages.error(request, error.message)
+        return _render_detail(request, deal, form=form, status=error.status)
+    messages.success(request, _("Saved."))
+    return redirect("deals:detail", deal.pk)
+
+
+def _render_detail(request, deal, *, form=None, status=200):
     back = request.GET.get("back", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     context = {
         "deal": deal,
-        "form": form,
-        "can_change": can_change,
+        "form": form or forms.DealEditForm(instance=deal, user=request.user),
+        "can_change": scoping.can_change_owned(request.user, deal.owner),
         "timeline": selectors.deal_timeline(deal=deal),
         "lost_form": forms.LostForm(initial={"version": deal.version}),
         "back": back or reverse("deals:board_pipeline", args=[deal.pipeline_id]),

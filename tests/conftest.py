@@ -8,6 +8,7 @@
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import User
 from tests import factories
@@ -18,6 +19,14 @@ from tests.testenv import IN_CI
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.25 s per user on this machine; tests need no strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request with Accept-Language leaves its language active in the thread (LocaleMiddleware
+    does not reset it); later tests in the same worker must start in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

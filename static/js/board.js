@@ -85,7 +85,8 @@
       var isZone = list.classList.contains("dropzone");
       Sortable.create(list, {
         group: isZone ? { name: "board", pull: false, put: true } : "board",
-        draggable: ".deal-card",
+        // Cards of other people's deals are read-only: they cannot be picked up.
+        draggable: ".deal-card:not(.is-readonly)",
         filter: "a, button, input, select, summary",
         preventOnFilter: false,
         animation: 120,
@@ -117,6 +118,13 @@
     forceRefresh = false;
   });
 
+  // Every answer to a board request is handled here, refusals included: keep it from
+  // reaching handlers further up (in DEBUG, django-htmx's script would replace the whole
+  // page with the body of any 400/403/404/500 answer).
+  document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
+    if (board() && evt.detail.xhr && evt.detail.xhr.status >= 400) { evt.stopPropagation(); }
+  });
+
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     var isPoll = evt.detail.elt.id === "board-poll";
@@ -129,11 +137,15 @@
     if (xhr.status >= 400 && xhr.status < 500 && board()) {
       var type = xhr.getResponseHeader("Content-Type") || "";
       if (type.indexOf("text/html") === 0) {
-        // A refused move still carries the columns as they really are: swap them.
+        // A refusal carries the message and the columns as they really are, out of band
+        // (the server sends HX-Reswap: none, so nothing else lands): swap them.
         evt.detail.shouldSwap = true;
         evt.detail.isError = false;
+        evt.detail.swapOverride = "none";
       } else {
         showMessage(xhr.responseText, "error");
+        forceRefresh = true;
+        htmx.trigger(document.body, "board-refresh");
       }
     }
   });
@@ -150,7 +162,8 @@
   });
 
   document.body.addEventListener("htmx:afterSwap", function (evt) {
-    if (evt.detail.target.id === "board-dialog-body" && dialog()) {
+    var ok = evt.detail.xhr && evt.detail.xhr.status < 300;
+    if (ok && evt.detail.target.id === "board-dialog-body" && dialog()) {
       if (!dialog().open) { dialog().showModal(); }
       var outcome = dialog().querySelector(".move-dialog");
       var focus = outcome && outcome.getAttribute("data-outcome") === "lost"
@@ -177,7 +190,7 @@
     if (!board() || evt.detail.elt.id === "board-poll") { return; }
     var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
     if (status && status < 500) { return; }
-    showMessage(board().getAttribute("data-error-message"), "error");
+    showMessage(board().getAttribute(status ? "data-server-error-message" : "data-error-message"), "error");
     forceRefresh = true;
     htmx.trigger(document.body, "board-refresh");
   }

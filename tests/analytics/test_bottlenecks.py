@@ -107,3 +107,19 @@ def test_dashboard_shows_the_flag(usual_ten_days, history, rep, admin, stages, c
     page = client.get("/dashboard/").content.decode()
     assert 'class="bottleneck"' in page
     assert "Deals much older than usual: 5 open deals, median age 20.0 days" in page
+
+
+def test_the_job_writes_the_age_limit_and_each_owners_load_for_the_board(
+    usual_ten_days, history, rep, teammate, stages
+):
+    from deals.models import StageOwnerLoad
+
+    snapshots(history, rep, stages[2], open_count=3, days=10)
+    snapshots(history, teammate, stages[2], open_count=1, days=10)
+    services.stage_health_compute(now=history.now)
+    assert StageHealth.objects.get(stage=stages[2]).age_limit == timedelta(days=15)
+    loads = dict(StageOwnerLoad.objects.filter(stage=stages[2]).values_list("owner__username", "average_daily_open"))
+    assert loads == {"alice": 3.0, "bob": 1.0}
+    # The next run replaces the loads instead of adding to them.
+    services.stage_health_compute(now=history.now)
+    assert StageOwnerLoad.objects.filter(stage=stages[2]).count() == 2

@@ -1,5 +1,7 @@
 """The board in real Chromium: drag and drop, the drop zones, the keyboard control, live updates."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -211,3 +213,72 @@ def test_a_move_lost_on_the_network_puts_the_card_back(page, live_server, login,
     expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
     deal.refresh_from_db()
     assert deal.stage == stages[0]
+
+
+def test_a_teammates_card_is_read_only_and_cannot_be_dragged(page, live_server, login, board_cast):
+    rep, _manager, stages = board_cast
+    teammate = factories.UserFactory(username="bob", first_name="Bob", last_name="Brown", team=rep.team)
+    theirs = factories.DealFactory(owner=teammate, stage=stages[0], title="Bob's deal")
+    moves = []
+    page.on("request", lambda r: moves.append(r.url) if "/move/" in r.url and r.method == "POST" else None)
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+
+    expect(card(page, theirs)).to_have_attribute("title", "Bob Brown’s deal: you can open it but not change it.")
+    expect(card(page, theirs).get_by_test_id("card-readonly")).to_be_visible()
+    expect(card(page, theirs).get_by_role("link", name="Move to…")).to_have_count(0)
+    expect(card(page, theirs).get_by_role("button", name="Won")).to_have_count(0)
+    drag(page, card(page, theirs), lambda: column(page, stages[1]).locator(".card-list"))
+    page.wait_for_timeout(500)
+    assert moves == []
+    expect(column(page, stages[0]).locator(f'[data-deal-id="{theirs.pk}"]')).to_be_visible()
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{theirs.pk}"]')).to_have_count(0)
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug-on", "debug-off"])
+def test_a_refused_drag_keeps_the_board_whole_and_puts_the_card_back(
+    page, live_server, login, board_cast, settings, debug
+):
+    """The card was Alice's when her board loaded; the manager has since handed it to Bob.
+    Her drop is refused (403): the page stays the board (even with DEBUG's error overlay
+    script loaded), the card returns to its column, now read-only, and the reason shows."""
+    settings.DEBUG = debug
+    rep, manager, stages = board_cast
+    teammate = factories.UserFactory(username="bob", first_name="Bob", last_name="Brown", team=rep.team)
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Handed over")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    assert (page.locator('script[src*="django-htmx.js"]').count() == 1) is debug
+    services.deal_update(deal_id=deal.pk, version=1, actor=manager, owner=teammate)
+
+    with page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST") as answer:
+        drag(page, card(page, deal), lambda: column(page, stages[1]).locator(".card-list"))
+    assert answer.value.status == 403
+    expect(page.get_by_test_id("board-message").last).to_have_text("You may look at this deal but not change it.")
+    expect(column(page, stages[0]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_class(re.compile("is-readonly"))
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
+    # The page is whole: styled, with its navigation and every column.
+    expect(page.locator("header.topbar")).to_be_visible()
+    expect(page.locator("section.board-column")).to_have_count(len(stages))
+    assert page.evaluate("getComputedStyle(document.querySelector('.board')).display") == "grid"
+    deal.refresh_from_db()
+    assert (deal.stage, deal.owner) == (stages[0], teammate)
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug-on", "debug-off"])
+def test_a_server_error_on_a_drop_keeps_the_board_and_shows_the_truth(
+    page, live_server, login, board_cast, settings, debug
+):
+    settings.DEBUG = debug
+    rep, _manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Unlucky deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/")
+    page.route("**/move/", lambda route: route.fulfill(status=500, content_type="text/html", body="<h1>Boom</h1>"))
+
+    drag(page, card(page, deal), lambda: column(page, stages[1]).locator(".card-list"))
+    expect(page.get_by_test_id("board-message").last).to_contain_text("could not complete this action")
+    expect(column(page, stages[0]).locator(f'[data-deal-id="{deal.pk}"]')).to_be_visible()
+    expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
+    expect(page.locator("h1", has_text="Boom")).to_have_count(0)
+    expect(page.locator("header.topbar")).to_be_visible()

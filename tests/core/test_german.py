@@ -138,20 +138,20 @@ def test_the_compiled_catalog_matches_the_po_file(entries):
     assert stale == [], "django.mo is older than django.po: run compilemessages"
 
 
-def test_bottleneck_badge_speaks_the_viewers_language(client, rep):
-    from deals.models import StageHealth
+def test_bottleneck_badge_speaks_the_viewers_language(client, rep, stages):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deals.models import Deal, StageHealth
     from tests import factories
 
-    deal = factories.DealFactory(owner=rep)
-    StageHealth.objects.create(
-        stage=deal.stage,
-        is_bottleneck=True,
-        rule=StageHealth.Rule.PILE_UP,
-        explanation="12 open deals > 1.5 × the 90-day daily average of 4.0",
-        numbers={"open_count": 12, "average_daily_open": 4.0},
-    )
+    StageHealth.objects.create(stage=stages[1], age_limit=timedelta(days=15))
+    for _ in range(6):
+        factories.DealFactory(owner=rep, stage=stages[1])
+    Deal.objects.update(stage_entered_at=timezone.now() - timedelta(days=30))
     client.force_login(rep)
     english = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
     german = client.get("/board/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert "12 open deals &gt; 1.5 × the 90-day daily average of 4.0" in english
-    assert "12 offene Deals &gt; 1,5 × der 90-Tage-Tagesdurchschnitt von 4.0" in german
+    assert "6 of 6 open deals in this stage longer than 1.5 × the usual 10.0 days" in english
+    assert "6 von 6 offenen Deals länger in dieser Phase als 1,5 × die üblichen 10,0 Tage" in german

@@ -11,7 +11,7 @@ from tests import factories
 def test_cards_refuse_lazy_loads(rep, stages):
     factories.DealFactory(owner=rep, stage=stages[0])
     filterset = selectors.board_filter(user=rep, pipeline=stages[0].pipeline_id, data={})
-    (card,) = selectors.board_cards(deals=filterset.qs, stage_ids=[stages[0].pk])
+    (card,) = selectors.board_cards(filterset=filterset, stage_ids=[stages[0].pk])
     assert card.owner.username == "alice"  # joined
     with pytest.raises(FieldFetchBlocked):
         _ = card.stage
@@ -21,11 +21,11 @@ def test_keyset_pages_neither_skip_nor_repeat_cards_with_equal_positions(rep, st
     deals = [factories.DealFactory(owner=rep, stage=stages[0], position=1.0) for _ in range(60)]
     filterset = selectors.board_filter(user=rep, pipeline=stages[0].pipeline_id, data={})
     seen = []
-    column = selectors.board_columns(deals=filterset.qs, pipeline=stages[0].pipeline_id)[0]
+    column = selectors.board_columns(filterset=filterset, pipeline=stages[0].pipeline_id)[0]
     seen += [d.pk for d in column.cards]
     cursor, has_more = selectors.cursor_decode(column.cursor), column.has_more
     while has_more:
-        cards, has_more = selectors.column_page(deals=filterset.qs, stage=stages[0], cursor=cursor)
+        cards, has_more = selectors.column_page(filterset=filterset, stage=stages[0], cursor=cursor)
         seen += [d.pk for d in cards]
         cursor = selectors.cursor_decode(selectors.cursor_encode(cards[-1]))
     assert seen == [d.pk for d in deals]
@@ -41,7 +41,7 @@ def test_page_and_poll_agree_on_the_signatures(rep, stages):
     factories.DealFactory(owner=rep, stage=stages[0])
     factories.DealFactory(owner=rep, stage=stages[3])
     filterset = selectors.board_filter(user=rep, pipeline=stages[0].pipeline_id, data={})
-    columns = selectors.board_columns(deals=filterset.qs, pipeline=stages[0].pipeline_id)
+    columns = selectors.board_columns(filterset=filterset, pipeline=stages[0].pipeline_id)
     from_page = {c.stage.pk: c.signature for c in columns if c.count}
     assert from_page == selectors.board_signatures(deals=filterset.qs)
     assert set(from_page) == {stages[0].pk, stages[3].pk}

@@ -121,15 +121,6 @@ def test_card_is_marked_rotting_after_the_stages_rotting_days(client, rep, deal)
     assert 'data-testid="rotting"' in html(client.get(reverse("deals:board")))
 
 
-def test_bottleneck_badge_shows_the_explanation(client, rep, stages):
-    from deals.models import StageHealth
-
-    StageHealth.objects.create(stage=stages[2], is_bottleneck=True, rule="age", explanation="Deals wait 3× longer")
-    client.force_login(rep)
-    page = html(client.get(reverse("deals:board")))
-    assert "Bottleneck" in page and "Deals wait 3× longer" in page
-
-
 def test_title_markup_is_escaped(client, rep, stages):
     factories.DealFactory(owner=rep, stage=stages[0], title="<img src=x onerror=alert(1)>")
     client.force_login(rep)

@@ -62,13 +62,20 @@ def test_edit_of_the_close_date_writes_a_close_date_change(client, rep, deal):
     assert CloseDateChange.objects.get(deal=deal).new_date == new_date
 
 
-def test_edit_with_stale_version_changes_nothing(client, rep, deal):
-    services.deal_update(deal_id=deal.pk, version=1, actor=rep, title="Renamed elsewhere")
+def test_edit_with_stale_version_changes_nothing_and_keeps_the_input(client, rep, manager, deal):
+    services.deal_update(deal_id=deal.pk, version=1, actor=manager, title="Renamed elsewhere")
     client.force_login(rep)
     response = edit(client, deal, title="My title", version=1)
-    assert response.status_code == 302
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Maria Miller changed this deal while you were editing it" in page
+    assert 'value="My title"' in page  # the user's input is not lost
+    assert 'name="version" value="2"' in page  # a second save keeps it, knowingly
     deal.refresh_from_db()
     assert deal.title == "Renamed elsewhere"
+    assert edit(client, deal, title="My title", version=2).status_code == 302
+    deal.refresh_from_db()
+    assert deal.title == "My title"
 
 
 def test_edit_with_invalid_value_rerenders_the_form(client, rep, deal):
