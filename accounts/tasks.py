@@ -13,6 +13,7 @@ from accounts import services
     reject_on_worker_lost=True,
     autoretry_for=(OSError,),
     retry_backoff=30,
+    retry_jitter=False,
     max_retries=3,
 )
 def send_password_reset_email(email, language):
