@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminLoginForm
 from accounts.models import Team, User
+
+# The admin's login page tells a locked-out user why (login throttling, docs/accounts.md).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Team)

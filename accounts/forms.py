@@ -1,8 +1,14 @@
 import zoneinfo
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services, throttling
 from accounts.models import User
 
 
@@ -26,3 +32,50 @@ class PreferencesForm(forms.ModelForm):
                 _("Unknown time zone “%(tz)s” (use a name like Europe/Berlin)."), params={"tz": value}
             )
         return value
+
+
+class LockoutAwareMixin:
+    """A login form that says so when django-axes refused the login because of a lockout.
+
+    Without it the user would read "wrong password" although the password may be right.
+    """
+
+    def get_invalid_login_error(self):
+        if throttling.is_locked_out(self.request):
+            return ValidationError(throttling.lockout_message(), code="locked_out")
+        return super().get_invalid_login_error()
+
+
+class LoginForm(LockoutAwareMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutAwareMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """The address to send a reset link to (the e-mail itself leaves from the worker)."""
+
+
+class PasswordResetEmailForm(auth_forms.PasswordResetForm):
+    """Django's reset form as the worker uses it: the same users, tokens and context, but a
+    failed delivery raises (Django only logs it) so that the task is retried."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        EmailMultiAlternatives(subject, body, from_email, [to_email]).send()
+
+
+class ResetSetPasswordForm(auth_forms.SetPasswordForm):
+    """The new password from a reset link; the link proved the mailbox, so the user name's
+    login lockout ends with it."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            services.login_lockout_clear(username=user.get_username())
+        return user

@@ -1,8 +1,13 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from accounts.forms import PreferencesForm
+from accounts import network, services
+from accounts.forms import PasswordResetRequestForm, PreferencesForm
 
 
 def preferences(request):
@@ -12,3 +17,33 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("accounts:preferences")
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """Ask for a reset link. Every valid address gets the same answer — the "sent" page —
+    whether or not an account has it; only a rate limit (per IP, per address) refuses."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "registration/password_reset_form.html", {"form": form}, status=400)
+        email = form.cleaned_data["email"]
+        refusal = services.password_reset_refusal(client_ip=network.client_ip(request), email=email)
+        if refusal:
+            form.add_error(None, refusal)
+            return render(request, "registration/password_reset_form.html", {"form": form}, status=429)
+        services.password_reset_request(email=email, language=get_language())
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a stale form (expired token, logged in elsewhere) in the product's look,
+    with a link back to the page that held the form, so that a reload fixes it."""
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    context = {"reload_url": referer if referer and same_site else request.get_full_path()}
+    return render(request, "403_csrf.html", context, status=403)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import network
 from leads import forms, importing, scoring, selectors, services
 from leads.models import LeadImport
 
@@ -225,20 +226,13 @@ def lead_status(request, lead_id):
 # Public web form ----------------------------------------------------------------------
 
 
-def _client_ip(request):
-    header = settings.LEADS_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def webform(request):
     """The public web-to-lead form: CSRF, a honeypot and a per-IP rate limit."""
     campaign = (request.GET.get("campaign") or request.GET.get("utm_campaign") or "")[:200]
     if request.method == "POST":
-        if services.webform_rate_limited(client_ip=_client_ip(request)):
+        if services.webform_rate_limited(client_ip=network.client_ip(request) or "unknown"):
             return render(request, "leads/webform.html", {"rate_limited": True}, status=429)
         form = forms.WebLeadForm(request.POST)
         if form.is_valid():

@@ -6,6 +6,7 @@ Anything else is production and fails closed: no default SECRET_KEY, database,
 broker or cache, and DEBUG off unless asked for.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "axes",
     "accounts",
     "leads",
     "deals",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pipeline_crm.urls"
@@ -120,7 +124,8 @@ else:
 
 # Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.UserWithTeamBackend"]
+# The throttle first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginThrottleBackend", "accounts.backends.UserWithTeamBackend"]
 # Sessions are read from the shared cache and written through to the database: one query
 # less on every request (the board's 304 poll needs no query of its own but the ETag's).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -133,6 +138,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password-reset link is valid for this many seconds (and only until it has been used).
+PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_TIMEOUT", 3600)
+# Reset requests per submitted address and per client IP within the window (shared cache).
+CRM_PASSWORD_RESET_MAX_PER_ADDRESS = env.integer("CRM_PASSWORD_RESET_MAX_PER_ADDRESS", 3)
+CRM_PASSWORD_RESET_MAX_PER_IP = env.integer("CRM_PASSWORD_RESET_MAX_PER_IP", 10)
+CRM_PASSWORD_RESET_WINDOW = env.integer("CRM_PASSWORD_RESET_WINDOW", 3600)
+
+# The client IP, one rule for the whole product (login throttling, web-form rate limit,
+# password-reset limit): REMOTE_ADDR unless CRM_TRUSTED_PROXY_HOPS proxies of our own stand
+# in front of the app and each appends the address it received from to CRM_CLIENT_IP_HEADER.
+# The client is then the header's N-th entry from the right (docs/accounts.md).
+CRM_TRUSTED_PROXY_HOPS = env.integer("CRM_TRUSTED_PROXY_HOPS", 0)
+CRM_CLIENT_IP_HEADER = env.string("CRM_CLIENT_IP_HEADER", "X-Forwarded-For")
+if CRM_TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("CRM_TRUSTED_PROXY_HOPS must be 0 (no proxy) or the number of proxies you run.")
+if CRM_TRUSTED_PROXY_HOPS and not CRM_CLIENT_IP_HEADER.strip():
+    raise ImproperlyConfigured("CRM_TRUSTED_PROXY_HOPS is set: CRM_CLIENT_IP_HEADER must name the proxies' header.")
+if env.string("LEADS_CLIENT_IP_HEADER", ""):
+    # Removed, not aliased: the old example configuration trusted X-Forwarded-For on a
+    # directly published container, which let anyone choose their IP. Decide anew.
+    raise ImproperlyConfigured(
+        "LEADS_CLIENT_IP_HEADER is no longer read. Remove it; behind proxies of your own set "
+        "CRM_TRUSTED_PROXY_HOPS (and CRM_CLIENT_IP_HEADER if not X-Forwarded-For); see docs/accounts.md."
+    )
+
+# Login throttling (django-axes): CRM_LOGIN_FAILURE_LIMIT failed logins for one user name,
+# or from one client IP, lock further logins for it until CRM_LOGIN_COOLOFF_MINUTES have
+# passed since the last counted failure (failures older than that are forgotten).
+AXES_FAILURE_LIMIT = env.integer("CRM_LOGIN_FAILURE_LIMIT", 5)
+_cooloff_minutes = env.integer("CRM_LOGIN_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured("CRM_LOGIN_FAILURE_LIMIT and CRM_LOGIN_COOLOFF_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Attempts made while locked out do not extend the lockout: it ends on time by itself.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login does not clear the counters: it would let one valid account reset the
+# counter of the IP it guesses other accounts' passwords from.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# Every failed login is kept in admin (Access failures), not only the live counters.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Internationalisation ---------------------------------------------------------------------
 # British English by default: day-first dates and 24-hour times, as the teams we build for expect.
@@ -192,6 +240,8 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+# A stale form gets a page in the product's look that says to reload (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 
 # E-mail (Django 6.1 mailers) ---------------------------------------------------------------
 EMAIL_BACKEND_PATH = env.string(
@@ -255,12 +305,10 @@ LOGGING = {
 
 # --- leads ---
 # The public web form: at most LEADS_WEBFORM_RATE_LIMIT submissions per client IP per
-# LEADS_WEBFORM_RATE_WINDOW seconds (counted in the shared cache).
+# LEADS_WEBFORM_RATE_WINDOW seconds (counted in the shared cache). The client IP follows
+# CRM_TRUSTED_PROXY_HOPS / CRM_CLIENT_IP_HEADER (Auth section).
 LEADS_WEBFORM_RATE_LIMIT = env.integer("LEADS_WEBFORM_RATE_LIMIT", 5)
 LEADS_WEBFORM_RATE_WINDOW = env.integer("LEADS_WEBFORM_RATE_WINDOW", 600)
-# The request header holding the client IP behind a proxy (e.g. HTTP_X_FORWARDED_FOR; its
-# last entry is used); empty: REMOTE_ADDR.
-LEADS_CLIENT_IP_HEADER = env.string("LEADS_CLIENT_IP_HEADER", "")
 # CSV imports with more valid rows than this run as a Celery task with a progress bar.
 LEADS_IMPORT_SYNC_MAX_ROWS = env.integer("LEADS_IMPORT_SYNC_MAX_ROWS", 500)
 LEADS_IMPORT_MAX_BYTES = env.integer("LEADS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)

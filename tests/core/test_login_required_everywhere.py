@@ -5,10 +5,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Public by design: the login page, the health check for load balancers, the public
-# web-to-lead form and its thank-you page, the language switch. The admin has its own
-# login and is tested in test_admin.py.
-PUBLIC = re.compile(r"^(accounts/login/|healthz|forms/|i18n/|admin/)")
+# Public by design: the login page, the password reset by e-mail (request, sent, link,
+# done), the health check for load balancers, the public web-to-lead form and its
+# thank-you page, the language switch. The admin has its own login and is tested in
+# test_admin.py.
+PUBLIC = re.compile(r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/)")
 
 
 def walk(patterns, prefix=""):

@@ -111,13 +111,34 @@ def test_rate_limit_per_ip(client, db, settings):
     assert sorted(Lead.objects.values_list("email", flat=True)) == ["a@x.example", "b@x.example", "d@x.example"]
 
 
-def test_rate_limit_reads_the_configured_proxy_header(client, db, settings):
+def test_rate_limit_ignores_a_spoofed_forwarded_for_by_default(client, db, settings):
+    # Published directly (no trusted proxy): X-Forwarded-For is the client's own text.
     settings.LEADS_WEBFORM_RATE_LIMIT = 1
-    settings.LEADS_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    client.post(URL, {**GOOD, "email": "a@x.example"}, HTTP_X_FORWARDED_FOR="1.1.1.1, 10.0.0.9")
-    other = client.post(URL, {**GOOD, "email": "b@x.example"}, HTTP_X_FORWARDED_FOR="1.1.1.1, 10.0.0.8")
-    same = client.post(URL, {**GOOD, "email": "c@x.example"}, HTTP_X_FORWARDED_FOR="2.2.2.2, 10.0.0.9")
-    assert (other.status_code, same.status_code) == (302, 429)
+    first = client.post(URL, {**GOOD, "email": "a@x.example"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.8")
+    again = client.post(URL, {**GOOD, "email": "b@x.example"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.9")
+    assert (first.status_code, again.status_code) == (302, 429)
+    assert list(Lead.objects.values_list("email", flat=True)) == ["a@x.example"]
+
+
+def test_rate_limit_behind_one_trusted_proxy_counts_the_entry_the_proxy_appended(client, db, settings):
+    settings.LEADS_WEBFORM_RATE_LIMIT = 1
+    settings.CRM_TRUSTED_PROXY_HOPS = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    client.post(URL, {**GOOD, "email": "a@x.example"}, HTTP_X_FORWARDED_FOR="10.0.0.9", **proxy)
+    other_client = client.post(URL, {**GOOD, "email": "b@x.example"}, HTTP_X_FORWARDED_FOR="10.0.0.8", **proxy)
+    same_client = client.post(URL, {**GOOD, "email": "c@x.example"}, HTTP_X_FORWARDED_FOR="10.0.0.9", **proxy)
+    assert (other_client.status_code, same_client.status_code) == (302, 429)
+
+
+def test_rate_limit_behind_one_proxy_is_not_escaped_by_a_spoofed_leftmost_entry(client, db, settings):
+    settings.LEADS_WEBFORM_RATE_LIMIT = 1
+    settings.CRM_TRUSTED_PROXY_HOPS = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    client.post(URL, {**GOOD, "email": "a@x.example"}, HTTP_X_FORWARDED_FOR="10.0.0.9", **proxy)
+    # The client sends its own X-Forwarded-For; the proxy appends the real address after it.
+    spoofed = client.post(URL, {**GOOD, "email": "b@x.example"}, HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", **proxy)
+    assert spoofed.status_code == 429
+    assert Lead.objects.count() == 1
 
 
 def test_csrf_is_enforced(db):
