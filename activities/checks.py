@@ -25,7 +25,7 @@ def check_rule_subjects(app_configs=None, databases=None, **kwargs):
             if problems:
                 warnings.append(
                     checks.Warning(
-                        f"Follow-up rule {pk} “{name}”: subject “{template}”: "
+                        f"“{name}”: subject “{template}”: "
                         + " ".join(message for error in problems for message in error.messages),
                         hint="Correct the subject in Django admin (Activities → Follow-up rules); until then the "
                         "rule's activities show it as written.",
