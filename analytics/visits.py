@@ -93,7 +93,8 @@ def slots_assign():
 
     Slots of deleted stages are free again (their rows went with the stage, and such a stage had
     no history). A pipeline with every slot taken leaves a new stage without one (its bit is 0:
-    the funnel would not see deals advance into it); model validation keeps pipelines below that.
+    the funnel would not see deals advance into it, and every sync looks for a slot again: a few
+    queries more); model validation keeps pipelines below that.
     """
     stages = list(Stage.objects.order_by("id").values_list("id", "pipeline_id"))
     slots = {
