@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities import subjects
+
 
 class Kind(models.TextChoices):
     CALL = "call", _("Call")
@@ -49,7 +51,8 @@ class FollowUpRule(models.Model):
     subject_template = models.CharField(
         _("subject"),
         max_length=200,
-        help_text=_("May use {deal}, {organization}, {lead}, {stage}, {owner}."),
+        help_text=subjects.HELP_TEXT,
+        validators=[subjects.validate_subject_template],
     )
     due_in_days = models.PositiveSmallIntegerField(_("due in (days)"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -7,7 +7,6 @@ through the `OutgoingEmail` outbox, which is delivered under a lease.
 """
 
 import logging
-import re
 import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,7 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from activities import selectors
+from activities import selectors, subjects
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
 from deals.models import Deal, Stage, StageChange
 from leads.models import Lead
@@ -489,11 +488,9 @@ def digests_run(*, now=None):
 
 # --- follow-up rules ------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
 
 def rule_render_subject(template, *, deal=None, lead=None, owner=None):
-    """Fill {deal}, {organization}, {lead}, {stage}, {owner}; unknown names stay as written.
+    """Fill the placeholders of activities.subjects ({deal}, {organization}, {lead}, {stage}, {owner}).
 
     A plain substitution, not str.format: an admin-written template cannot reach attributes.
     """
@@ -506,7 +503,7 @@ def rule_render_subject(template, *, deal=None, lead=None, owner=None):
         "stage": deal.stage.name if deal else "",
         "owner": str(owner) if owner else "",
     }
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)[:200]
+    return subjects.fill(template, values)[:200]
 
 
 def _event_occurrences(rule):

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from deals.models import MAX_STAGES_PER_PIPELINE
+
 
 class DailySnapshot(models.Model):
     day = models.DateField(_("day"))
@@ -55,8 +57,9 @@ class StageVisit(models.Model):
     to the deal's next history row in (at, id) order, or open (left_at NULL) while none.
 
     Besides the visit itself it keeps what the funnel needs from the rest of the deal's history:
-    whether the deal is won at or after the visit, and the highest order of a stage of the same
-    pipeline it is open in at or after the visit (with the stage orders of `VisitSync.stage_key`).
+    whether the deal is won at or after the visit, and which stages of the same pipeline it is open
+    in at or after the visit, as a set of their `StageSlot` bits. Stage orders are not stored: the
+    funnel compares with the orders of the moment, so reordering stages changes no visit.
     """
 
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="+")
@@ -70,7 +73,10 @@ class StageVisit(models.Model):
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     left_change_id = models.BigIntegerField(_("closing stage change"), null=True, blank=True)
     won_later = models.BooleanField(_("won at or after the visit"))
-    later_max_order = models.IntegerField(_("highest stage order of the pipeline at or after the visit"))
+    later_stages = models.BigIntegerField(
+        _("stages of the pipeline at or after the visit"),
+        help_text=_("The bits (StageSlot) of the stages of its pipeline the deal is open in at or after the visit."),
+    )
     # The neighbours in the same stage, so that a deal counts once per stage without a DISTINCT:
     previous_entry_at = models.DateTimeField(
         _("previous entry into the stage"),
@@ -99,14 +105,38 @@ class StageVisit(models.Model):
 
 
 class VisitSync(models.Model):
-    """The single watermark row of the StageVisit table: the highest StageChange id it reflects,
-    and the stage orders its `later_max_order` was computed with."""
+    """The single watermark row of the StageVisit table: the highest StageChange id it reflects."""
 
     last_change_id = models.BigIntegerField(default=0)
-    stage_key = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("stage visit watermark")
 
     def __str__(self):
         return f"visits up to stage change {self.last_change_id}"
+
+
+class StageSlot(models.Model):
+    """A stage's bit in `StageVisit.later_stages`: 0 to 62 (a bigint's value bits), unique per pipeline.
+
+    Given once, when the visits are first synced after the stage was created, and kept when the
+    stage is reordered or renamed (analytics.visits.slots_assign). A deleted stage frees its
+    slot: it had no history (deals.StageChange protects its stages), so no visit holds its bit.
+    """
+
+    stage = models.OneToOneField("deals.Stage", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    pipeline = models.ForeignKey("deals.Pipeline", on_delete=models.CASCADE, related_name="+")
+    slot = models.PositiveSmallIntegerField(_("slot"))
+
+    class Meta:
+        verbose_name = _("stage slot")
+        verbose_name_plural = _("stage slots")
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "slot"], name="stageslot_unique_per_pipeline"),
+            models.CheckConstraint(
+                condition=models.Q(slot__lt=MAX_STAGES_PER_PIPELINE), name="stageslot_fits_a_bigint"
+            ),
+        ]
+
+    def __str__(self):
+        return f"stage {self.stage_id}: bit {self.slot}"

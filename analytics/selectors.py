@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from activities.models import Activity, Kind
 from analytics import filters
-from analytics.models import DailySnapshot
-from analytics.visits import visits_sync
+from analytics.models import DailySnapshot, StageSlot
+from analytics.visits import bit_sql, visits_sync
 from deals import selectors as deal_selectors
 from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
 from leads.models import Lead, LeadStatusChange
@@ -143,14 +143,14 @@ def _deal_ids_sql(deals):
     return deals.values("id").query.sql_with_params()
 
 
-def visit_durations(*, deals, start, end, sync=True, stages=None):
+def visit_durations(*, deals, start, end, sync=True):
     """{stage_id: [seconds, …]} of the completed visits that ended in [start, end) (`deals` None: all).
 
     Reads the materialized visits (analytics.StageVisit): an index range on left_at, whatever the
     size of the history. `sync`: bring the visits up to date first (the dashboard did already).
     """
     if sync:
-        visits_sync(stages=stages)
+        visits_sync()
     where, params = "", ()
     if deals is not None:
         sql, params = _deal_ids_sql(deals)
@@ -167,7 +167,7 @@ def visit_durations(*, deals, start, end, sync=True, stages=None):
     return durations
 
 
-def visit_duration_stats(*, deals, start, end, sync=True, stages=None):
+def visit_duration_stats(*, deals, start, end, sync=True):
     """{stage_id: (count, median seconds, 75th percentile seconds)} of `visit_durations`.
 
     On PostgreSQL `percentile_cont` computes them in the query (the same interpolation, in the same
@@ -175,13 +175,13 @@ def visit_duration_stats(*, deals, start, end, sync=True, stages=None):
     they are taken in Python over the fetched durations.
     """
     if connection.vendor != "postgresql":
-        durations = visit_durations(deals=deals, start=start, end=end, sync=sync, stages=stages)
+        durations = visit_durations(deals=deals, start=start, end=end, sync=sync)
         return {
             stage_id: (len(values), percentile(values, 0.5), percentile(values, 0.75))
             for stage_id, values in durations.items()
         }
     if sync:
-        visits_sync(stages=stages)
+        visits_sync()
     where, params = "", ()
     if deals is not None:
         sql, params = _deal_ids_sql(deals)
@@ -203,38 +203,50 @@ def visit_duration_stats(*, deals, start, end, sync=True, stages=None):
 # Funnel ---------------------------------------------------------------------------------
 
 
-def funnel_counts(*, deals, stages, start, end, sync=True, all_stages=None):
+def funnel_counts(*, deals, stages, start, end, sync=True):
     """{stage_id: (cohort, advanced, lost_here)} for the cohorts C(s, P) of `stages` (all of one pipeline).
 
     A deal enters s through a 'created', 'reopened' or stage-changing 'moved' row (an `entering`
     visit); it counts once per stage. Advanced = a later row of the deal enters a stage of higher
     order in the same pipeline, or wins; lost here = lost now with lost-from stage s and not
-    advanced. Each visit keeps both facts about the rest of its deal's history (`won_later`,
-    `later_max_order`), and both only shrink as the visit starts later, so the deal advanced from
-    its first entry in the period exactly when it advanced from any of them: MAX over the entries.
+    advanced. Each visit keeps both facts about the rest of its deal's history (`won_later`, and
+    `later_stages`: the stages it is open in from then on, compared with the stages ordered above
+    now), and both only shrink as the visit starts later, so the deal advanced from its first entry
+    in the period exactly when it advanced from any of them: MAX over the entries.
     """
     if not stages:
         return {}
     if sync:
-        visits_sync(stages=all_stages)
+        visits_sync()
     deals_sql, deals_params = deals.values("id", "status", "lost_from_stage_id").query.sql_with_params()
     order = connection.ops.quote_name("order")
+    slots = connection.ops.quote_name(StageSlot._meta.db_table)
     stage_marks = ", ".join(["%s"] * len(stages))
-    advanced = f"(v.won_later OR v.later_max_order > st.{order})"
+    advanced = "(v.won_later OR (v.later_stages & h.above) <> 0)"
     sql = f"""
+        -- The bits of the stages ordered above each stage now (the visits store no order).
+        WITH higher AS (
+            SELECT st.id AS stage_id, CAST(COALESCE(SUM({bit_sql("ss.slot")}), 0) AS BIGINT) AS above
+            FROM deals_stage st
+            LEFT JOIN deals_stage up ON up.pipeline_id = st.pipeline_id AND up.{order} > st.{order}
+            LEFT JOIN {slots} ss ON ss.stage_id = up.id
+            WHERE st.id IN ({stage_marks})
+            GROUP BY st.id
+        )
         -- One row per deal and stage: its first entry in the period (no earlier entry into the same
         -- stage since the period start), joined to the scoped deals for their current status.
         SELECT v.stage_id, COUNT(*), SUM(CASE WHEN {advanced} THEN 1 ELSE 0 END),
                SUM(CASE WHEN NOT {advanced} AND d.status = 'lost' AND d.lost_from_stage_id = v.stage_id
                         THEN 1 ELSE 0 END)
         FROM analytics_stagevisit v
-        JOIN deals_stage st ON st.id = v.stage_id
+        JOIN higher h ON h.stage_id = v.stage_id
         JOIN ({deals_sql}) d ON d.id = v.deal_id
         WHERE v.stage_id IN ({stage_marks}) AND v.entered_at >= %s AND v.entered_at < %s AND v.entering
               AND (v.previous_entry_at IS NULL OR v.previous_entry_at < %s)
         GROUP BY v.stage_id
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    params = (*deals_params, *[s.pk for s in stages], _dt(start), _dt(end), _dt(start))
+    stage_ids = [s.pk for s in stages]
+    params = (*stage_ids, *deals_params, *stage_ids, _dt(start), _dt(end), _dt(start))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
@@ -251,14 +263,13 @@ def _funnel_label(row):
     }
 
 
-def funnel_section(*, deals, criteria, pipeline, stages, sync=True, all_stages=None):
+def funnel_section(*, deals, criteria, pipeline, stages, sync=True):
     counts = funnel_counts(
         deals=deals,
         stages=stages,
         start=criteria.period.start,
         end=criteria.period.end,
         sync=sync,
-        all_stages=all_stages,
     )
     rows = []
     for stage in stages:
@@ -387,7 +398,7 @@ def slippage(*, deals, start, end):
 # Forecast --------------------------------------------------------------------------------
 
 
-def observed_probabilities(*, deals, now, sync=True, stages=None):
+def observed_probabilities(*, deals, now, sync=True):
     """{stage_id: (won, lost)} among the deals that were in the stage at any time in the last
     12 months (a visit overlapping [now − 365 days, now]) and are now closed.
 
@@ -395,7 +406,7 @@ def observed_probabilities(*, deals, now, sync=True, stages=None):
     deals closed within the window are looked up in the materialized visits (by deal).
     """
     if sync:
-        visits_sync(stages=stages)
+        visits_sync()
     since = now - timedelta(days=OBSERVED_WINDOW_DAYS)
     deals = deals.filter(Q(status=Deal.Status.WON, won_at__gte=since) | Q(status=Deal.Status.LOST, lost_at__gte=since))
     deals_sql, deals_params = deals.values("id", "status").query.sql_with_params()
@@ -416,7 +427,7 @@ def observed_probabilities(*, deals, now, sync=True, stages=None):
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in cursor.fetchall()}
 
 
-def observed_probabilities_cached(*, deals, now, sync=True, stages=None):
+def observed_probabilities_cached(*, deals, now, sync=True):
     """observed_probabilities, kept OBSERVED_CACHE_SECONDS in the shared cache per scope and filters.
 
     A twelve-month rate barely moves within minutes, and it is the dashboard's costliest query; the
@@ -426,7 +437,7 @@ def observed_probabilities_cached(*, deals, now, sync=True, stages=None):
     key = "analytics:observed:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
     result = cache.get(key)
     if result is None:
-        result = observed_probabilities(deals=deals, now=now, sync=sync, stages=stages)
+        result = observed_probabilities(deals=deals, now=now, sync=sync)
         cache.set(key, result, OBSERVED_CACHE_SECONDS)
     return result
 
@@ -670,10 +681,8 @@ def open_age_marks(*, deals, stages):
     return {stage.pk: median_age_marks(entries.get(stage.pk, [])) for stage in stages}
 
 
-def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True, all_stages=None):
-    durations = visit_duration_stats(
-        deals=deals, start=criteria.period.start, end=criteria.period.end, sync=sync, stages=all_stages
-    )
+def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True):
+    durations = visit_duration_stats(deals=deals, start=criteria.period.start, end=criteria.period.end, sync=sync)
     marks = open_age_marks(deals=deals, stages=stages) if marks is None else marks
     health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages).fetch_mode(models.FETCH_RAISE)}
     rows = []
@@ -923,7 +932,7 @@ def dashboard(*, user, filterset, only=None, now=None):
     stages = [s for s in all_stages if pipeline and s.pipeline_id == pipeline.pk]
     if only is None and needs_stages:
         # The materialized visits first: the data version then names the history they reflect.
-        visits_sync(stages=all_stages)
+        visits_sync()
     compute = {
         "user": user,
         "criteria": criteria,
@@ -959,11 +968,11 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
     sections = {}
     if "funnel" in wanted:
         sections["funnel"] = funnel_section(
-            deals=deals, criteria=criteria, pipeline=pipeline, stages=stages, sync=not full, all_stages=all_stages
+            deals=deals, criteria=criteria, pipeline=pipeline, stages=stages, sync=not full
         )
     observed = {}
     if wanted & {"forecast", "calibration"}:
-        observed = observed_probabilities_cached(deals=deals, now=now, sync=not full, stages=all_stages)
+        observed = observed_probabilities_cached(deals=deals, now=now, sync=not full)
     rows = []
     if "forecast" in wanted:
         rows = forecast_rows(deals=deals, today=timezone.localdate(now))
@@ -979,7 +988,7 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
     if "time_in_stage" in wanted:
         marks = open_age_marks(deals=deals, stages=stages)
         sections["time_in_stage"] = time_in_stage_section(
-            deals=deals, criteria=criteria, stages=stages, now=now, marks=marks, sync=not full, all_stages=all_stages
+            deals=deals, criteria=criteria, stages=stages, now=now, marks=marks, sync=not full
         )
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:

@@ -160,7 +160,7 @@ def stage_health_compute(*, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     stages = list(Stage.objects.all())
-    visits_sync(stages=stages)
+    visits_sync()
     open_deals = Deal.objects.filter(status=Deal.Status.OPEN)
     ages = selectors.open_ages(deals=open_deals, stages=stages, now=now)
     history = selectors.visit_duration_stats(deals=None, start=now - timedelta(days=HISTORY_DAYS), end=now, sync=False)

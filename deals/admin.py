@@ -1,7 +1,23 @@
+from collections import defaultdict
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
+from deals.models import (
+    MAX_STAGES_PER_PIPELINE,
+    CloseDateChange,
+    Deal,
+    DealProduct,
+    LostReason,
+    Pipeline,
+    Product,
+    Stage,
+    StageChange,
+)
 
 
 class ReadOnlyHistoryAdmin(admin.ModelAdmin):
@@ -31,12 +47,83 @@ class ProtectDealsOnDeleteMixin:
         return to_delete, model_count, perms_needed, protected
 
 
+class StageInlineForm(forms.ModelForm):
+    class Meta:
+        model = Stage
+        fields = ["order", "name", "probability", "rotting_days", "expected_days"]
+        help_texts = {
+            "order": _("Each stage of a pipeline has its own number. Drag a row by its handle to reorder."),
+        }
+
+    def validate_constraints(self):
+        # The stage inline checks order numbers across all its rows (StageInlineFormSet.clean): a
+        # row checked alone against the database would refuse two stages swapping their numbers.
+        exclude = self._get_validation_exclusions() | {"order"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class StageInlineFormSet(BaseInlineFormSet):
+    """Order numbers are unique within the pipeline; the rows of one save are checked together, so
+    a reorder may swap numbers (the database checks the same at commit, where it can defer)."""
+
+    def clean(self):
+        kept = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and getattr(form, "cleaned_data", None) and form.cleaned_data.get("name")
+        ]
+        if len(kept) > MAX_STAGES_PER_PIPELINE:
+            raise ValidationError(
+                _("A pipeline holds at most %(limit)d stages.") % {"limit": MAX_STAGES_PER_PIPELINE},
+                code="too_many_stages",
+            )
+        by_order = defaultdict(list)
+        for form in kept:
+            if form.cleaned_data.get("order") is not None:
+                by_order[form.cleaned_data["order"]].append(form)
+        errors = []
+        for order, forms_with_order in sorted(by_order.items()):
+            if len(forms_with_order) < 2:
+                continue
+            names = ", ".join(f"“{form.cleaned_data['name']}”" for form in forms_with_order)
+            errors.append(
+                ValidationError(
+                    _(
+                        "Order number %(order)d is given to more than one stage: %(names)s. "
+                        "Each stage of a pipeline needs its own number."
+                    ),
+                    code="duplicate_order",
+                    params={"names": names, "order": order},
+                )
+            )
+            for form in forms_with_order:
+                form.add_error("order", ValidationError(_("Used by another stage."), code="duplicate_order"))
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
+
+
 class StageInline(admin.TabularInline):
     model = Stage
+    form = StageInlineForm
+    formset = StageInlineFormSet
     extra = 0
-    fields = ["order", "name", "probability", "rotting_days", "expected_days", "deal_count"]
-    readonly_fields = ["deal_count"]
+    fields = ["drag_handle", "order", "name", "probability", "rotting_days", "expected_days", "deal_count"]
+    readonly_fields = ["drag_handle", "deal_count"]
     ordering = ["order", "id"]
+    # static/js/admin_stage_order.js makes the rows of this inline draggable and renumbers them.
+    classes = ["js-stage-order"]
+
+    class Media:
+        js = ["vendor/sortablejs/Sortable.min.js", "js/admin_stage_order.js"]
+        css = {"all": ["css/admin_stage_order.css"]}
+
+    @admin.display(description=_("move"))
+    def drag_handle(self, obj):
+        return format_html('<span class="stage-drag-handle" title="{}">⠿</span>', _("Drag to reorder"))
 
     @admin.display(description=_("deals"))
     def deal_count(self, obj):

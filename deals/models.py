@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from pipeline_crm.history import AppendOnlyModel
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+# The analytics keep the stages a deal visits as the bits of one 64-bit integer (analytics.StageSlot).
+MAX_STAGES_PER_PIPELINE = 63
 
 
 class Pipeline(models.Model):
@@ -57,11 +60,31 @@ class Stage(models.Model):
         verbose_name_plural = _("stages")
         constraints = [
             models.UniqueConstraint(fields=["pipeline", "name"], name="stage_unique_name_per_pipeline"),
+            # Deferred: a reorder that swaps two numbers in one save is checked at commit. Where the
+            # database cannot defer a unique constraint (SQLite) Django does not create it; the
+            # admin's stage inline and model validation refuse duplicates there.
+            models.UniqueConstraint(
+                fields=["pipeline", "order"],
+                name="stage_unique_order_per_pipeline",
+                deferrable=models.Deferrable.DEFERRED,
+                violation_error_message=_("Another stage of this pipeline already has this order number."),
+            ),
             models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_0_100"),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.pipeline_id is None:
+            return
+        siblings = Stage.objects.filter(pipeline_id=self.pipeline_id).exclude(pk=self.pk)
+        if siblings.count() >= MAX_STAGES_PER_PIPELINE:
+            raise ValidationError(
+                _("A pipeline holds at most %(limit)d stages.") % {"limit": MAX_STAGES_PER_PIPELINE},
+                code="too_many_stages",
+            )
 
 
 class Product(models.Model):

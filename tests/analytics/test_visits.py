@@ -7,13 +7,16 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
+from django.urls import reverse
 
 from analytics import filters, selectors, services
-from analytics.models import StageVisit, VisitSync
-from deals.models import Deal, Pipeline, Stage, StageChange
+from analytics.models import StageSlot, StageVisit, VisitSync
+from deals.models import MAX_STAGES_PER_PIPELINE, Deal, Pipeline, Stage, StageChange
 from tests import factories
+from tests.adminforms import pipeline_change_form
 
 # The reference: the live queries over the history, as the dashboard ran them before the visits.
 
@@ -242,24 +245,96 @@ def test_the_visits_give_the_numbers_of_the_live_history(random_history, history
     )
 
 
-def test_reordered_stages_rebuild_the_visits(random_history, history):
-    stages = [s for s in all_stages() if s.pipeline_id == all_stages()[0].pipeline_id]
-    orders = [s.order for s in stages]
-    for stage, order in zip(stages, reversed(orders), strict=True):
-        Stage.objects.filter(pk=stage.pk).update(order=order)
-    stages = [s for s in all_stages() if s.pipeline_id == stages[0].pipeline_id]
-    period = filters.Period.last_days(365, today=history.now.date())
+def funnels(history):
+    """Every pipeline's funnel over several periods from the visits, and the same from the live history."""
+    deals, stages = Deal.objects.all(), all_stages()
+    actual, expected = {}, {}
+    for pipeline in Pipeline.objects.all():
+        pipeline_stages = [s for s in stages if s.pipeline_id == pipeline.pk]
+        for days in (30, 90, 365, 730):
+            period = filters.Period.last_days(days, today=history.now.date())
+            key = (pipeline.pk, days)
+            expected[key] = live_funnel(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
+            actual[key] = selectors.funnel_counts(
+                deals=deals, stages=pipeline_stages, start=period.start, end=period.end
+            )
+    return actual, expected
+
+
+def test_a_reorder_rewrites_no_visit_and_the_funnel_follows_it(random_history, history, django_assert_num_queries):
+    services.visits_sync()
+    before = visit_rows()
+    for _ in range(3):
+        for pipeline in Pipeline.objects.all():
+            pipeline_stages = list(pipeline.stages.order_by("order", "id"))
+            orders = [s.order for s in pipeline_stages]
+            random_history.shuffle(orders)
+            for stage, order in zip(pipeline_stages, orders, strict=True):
+                Stage.objects.filter(pk=stage.pk).update(order=order)
+        with django_assert_num_queries(1):  # watermark, newest stage change, stages without a slot
+            assert services.visits_sync() == 0
+        assert visit_rows() == before
+        actual, expected = funnels(history)
+        assert actual == expected
+        assert any(counts for counts in expected.values())
+    services.visits_sync(rebuild=True)  # a full rebuild with the new orders gives the same
+    assert visit_rows() == before
+    assert funnels(history)[0] == actual
+
+
+def dashboard_sections(user, now, days):
+    cache.clear()
+    filterset = filters.DashboardFilter(QueryDict(f"period={days}"), user=user)
+    assert filterset.is_valid()
+    data = selectors.dashboard(user=user, filterset=filterset, now=now)
+    return {section.name: (section.rows, section.chart) for section in data["sections"]}, data["kpis"]
+
+
+def test_a_reorder_in_admin_leaves_the_dashboard_as_a_full_rebuild_gives_it(
+    random_history, history, client, admin, django_assert_num_queries
+):
+    services.visits_sync()
+    pipeline = Pipeline.objects.get(is_default=True)
+    stages = list(pipeline.stages.order_by("order", "id"))
+    orders = [stage.order for stage in stages]
+    new_orders = dict(zip(stages, [orders[2], orders[0], orders[1], *reversed(orders[3:])], strict=True))
+    before = {days: dashboard_sections(admin, history.now, days) for days in (90, 365)}
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:deals_pipeline_change", args=[pipeline.pk]), pipeline_change_form(pipeline, orders=new_orders)
+    )
+    assert response.status_code == 302
+    with django_assert_num_queries(1):  # nothing to rebuild
+        assert services.visits_sync() == 0
+    after = {days: dashboard_sections(admin, history.now, days) for days in (90, 365)}
+    assert after != before  # the funnel follows the new order at once
+    services.visits_sync(rebuild=True)
+    assert {days: dashboard_sections(admin, history.now, days) for days in (90, 365)} == after
+    actual, expected = funnels(history)
+    assert actual == expected
+
+
+def test_a_reorder_changes_who_advanced(history, rep, stages):
+    """Created in the first stage, moved to the third: it advanced from the first. With the third
+    stage ordered before the first, it no longer did; the visits were not rebuilt in between."""
+    history.deal(owner=rep, steps=[(20, stages[0]), (10, stages[2])])
+    period = filters.Period.last_days(90, today=history.now.date())
     deals = Deal.objects.all()
-    expected = live_funnel(deals=deals, stages=stages, start=period.start, end=period.end)
-    assert selectors.funnel_counts(deals=deals, stages=stages, start=period.start, end=period.end) == expected
+
+    def first_stage():
+        return selectors.funnel_counts(deals=deals, stages=stages, start=period.start, end=period.end)[stages[0].pk]
+
+    assert first_stage() == (1, 1, 0)
+    Stage.objects.filter(pk=stages[2].pk).update(order=0)
+    assert services.visits_sync() == 0
+    assert first_stage() == (1, 0, 0)
 
 
 def test_a_second_sync_is_a_no_op_of_one_query(random_history, django_assert_num_queries):
-    stages = all_stages()
-    services.visits_sync(stages=stages)
+    services.visits_sync()
     before = visit_rows()
-    with django_assert_num_queries(1):  # the watermark against the newest stage change
-        assert services.visits_sync(stages=stages) == 0
+    with django_assert_num_queries(1):  # watermark, newest stage change, stages without a slot
+        assert services.visits_sync() == 0
     assert visit_rows() == before
 
 
@@ -321,17 +396,62 @@ def test_the_management_command_rebuilds(random_history):
     assert visit_rows() == before
 
 
-def test_a_new_stage_keeps_the_visits_a_reordered_one_rebuilds_them(random_history, django_assert_num_queries):
+def test_a_new_stage_gets_a_slot_and_keeps_the_visits(random_history, history, django_assert_num_queries):
     services.visits_sync()
+    before = visit_rows()
     pipeline = Pipeline.objects.order_by("order").first()
     new_stage = Stage.objects.create(pipeline=pipeline, name="Late addition", order=99, probability=90)
-    with django_assert_num_queries(2):  # the stages, the watermark: nothing to rebuild
-        assert services.visits_sync() == 0
-    Stage.objects.filter(pk=new_stage.pk).update(order=98)  # a stage without visits
     assert services.visits_sync() == 0
-    first = pipeline.stages.order_by("order").first()
-    Stage.objects.filter(pk=first.pk).update(order=97)  # the stage deals are created in: rebuild
+    assert visit_rows() == before
+    slots = StageSlot.objects.filter(pipeline=pipeline)
+    assert slots.get(stage=new_stage).slot == max(slots.exclude(stage=new_stage).values_list("slot", flat=True)) + 1
+    with django_assert_num_queries(1):
+        assert services.visits_sync() == 0
+    deal = Deal.objects.filter(pipeline=pipeline, status="open").order_by("id").first()
+    _change(
+        deal, kind="moved", stage=new_stage, previous=deal.stage, from_status="open", to_status="open", at=history.at(1)
+    )
+    _settle(deal)
+    actual, expected = funnels(history)
+    assert actual == expected
+
+
+def test_a_deleted_stage_frees_its_slot(random_history, history):
+    services.visits_sync()
+    pipeline = Pipeline.objects.order_by("order").first()
+    unused = Stage.objects.create(pipeline=pipeline, name="Unused", order=98, probability=90)
+    services.visits_sync()
+    freed = StageSlot.objects.get(stage=unused).slot
+    unused.delete()
+    assert not StageSlot.objects.filter(slot=freed, pipeline=pipeline).exists()
+    replacement = Stage.objects.create(pipeline=pipeline, name="Replacement", order=97, probability=90)
+    services.visits_sync()
+    assert StageSlot.objects.get(stage=replacement).slot == freed
+    actual, expected = funnels(history)
+    assert actual == expected
+
+
+def test_a_stage_moved_to_another_pipeline_rebuilds_the_visits(random_history, history):
+    services.visits_sync()
+    first, second = Pipeline.objects.order_by("order")[:2]
+    stage = first.stages.order_by("order").last()
+    assert StageVisit.objects.filter(stage=stage).exists()
+    Stage.objects.filter(pk=stage.pk).update(pipeline=second, order=99)
     assert services.visits_sync() == StageVisit.objects.count() > 0
+    assert StageSlot.objects.get(stage=stage).pipeline == second
+    actual, expected = funnels(history)
+    assert actual == expected
+
+
+def test_a_stage_past_the_limit_gets_no_slot_and_the_sync_goes_on(db):
+    pipeline = factories.PipelineFactory()
+    Stage.objects.bulk_create(  # past model validation, as a script could
+        Stage(pipeline=pipeline, name=f"Stage {n}", order=n, probability=10) for n in range(MAX_STAGES_PER_PIPELINE + 1)
+    )
+    services.visits_sync()
+    slots = StageSlot.objects.filter(pipeline=pipeline)
+    assert sorted(slots.values_list("slot", flat=True)) == list(range(MAX_STAGES_PER_PIPELINE))
+    assert not slots.filter(stage__name=f"Stage {MAX_STAGES_PER_PIPELINE}").exists()
 
 
 def test_duration_stats_equal_the_percentiles_of_the_durations(random_history, history):
