@@ -8,7 +8,7 @@ def renumber(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deals", "0003_stage_health")]
+    dependencies = [("deals", "0004_board_bottleneck_scope")]
 
     operations = [
         migrations.RunPython(renumber, migrations.RunPython.noop),
