@@ -1,9 +1,11 @@
 from collections import defaultdict
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +138,26 @@ class PipelineAdmin(ProtectDealsOnDeleteMixin, admin.ModelAdmin):
     list_editable = ["order"]
     search_fields = ["name"]
     inlines = [StageInline]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as error:
+            # Another save of this pipeline's stages committed first with a clashing order
+            # number: PostgreSQL's deferred unique constraint refused this one at commit, so
+            # nothing of it was written. Say so and show the stages as they are now.
+            if "stage_unique_order_per_pipeline" not in str(error):
+                raise
+            self.message_user(
+                request,
+                _(
+                    "Nothing was saved: someone else changed the stage order of this pipeline at the same "
+                    "time, and two stages would have had the same number. The page shows the stages as they "
+                    "are now; please make your change again."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Stage)

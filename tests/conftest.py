@@ -82,11 +82,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.fixturenames.append("_require_postgres")
-        # A transactional test (every browser test) empties the tables when it ends, the
-        # rows of data migrations too (pipelines, settings, default rules). Serialized
-        # rollback puts them back before each such test, whatever ran before it.
+        # A transactional test (every browser test, every django_db(transaction=True)) empties
+        # the tables when it ends, the rows of data migrations too (pipelines, settings,
+        # default rules). Serialized rollback puts them back before each such test, whatever
+        # ran before it; a transactional test without it would re-create the content types
+        # under new ids at its flush, and the next restore would collide with them.
         fixtures = set(item.fixturenames)
-        if fixtures & {"transactional_db", "live_server"} and "django_db_serialized_rollback" not in fixtures:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(fixtures & {"transactional_db", "live_server"}) or bool(
+            marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+        )
+        if transactional and "django_db_serialized_rollback" not in fixtures:
             item.fixturenames.append("django_db_serialized_rollback")
 
 

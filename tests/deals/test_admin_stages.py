@@ -128,3 +128,18 @@ def test_postgres_commits_a_swap_made_row_by_row(client, admin, pipeline, stages
     assert response.status_code == 302
     orders = current_orders(pipeline)
     assert (orders[first.name], orders[last.name]) == (last.order, first.order)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_clash_committed_meanwhile_is_refused_with_a_message_not_a_500(client, admin, pipeline, stages):
+    """Another admin added a stage numbered 99 after this form was loaded; this save gives 99 to
+    the first stage. The rows of the form are unique among themselves, so only the database sees
+    the clash, at commit."""
+    client.force_login(admin)
+    form = pipeline_change_form(pipeline, orders={stages[0]: 99})
+    Stage.objects.create(pipeline=pipeline, name="Added meanwhile", order=99, probability=5)
+    response = client.post(reverse("admin:deals_pipeline_change", args=[pipeline.pk]), form, follow=True)
+    assert response.status_code == 200
+    assert "someone else changed the stage order of this pipeline at the same time" in response.content.decode()
+    assert Stage.objects.get(pk=stages[0].pk).order == stages[0].order
