@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: SQLite, Celery's filesystem broker, a file cache, demo data.
 export CRM_MODE ?= embedded
 
-.PHONY: run test setup lint check bench screenshots clean
+.PHONY: run test setup lint check audit bench screenshots clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -41,6 +41,11 @@ lint: setup
 check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+
+# pip-audit over the lock files and bandit over our code; accepted findings are listed, each
+# with a reason and a date, in security-exceptions.toml (docs/security.md).
+audit: setup
+	$(PY) scripts/security_audit.py
 
 # Benchmarks on their own database (bench/README.md); DATABASE_URL=postgres://… for PostgreSQL.
 bench: setup

@@ -3,6 +3,7 @@
 - `rep` (alice) and `teammate` (bob) are reps in Team North;
 - `outsider` (charlie) is a rep in Team South;
 - `manager` (maria) manages Team North only;
+- `manager_south` (mark) manages Team South only (a manager of another team);
 - `admin` (ada) has the admin role.
 """
 
@@ -58,6 +59,13 @@ def outsider(team_south):
 def manager(team_north):
     user = factories.UserFactory(username="maria", first_name="Maria", last_name="Miller", role=User.Role.MANAGER)
     team_north.managers.add(user)
+    return user
+
+
+@pytest.fixture
+def manager_south(team_south):
+    user = factories.UserFactory(username="mark", first_name="Mark", last_name="Moore", role=User.Role.MANAGER)
+    team_south.managers.add(user)
     return user
 
 
