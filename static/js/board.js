@@ -119,8 +119,8 @@
   });
 
   // Every answer to a board request is handled here, refusals included: keep it from
-  // reaching handlers further up (in DEBUG, django-htmx's script would replace the whole
-  // page with the body of any 400/403/404/500 answer).
+  // reaching handlers further up, such as django-htmx's DEBUG script, which replaces the
+  // whole page with the body of any 400/403/404/500 answer (base.html does not load it).
   document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
     if (board() && evt.detail.xhr && evt.detail.xhr.status >= 400) { evt.stopPropagation(); }
   });

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin as django_admin
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -123,6 +124,13 @@ def build_cast():
     DailySnapshot.objects.create(
         day=now.date() - timedelta(days=1), pipeline=deal.pipeline, stage=deal.stage, owner=owner
     )
+    # Login throttling's records (django-axes).
+    access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
+    AccessAttempt.objects.create(
+        **access, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1
+    )
+    AccessFailureLog.objects.create(**access, path_info="/accounts/login/")
+    AccessLog.objects.create(**access, path_info="/accounts/login/")
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
@@ -143,7 +151,7 @@ def _session_for(user):
     """A signed-in session, made once: cheaper than a login per request."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[BACKEND_SESSION_KEY] = "accounts.backends.UserWithTeamBackend"  # the one that loads users
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     return session.session_key
