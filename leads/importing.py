@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts import scoping
 from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+from pipeline_crm import csvexport
 
 # Column name in the file → the lead field it fills; aliases accepted in headers.
 COLUMNS = {
@@ -150,7 +151,7 @@ def validate(*, text, actor):
             values = {}
             for field, cell in zip(fields, row, strict=False):
                 if field:
-                    values[field] = cell.strip()
+                    values[field] = csvexport.text_from_cell(cell).strip()
             parsed.append((line, values, len(row) > len(fields)))
     except csv.Error as exc:
         raise ImportFileError(

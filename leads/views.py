@@ -1,11 +1,9 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leads import forms, importing, scoring, selectors, services
 from leads.models import LeadImport
+from pipeline_crm import csvexport
 
 PAGE_SIZE = 50
 
@@ -39,15 +38,18 @@ def lead_list(request):
     return render(request, template, context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value):
-    """Defuse spreadsheet formulas (CSV injection): a leading = + - @ becomes text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# The export's columns: the import's names, each with the kind that decides how a cell is
+# written (pipeline_crm.csvexport: formulas defused, numbers and phone numbers as typed).
+_EXPORT_KIND = {
+    "phone": csvexport.PHONE,
+    "need": csvexport.NUMBER,
+    "budget": csvexport.NUMBER,
+    "authority": csvexport.NUMBER,
+    "timing": csvexport.NUMBER,
+    "score": csvexport.NUMBER,
+    "created_at": csvexport.DATE,
+}
+EXPORT_KINDS = [_EXPORT_KIND.get(name, csvexport.TEXT) for name in importing.EXPORT_HEADER]
 
 
 @require_GET
@@ -56,42 +58,36 @@ def lead_export(request):
     lead_filter = selectors.lead_filter_for_user(user=request.user, params=request.GET)
     if not lead_filter.is_valid():
         return HttpResponse(_("Invalid filter."), status=400, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield "\ufeff" + writer.writerow(importing.EXPORT_HEADER)
-        for lead in selectors.lead_export_rows(queryset=lead_filter.qs):
-            yield writer.writerow(
-                _safe_cell(v)
-                for v in (
-                    lead.first_name,
-                    lead.last_name,
-                    lead.email,
-                    lead.phone,
-                    lead.job_title,
-                    lead.company_name,
-                    lead.source,
-                    lead.campaign,
-                    lead.industry,
-                    lead.size_band,
-                    lead.region,
-                    lead.decision_role,
-                    lead.persona.name if lead.persona else "",
-                    lead.owner.username if lead.owner else "",
-                    lead.status,
-                    lead.need,
-                    lead.budget,
-                    lead.authority,
-                    lead.timing,
-                    lead.score,
-                    timezone.localtime(lead.created_at).isoformat(timespec="seconds"),
-                )
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (
+        (
+            lead.first_name,
+            lead.last_name,
+            lead.email,
+            lead.phone,
+            lead.job_title,
+            lead.company_name,
+            lead.source,
+            lead.campaign,
+            lead.industry,
+            lead.size_band,
+            lead.region,
+            lead.decision_role,
+            lead.persona.name if lead.persona else "",
+            lead.owner.username if lead.owner else "",
+            lead.status,
+            lead.need,
+            lead.budget,
+            lead.authority,
+            lead.timing,
+            lead.score,
+            lead.created_at,
+        )
+        for lead in selectors.lead_export_rows(queryset=lead_filter.qs)
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
-    return response
+    return csvexport.response(
+        filename=f"leads-{stamp}.csv", header=importing.EXPORT_HEADER, kinds=EXPORT_KINDS, rows=rows, streaming=True
+    )
 
 
 def _form_fields(form):
