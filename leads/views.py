@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leads import forms, importing, scoring, selectors, services
+from leads import forms, import_encoding, importing, scoring, selectors, services
 from leads.models import LeadImport
 from pipeline_crm import csvexport
 
@@ -96,8 +96,18 @@ def _form_fields(form):
 
 @require_http_methods(["GET", "POST"])
 def lead_create(request):
+    """The new-lead form. When the e-mail or phone number is already a lead's, the form comes
+    back (409) with the matches the user may open and a "Create anyway" button; matches
+    outside the user's scope are mentioned without any detail."""
     form = forms.LeadForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if not request.POST.get("create_anyway"):
+            duplicates = selectors.lead_duplicates_for_user(
+                user=request.user, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"]
+            )
+            if duplicates:
+                context = {"form": form, "lead": None, "duplicates": duplicates}
+                return render(request, "leads/lead_form.html", context, status=409)
         try:
             lead = services.lead_create(actor=request.user, owner=form.cleaned_data["owner"], **_form_fields(form))
         except ValidationError as exc:
@@ -119,6 +129,7 @@ def _detail_context(request, lead, *, qualification_form=None, status_form=None)
         "band": scoring.band(lead.score, config=config),
         "explanation": scoring.explain(lead, config=config),
         "history": selectors.lead_history(lead=lead),
+        "touches": selectors.lead_touches(lead=lead),
         "may_change": may_change,
         "may_convert": may_change and lead.status == lead.Status.QUALIFIED and deal is None,
         "qualification_form": qualification_form
@@ -285,11 +296,16 @@ def import_upload(request):
     return render(request, "leads/import_upload.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _import_context(lead_import):
+def _import_context(lead_import, *, encoding_form=None):
     report = lead_import.report
     problems = [r for r in report if not r["ok"]]
+    noted = [r for r in report if r["ok"] and r.get("notes")]
     return {
         "lead_import": lead_import,
+        "encoding_label": import_encoding.label(lead_import.encoding),
+        "detected_label": import_encoding.label(lead_import.encoding_detected),
+        "encoding_form": encoding_form or forms.ImportEncodingForm(initial={"encoding": lead_import.encoding}),
+        "noted": noted[:500],
         "problems": problems[:500],
         "more_problems": max(0, len(problems) - 500),
         "invalid_rows": len(problems),
@@ -310,6 +326,28 @@ def import_detail(request, import_id):
     lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
     template = "leads/import_detail.html#import-status" if request.htmx else "leads/import_detail.html"
     return render(request, template, _import_context(lead_import))
+
+
+@require_POST
+def import_reread(request, import_id):
+    """Read the previewed file again with the chosen encoding (no new upload). A file that
+    cannot be read so leaves the preview as it was and says why (400)."""
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    form = forms.ImportEncodingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_import_reread(
+                import_id=lead_import.pk, actor=request.user, encoding=form.cleaned_data["encoding"]
+            )
+        except importing.ImportFileError as exc:
+            form.add_error("encoding", str(exc))
+        except services.LeadError as exc:
+            messages.error(request, str(exc))
+            return redirect("leads:import_detail", import_id=lead_import.pk)
+        else:
+            messages.success(request, _("The file was read again."))
+            return redirect("leads:import_detail", import_id=lead_import.pk)
+    return render(request, "leads/import_detail.html", _import_context(lead_import, encoding_form=form), status=400)
 
 
 @require_POST

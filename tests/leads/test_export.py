@@ -53,7 +53,7 @@ def test_export_defuses_every_owasp_payload_in_every_text_and_phone_column(clien
         first_name=payload,
         last_name=payload,
         email=payload,
-        phone=payload,
+        phone=payload[:50],
         job_title=payload,
         company_name=payload,
         campaign=payload,
@@ -62,8 +62,9 @@ def test_export_defuses_every_owasp_payload_in_every_text_and_phone_column(clien
     client.force_login(rep)
     header, row = _rows(client.get("/leads/export.csv"))
     cells = dict(zip(header, row, strict=True))
-    for column in ("first_name", "last_name", "email", "phone", "job_title", "company", "campaign", "persona"):
+    for column in ("first_name", "last_name", "email", "job_title", "company", "campaign", "persona"):
         assert cells[column] == "'" + payload, column
+    assert cells["phone"] == "'" + payload[:50]  # the phone field holds 50 characters
     assert not [cell for cell in row if dangerous(cell)]
 
 
