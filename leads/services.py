@@ -240,7 +240,7 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
     serialised on the web-form settings row, so two of the same person cannot both create
     a lead.
     """
-    list(WebFormSettings.objects.select_for_update().filter(pk=1).values_list("pk"))
+    _webform_lock()
     now = timezone.now()
     existing = _webform_match(email=email, phone=phone)
     if existing is not None:
@@ -272,6 +272,13 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
         consent=True,
         consent_at=now,
     )
+
+
+def _webform_lock():
+    """Lock the web-form settings row for the rest of the transaction. The migration creates
+    the row; get_solo() recreates it should it be missing, so that the lock always has a row."""
+    WebFormSettings.get_solo()
+    list(WebFormSettings.objects.select_for_update().filter(pk=1).values_list("pk"))
 
 
 def _webform_match(*, email, phone):

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads import contact_keys, importing, services
-from leads.models import Lead, LeadTouch
+from leads.models import Lead, LeadTouch, WebFormSettings
 from tests.concurrency import run_in_threads
 
 WEBFORM = "/forms/lead/"
@@ -203,8 +203,14 @@ def test_the_lead_page_lists_the_touches(client, rep, make_lead):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_simultaneous_submissions_of_one_person_create_one_lead():
+@pytest.mark.parametrize("settings_row", ["present", "missing"])
+def test_simultaneous_submissions_of_one_person_create_one_lead(settings_row):
     from django.test import Client
+
+    if settings_row == "missing":  # the lock recreates the row it locks
+        WebFormSettings.objects.all().delete()
+    else:
+        WebFormSettings.get_solo()
 
     def submit():
         assert _submit(Client(), email="race@x.example").status_code == 302
