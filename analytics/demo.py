@@ -355,6 +355,7 @@ class DemoBuilder:
                 created_at=created,
                 **criteria,
             )
+            lead.set_contact_keys()  # bulk_create skips save(), which keeps them
             leads.append(lead)
             histories.append(list(zip(path, times, strict=True)))
         leads = _bulk(Lead, leads)

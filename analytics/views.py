@@ -1,13 +1,12 @@
-import csv
-from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
 from analytics import filters, selectors
+from pipeline_crm import csvexport
 
 PAGE = "analytics/dashboard.html"
 
@@ -31,20 +30,30 @@ def export_csv(request, section):
     if not filterset.is_valid():
         return HttpResponseBadRequest(filterset.errors.as_text(), content_type="text/plain; charset=utf-8")
     chart = selectors.dashboard(user=request.user, filterset=filterset, only=section)["sections"][0]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{section}-{timezone.localdate().isoformat()}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([str(column.label) for column in chart.columns])
-    for row in chart.rows:
-        writer.writerow([_csv_value(value, column.kind) for value, column in zip(row, chart.columns, strict=True)])
-    return response
+    kinds = [CSV_KINDS.get(column.kind, csvexport.TEXT) for column in chart.columns]
+    rows = (
+        [_csv_value(value, column.kind) for value, column in zip(row, chart.columns, strict=True)] for row in chart.rows
+    )
+    return csvexport.response(
+        filename=f"{section}-{timezone.localdate().isoformat()}.csv",
+        header=[column.label for column in chart.columns],
+        kinds=kinds,
+        rows=rows,
+    )
+
+
+# Dashboard column kinds → how pipeline_crm.csvexport writes their cells.
+CSV_KINDS = {
+    "int": csvexport.NUMBER,
+    "money": csvexport.NUMBER,
+    "percent": csvexport.NUMBER,
+    "days": csvexport.NUMBER,
+    "date": csvexport.DATE,
+}
 
 
 def _csv_value(value, kind):
-    if value is None:
-        return ""
-    if kind == "percent" and isinstance(value, (float, int, Decimal)):
+    """Shares as fractions with four decimals (0.1234 = 12.34 %); the rest as computed."""
+    if kind == "percent" and isinstance(value, (float, int, Decimal)) and not isinstance(value, bool):
         return f"{value:.4f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return value

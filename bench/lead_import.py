@@ -41,9 +41,12 @@ def main():
 
     user, _ = User.objects.get_or_create(username="bench-import", defaults={"role": "admin", "is_active": False})
     domain = f"bench-{uuid.uuid4().hex[:8]}.example"
-    lines = ["first_name,last_name,email,company,source,industry,company_size,region,need,budget,authority,timing"]
+    lines = [
+        "first_name,last_name,email,phone,company,source,industry,company_size,region,need,budget,authority,timing"
+    ]
     lines += [
-        f"Name{i},Last{i},row{i}@{domain},Company {i % 700} GmbH,trade_fair,software,50-249,north,high,medium,low,unknown"
+        f"Name{i},Last{i},row{i}@{domain},+49 30 {1000000 + i},Company {i % 700} GmbH,trade_fair,software,50-249,"
+        "north,high,medium,low,unknown"
         for i in range(args.rows)
     ]
     raw = ("\n".join(lines) + "\n").encode()

@@ -8,6 +8,7 @@ from leads.models import (
     Lead,
     LeadImport,
     LeadStatusChange,
+    LeadTouch,
     Organization,
     Persona,
     ScoringSettings,
@@ -48,6 +49,17 @@ class LeadStatusChangeInline(admin.TabularInline):
         return False
 
 
+class LeadTouchInline(admin.TabularInline):
+    model = LeadTouch
+    extra = 0
+    can_delete = False
+    fields = ["at", "source", "campaign", "first_name", "last_name", "company_name", "email", "phone", "message"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     list_display = ["__str__", "email", "source", "campaign", "status", "score", "owner", "created_at"]
@@ -57,7 +69,7 @@ class LeadAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization", "contact", "owner", "persona"]
     readonly_fields = ["score", "score_breakdown", "created_at", "updated_at", "converted_at"]
     date_hierarchy = "created_at"
-    inlines = [LeadStatusChangeInline]
+    inlines = [LeadStatusChangeInline, LeadTouchInline]
 
 
 @admin.register(LeadStatusChange)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
+from leads import import_encoding
 from leads.models import Lead
 
 LEVEL_CHOICES = Lead.Level.choices
@@ -87,12 +88,17 @@ class WebLeadForm(forms.Form):
 
 
 ENCODING_CHOICES = [
-    ("utf-8-sig", _("UTF-8 (recommended)")),
-    ("cp1252", _("Windows (Western European, cp1252)")),
-    ("latin-1", _("ISO-8859-1 (Latin-1)")),
+    (import_encoding.AUTO, _("Detect automatically (recommended)")),
+    *((name, label) for name, label in import_encoding.LABELS.items()),
 ]
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
-    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODING_CHOICES, initial="utf-8-sig")
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODING_CHOICES, initial=import_encoding.AUTO)
+
+
+class ImportEncodingForm(forms.Form):
+    """Read the previewed file again with another encoding."""
+
+    encoding = forms.ChoiceField(label=_("Read the file as"), choices=ENCODING_CHOICES)

@@ -1,8 +1,9 @@
-"""CSV import: decode, read and validate an uploaded file row by row (no writes).
+"""CSV import: read and validate an uploaded file row by row (no writes).
 
 The result feeds the preview: every row with its problems, and the normalised valid rows
-that the import will create if the user chooses to. Problems with the whole file (wrong
-encoding, missing columns, no rows) raise ImportFileError with a message for the user.
+that the import will create if the user chooses to. Problems with the whole file (missing
+columns, no rows; wrong encoding in leads.import_encoding) raise ImportFileError with a
+message for the user.
 """
 
 import csv
@@ -10,11 +11,12 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts import scoping
+from leads import contact_keys, selectors
 from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+from pipeline_crm import csvexport
 
 # Column name in the file → the lead field it fills; aliases accepted in headers.
 COLUMNS = {
@@ -89,25 +91,6 @@ def _choice_lookup(choices):
     return table
 
 
-def decode(raw, *, encoding):
-    if b"\x00" in raw[:4096]:
-        raise ImportFileError(_("This is not a text CSV file (it contains binary data). Export it as CSV first."))
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "The file is not valid %(encoding)s: byte 0x%(byte)02x at position %(pos)s cannot be read. "
-                "Save it as “CSV UTF-8” or choose the encoding it was saved in."
-            )
-            % {
-                "encoding": "UTF-8" if encoding.startswith("utf-8") else encoding,
-                "byte": raw[exc.start],
-                "pos": exc.start,
-            }
-        ) from None
-
-
 def read_rows(text):
     """(header columns mapped to fields, iterator of (line number, row dict))."""
     if not text.strip():
@@ -134,8 +117,10 @@ def validate(*, text, actor):
     """Validate every row. Returns (valid rows, report, total rows).
 
     A row is valid when its required values are there, its e-mail is well-formed, every
-    coded value is known (value or label, any case), and its e-mail appears neither
-    earlier in the file nor on an existing lead.
+    coded value is known (value or label, any case), and its e-mail (trimmed, case-folded)
+    appears neither earlier in the file nor on an existing lead that is not converted. A row
+    whose phone number (in international form) is an existing lead's is imported with a note.
+    Each report row names the matching lead when the user may open it ("match").
     """
     fields, reader = read_rows(text)
     lookups = {name: _choice_lookup(choices) for name, choices in CHOICES.items()}
@@ -150,7 +135,7 @@ def validate(*, text, actor):
             values = {}
             for field, cell in zip(fields, row, strict=False):
                 if field:
-                    values[field] = cell.strip()
+                    values[field] = csvexport.text_from_cell(cell).strip()
             parsed.append((line, values, len(row) > len(fields)))
     except csv.Error as exc:
         raise ImportFileError(
@@ -159,21 +144,20 @@ def validate(*, text, actor):
     if not parsed:
         raise ImportFileError(_("The file has a header but no rows."))
 
-    emails = {v.get("email", "").lower() for _line, v, _extra in parsed if v.get("email")}
-    existing = set()
-    email_list = sorted(emails)
-    for start in range(0, len(email_list), 500):
-        chunk = email_list[start : start + 500]
-        existing.update(
-            Lead.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("email_lower", flat=True)
-        )
+    for _line, values, _extra in parsed:
+        values["email_key"] = contact_keys.email_key(values.get("email", ""))
+        values["phone_key"] = contact_keys.phone_key(values.get("phone", ""))
+    existing_emails, existing_phones = selectors.lead_key_matches_for_user(
+        user=actor,
+        email_keys=[v["email_key"] for _line, v, _extra in parsed],
+        phone_keys=[v["phone_key"] for _line, v, _extra in parsed],
+    )
 
     seen = {}
     valid, report = [], []
     for line, values, extra in parsed:
-        errors = []
+        errors, notes = [], []
+        match = None  # an existing lead of the same person that the user may open
         out = {"row": line}
         if extra:
             errors.append(_("more cells than columns"))
@@ -194,13 +178,18 @@ def validate(*, text, actor):
                 validate_email(email)
             except ValidationError:
                 errors.append(_("“%(email)s” is not a valid e-mail address") % {"email": email})
-            key = email.lower()
+            key = values["email_key"]
             if key in seen:
                 errors.append(_("duplicate e-mail: same as row %(row)s") % {"row": seen[key]})
             else:
                 seen[key] = line
-            if key in existing:
+            if key in existing_emails:
                 errors.append(_("a lead with this e-mail already exists"))
+                match = existing_emails[key]
+        phone_key = values["phone_key"]
+        if phone_key and phone_key in existing_phones and not (email and values["email_key"] in existing_emails):
+            notes.append(_("a lead with this phone number already exists (imported all the same)"))
+            match = existing_phones[phone_key]
         out["email"] = email
         for field, table in lookups.items():
             value = values.get(field, "")
@@ -224,7 +213,17 @@ def validate(*, text, actor):
         if owner and out["owner_id"] is None:
             errors.append(_("unknown owner “%(value)s” (or not yours to assign)") % {"value": owner})
         name = f"{out['first_name']} {out['last_name']}".strip()
-        report.append({"row": line, "ok": not errors, "errors": [str(e) for e in errors], "name": name, "email": email})
+        report.append(
+            {
+                "row": line,
+                "ok": not errors,
+                "errors": [str(e) for e in errors],
+                "notes": [str(n) for n in notes],
+                "match": match,
+                "name": name,
+                "email": email,
+            }
+        )
         if not errors:
             valid.append(out)
     return valid, report, len(parsed)

@@ -6,6 +6,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from leads import contact_keys
 from pipeline_crm.history import AppendOnlyModel
 
 
@@ -156,6 +157,10 @@ class Lead(models.Model):
     )
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     message = models.TextField(_("message"), blank=True)
+    # The normalised e-mail and phone (leads.contact_keys), kept in step by save() and by the
+    # bulk writers, so that finding the same person is an indexed lookup.
+    email_key = models.CharField(_("e-mail key"), max_length=254, blank=True, editable=False)
+    phone_key = models.CharField(_("phone key"), max_length=contact_keys.PHONE_KEY_LENGTH, blank=True, editable=False)
 
     source = models.CharField(_("source"), max_length=20, choices=Source, default=Source.OTHER)
     campaign = models.CharField(_("campaign / content"), max_length=200, blank=True)
@@ -219,11 +224,25 @@ class Lead(models.Model):
             models.Index(fields=["source", "campaign"], name="lead_source_campaign"),
             models.Index(fields=["created_at"], name="lead_created"),
             models.Index(Lower("email"), name="lead_lower_email"),
+            models.Index(fields=["email_key"], name="lead_email_key"),
+            models.Index(fields=["phone_key"], name="lead_phone_key"),
         ]
 
     def __str__(self):
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{name} ({self.company_name})" if self.company_name else name
+
+    def save(self, *args, **kwargs):
+        self.set_contact_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "phone"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "email_key", "phone_key"}
+        super().save(*args, **kwargs)
+
+    def set_contact_keys(self):
+        """Recompute email_key and phone_key; bulk writers call it, save() does it itself."""
+        self.email_key = contact_keys.email_key(self.email)
+        self.phone_key = contact_keys.phone_key(self.phone)
 
     @property
     def full_name(self):
@@ -253,6 +272,37 @@ class LeadStatusChange(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class LeadTouch(AppendOnlyModel):
+    """A later contact from a person who is already a lead (today: the web form submitted
+    again with the same e-mail). The lead's fields are not overwritten; what the person
+    sent this time is kept here, shown on the lead's page, and bumps the lead's last touch."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touches", verbose_name=_("lead"))
+    source = models.CharField(_("source"), max_length=20, choices=Lead.Source)
+    campaign = models.CharField(_("campaign / content"), max_length=200, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    company_name = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    consent = models.BooleanField(_("consent to be contacted"), default=False)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("lead touch")
+        verbose_name_plural = _("lead touches")
+        indexes = [models.Index(fields=["lead", "-at"], name="leadtouch_lead_at")]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.get_source_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class ScoringSettings(models.Model):
@@ -393,6 +443,11 @@ class LeadImport(models.Model):
     imported_rows = models.PositiveIntegerField(_("imported rows"), default=0)
     rows = models.JSONField(_("valid rows to import"), default=list, blank=True)
     report = models.JSONField(_("row report"), default=list, blank=True)
+    # The uploaded bytes, kept while the preview waits for a decision so that the file can be
+    # read again with another encoding; emptied when the user decides.
+    source = models.BinaryField(_("uploaded file"), blank=True, default=b"", editable=False)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True, editable=False)
+    encoding_detected = models.CharField(_("detected encoding"), max_length=20, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

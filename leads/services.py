@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
-from leads import scoring
-from leads.models import Lead, LeadImport, LeadStatusChange, ScoringSettings, WebFormSettings
+from leads import contact_keys, import_encoding, importing, scoring, selectors
+from leads.models import Lead, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings, WebFormSettings
 
 S = Lead.Status
 
@@ -230,8 +230,34 @@ def webform_pick_owner():
 
 @transaction.atomic
 def lead_submit_webform(*, first_name, last_name, email, company_name="", phone="", message="", campaign=""):
-    """A lead from the public form: source "web form", consent recorded, owner assigned."""
+    """A submission of the public form: a new lead (source "web form", consent recorded,
+    owner assigned), or — when the person is already a lead — a touch on that lead.
+
+    The person is already a lead when a lead that is not converted has the same e-mail
+    (trimmed, case-folded), or, failing that, when a lead without an e-mail has the same
+    phone number: a different e-mail behind a shared number (a switchboard) is another
+    person. The submitter sees the same thank-you page either way. Submissions are
+    serialised on the web-form settings row, so two of the same person cannot both create
+    a lead.
+    """
+    _webform_lock()
     now = timezone.now()
+    existing = _webform_match(email=email, phone=phone)
+    if existing is not None:
+        lead_touch_record(
+            lead_id=existing.pk,
+            source=Lead.Source.WEB_FORM,
+            campaign=campaign,
+            first_name=first_name,
+            last_name=last_name,
+            company_name=company_name,
+            email=email,
+            phone=phone,
+            message=message,
+            consent=True,
+            at=now,
+        )
+        return existing
     return lead_create(
         actor=None,
         owner=webform_pick_owner(),
@@ -246,6 +272,68 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
         consent=True,
         consent_at=now,
     )
+
+
+def _webform_lock():
+    """Lock the web-form settings row for the rest of the transaction. The migration creates
+    the row; get_solo() recreates it should it be missing, so that the lock always has a row."""
+    WebFormSettings.get_solo()
+    list(WebFormSettings.objects.select_for_update().filter(pk=1).values_list("pk"))
+
+
+def _webform_match(*, email, phone):
+    for lead in selectors.lead_matches(email=email, phone=phone):
+        if lead.same_email or not lead.email_key:
+            return lead
+    return None
+
+
+# Fields a touch fills on its lead when the lead has none; nothing is overwritten.
+TOUCH_FILLS = ("first_name", "company_name", "phone")
+
+
+@transaction.atomic
+def lead_touch_record(*, lead_id, source, at=None, consent=False, **submitted):
+    """Record a later contact of a person who is already a lead: the LeadTouch row with what
+    they sent, the lead's last touch, its blank first name / company / phone filled from the
+    submission, and their consent if the lead had none. The lead's status does not change."""
+    lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead_id)
+    at = at or timezone.now()
+    submitted["campaign"] = submitted.get("campaign", "")[:200]
+    touch = LeadTouch.objects.create(lead=lead, source=source, consent=consent, at=at, **submitted)
+    changed = ["last_touch_at", "updated_at"]
+    lead.last_touch_at = at
+    for name in TOUCH_FILLS:
+        if submitted.get(name) and not getattr(lead, name):
+            setattr(lead, name, submitted[name])
+            changed.append(name)
+    if consent and not lead.consent:
+        lead.consent, lead.consent_at = True, at
+        changed += ["consent", "consent_at"]
+    lead.save(update_fields=changed)
+    return touch
+
+
+@transaction.atomic
+def lead_contact_keys_refresh(*, batch_size=2000):
+    """Recompute every lead's e-mail and phone keys (after LEADS_PHONE_REGION changed);
+    returns how many leads changed."""
+    changed, batch = 0, []
+    for lead in (
+        Lead.objects.only("id", "email", "phone", "email_key", "phone_key")
+        .order_by("pk")
+        .iterator(chunk_size=batch_size)
+    ):
+        before = (lead.email_key, lead.phone_key)
+        lead.set_contact_keys()
+        if (lead.email_key, lead.phone_key) != before:
+            batch.append(lead)
+        if len(batch) >= batch_size:
+            changed += Lead.objects.bulk_update(batch, ["email_key", "phone_key"])
+            batch = []
+    if batch:
+        changed += Lead.objects.bulk_update(batch, ["email_key", "phone_key"])
+    return changed
 
 
 def webform_rate_limited(*, client_ip):
@@ -286,18 +374,20 @@ def lead_import_progress(*, lead_import):
     return 0
 
 
-def lead_import_create(*, actor, raw, file_name, encoding="utf-8-sig"):
+def lead_import_create(*, actor, raw, file_name, encoding=import_encoding.AUTO):
     """Read and validate an uploaded CSV into a LeadImport awaiting the user's decision.
 
-    Raises importing.ImportFileError (nothing stored) when the file as a whole is unusable.
+    `encoding` is AUTO (detect: UTF-8 or Windows-1252) or one the user chose. The bytes are
+    kept with the preview, so that it can be read again with another encoding
+    (lead_import_reread). Raises importing.ImportFileError (nothing stored) when the file as
+    a whole is unusable.
     """
-    from leads import importing
-
     if len(raw) > settings.LEADS_IMPORT_MAX_BYTES:
         raise importing.ImportFileError(
             _("The file is larger than %(mb)s MB; split it.") % {"mb": settings.LEADS_IMPORT_MAX_BYTES // 2**20}
         )
-    text = importing.decode(raw, encoding=encoding)
+    detected, used = _encodings(raw, encoding)
+    text = import_encoding.decode(raw, encoding=used)
     valid, report, total = importing.validate(text=text, actor=actor)
     return LeadImport.objects.create(
         created_by=actor,
@@ -306,7 +396,40 @@ def lead_import_create(*, actor, raw, file_name, encoding="utf-8-sig"):
         valid_rows=len(valid),
         rows=valid,
         report=report,
+        source=raw,
+        encoding=used,
+        encoding_detected=detected,
     )
+
+
+def _encodings(raw, encoding):
+    """(the detected encoding or "" when detection refuses the file, the one to read with)."""
+    try:
+        detected = import_encoding.detect(raw)
+    except importing.ImportFileError:
+        if encoding == import_encoding.AUTO:
+            raise
+        detected = ""
+    return detected, detected if encoding == import_encoding.AUTO else encoding
+
+
+@transaction.atomic
+def lead_import_reread(*, import_id, actor, encoding):
+    """Read a previewed upload again with another encoding and validate it afresh, without a
+    new upload. Raises importing.ImportFileError when the file cannot be read so (the preview
+    stays as it was) and LeadError once the user has decided."""
+    lead_import = LeadImport.objects.select_for_update().get(pk=import_id, created_by=actor)
+    if lead_import.status != LeadImport.Status.PREVIEW or not lead_import.source:
+        raise LeadError(_("This import is no longer waiting for a decision; upload the file again."))
+    raw = bytes(lead_import.source)
+    detected, used = _encodings(raw, encoding)
+    text = import_encoding.decode(raw, encoding=used)
+    valid, report, total = importing.validate(text=text, actor=actor)
+    lead_import.total_rows, lead_import.valid_rows = total, len(valid)
+    lead_import.rows, lead_import.report = valid, report
+    lead_import.encoding, lead_import.encoding_detected = used, detected
+    lead_import.save(update_fields=["total_rows", "valid_rows", "rows", "report", "encoding", "encoding_detected"])
+    return lead_import
 
 
 def lead_import_confirm(*, import_id, actor):
@@ -317,7 +440,7 @@ def lead_import_confirm(*, import_id, actor):
 
     claimed = LeadImport.objects.filter(
         pk=import_id, created_by=actor, status=LeadImport.Status.PREVIEW, valid_rows__gt=0
-    ).update(status=LeadImport.Status.QUEUED)
+    ).update(status=LeadImport.Status.QUEUED, source=b"")
     lead_import = LeadImport.objects.get(pk=import_id, created_by=actor)
     if not claimed:
         if lead_import.status == LeadImport.Status.PREVIEW:
@@ -334,7 +457,7 @@ def lead_import_confirm(*, import_id, actor):
 def lead_import_discard(*, import_id, actor):
     """The user chose to import nothing."""
     LeadImport.objects.filter(pk=import_id, created_by=actor, status=LeadImport.Status.PREVIEW).update(
-        status=LeadImport.Status.DISCARDED, rows=[], finished_at=timezone.now()
+        status=LeadImport.Status.DISCARDED, rows=[], source=b"", finished_at=timezone.now()
     )
 
 
@@ -345,7 +468,6 @@ def lead_import_run(*, import_id, batch_size=1000):
     import twice. E-mails that became duplicates since the preview fail the whole import.
     """
     from django.core.cache import cache
-    from django.db.models.functions import Lower
 
     claimed = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.QUEUED).update(
         status=LeadImport.Status.RUNNING
@@ -359,18 +481,14 @@ def lead_import_run(*, import_id, batch_size=1000):
     cache.set(_progress_key(import_id), 0, timeout=3600)
     try:
         with transaction.atomic():
-            emails = sorted({r["email"].lower() for r in rows})
-            for start in range(0, len(emails), 500):
-                taken = (
-                    Lead.objects.annotate(email_lower=Lower("email"))
-                    .filter(email_lower__in=emails[start : start + 500])
-                    .values_list("email_lower", flat=True)[:5]
+            taken = sorted(
+                selectors.lead_taken_email_keys(email_keys=(contact_keys.email_key(r["email"]) for r in rows))
+            )[:5]
+            if taken:
+                raise LeadError(
+                    _("Leads with these e-mails were created since the preview: %(emails)s. Upload the file again.")
+                    % {"emails": ", ".join(taken)}
                 )
-                if taken:
-                    raise LeadError(
-                        _("Leads with these e-mails were created since the preview: %(emails)s. Upload the file again.")
-                        % {"emails": ", ".join(taken)}
-                    )
             done = 0
             for start in range(0, len(rows), batch_size):
                 now = timezone.now()
@@ -378,6 +496,7 @@ def lead_import_run(*, import_id, batch_size=1000):
                 for row in rows[start : start + batch_size]:
                     fields = {k: v for k, v in row.items() if k != "row"}
                     lead = Lead(status=S.NEW, status_changed_at=now, created_at=now, **fields)
+                    lead.set_contact_keys()
                     scoring.apply(lead, config=config)
                     leads.append(lead)
                 leads = Lead.objects.bulk_create(leads)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/status/", views.lead_status, name="status"),
     path("leads/import/", views.import_upload, name="import"),
     path("leads/import/<int:import_id>/", views.import_detail, name="import_detail"),
+    path("leads/import/<int:import_id>/encoding/", views.import_reread, name="import_reread"),
     path("leads/import/<int:import_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("leads/import/<int:import_id>/discard/", views.import_discard, name="import_discard"),
     path("forms/lead/", views.webform, name="webform"),

@@ -1,19 +1,18 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import network
-from leads import forms, importing, scoring, selectors, services
+from leads import forms, import_encoding, importing, scoring, selectors, services
 from leads.models import LeadImport
+from pipeline_crm import csvexport
 
 PAGE_SIZE = 50
 
@@ -40,15 +39,18 @@ def lead_list(request):
     return render(request, template, context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value):
-    """Defuse spreadsheet formulas (CSV injection): a leading = + - @ becomes text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# The export's columns: the import's names, each with the kind that decides how a cell is
+# written (pipeline_crm.csvexport: formulas defused, numbers and phone numbers as typed).
+_EXPORT_KIND = {
+    "phone": csvexport.PHONE,
+    "need": csvexport.NUMBER,
+    "budget": csvexport.NUMBER,
+    "authority": csvexport.NUMBER,
+    "timing": csvexport.NUMBER,
+    "score": csvexport.NUMBER,
+    "created_at": csvexport.DATE,
+}
+EXPORT_KINDS = [_EXPORT_KIND.get(name, csvexport.TEXT) for name in importing.EXPORT_HEADER]
 
 
 @require_GET
@@ -57,42 +59,36 @@ def lead_export(request):
     lead_filter = selectors.lead_filter_for_user(user=request.user, params=request.GET)
     if not lead_filter.is_valid():
         return HttpResponse(_("Invalid filter."), status=400, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield "\ufeff" + writer.writerow(importing.EXPORT_HEADER)
-        for lead in selectors.lead_export_rows(queryset=lead_filter.qs):
-            yield writer.writerow(
-                _safe_cell(v)
-                for v in (
-                    lead.first_name,
-                    lead.last_name,
-                    lead.email,
-                    lead.phone,
-                    lead.job_title,
-                    lead.company_name,
-                    lead.source,
-                    lead.campaign,
-                    lead.industry,
-                    lead.size_band,
-                    lead.region,
-                    lead.decision_role,
-                    lead.persona.name if lead.persona else "",
-                    lead.owner.username if lead.owner else "",
-                    lead.status,
-                    lead.need,
-                    lead.budget,
-                    lead.authority,
-                    lead.timing,
-                    lead.score,
-                    timezone.localtime(lead.created_at).isoformat(timespec="seconds"),
-                )
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (
+        (
+            lead.first_name,
+            lead.last_name,
+            lead.email,
+            lead.phone,
+            lead.job_title,
+            lead.company_name,
+            lead.source,
+            lead.campaign,
+            lead.industry,
+            lead.size_band,
+            lead.region,
+            lead.decision_role,
+            lead.persona.name if lead.persona else "",
+            lead.owner.username if lead.owner else "",
+            lead.status,
+            lead.need,
+            lead.budget,
+            lead.authority,
+            lead.timing,
+            lead.score,
+            lead.created_at,
+        )
+        for lead in selectors.lead_export_rows(queryset=lead_filter.qs)
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
-    return response
+    return csvexport.response(
+        filename=f"leads-{stamp}.csv", header=importing.EXPORT_HEADER, kinds=EXPORT_KINDS, rows=rows, streaming=True
+    )
 
 
 def _form_fields(form):
@@ -101,8 +97,18 @@ def _form_fields(form):
 
 @require_http_methods(["GET", "POST"])
 def lead_create(request):
+    """The new-lead form. When the e-mail or phone number is already a lead's, the form comes
+    back (409) with the matches the user may open and a "Create anyway" button; matches
+    outside the user's scope are mentioned without any detail."""
     form = forms.LeadForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if not request.POST.get("create_anyway"):
+            duplicates = selectors.lead_duplicates_for_user(
+                user=request.user, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"]
+            )
+            if duplicates:
+                context = {"form": form, "lead": None, "duplicates": duplicates}
+                return render(request, "leads/lead_form.html", context, status=409)
         try:
             lead = services.lead_create(actor=request.user, owner=form.cleaned_data["owner"], **_form_fields(form))
         except ValidationError as exc:
@@ -124,6 +130,7 @@ def _detail_context(request, lead, *, qualification_form=None, status_form=None)
         "band": scoring.band(lead.score, config=config),
         "explanation": scoring.explain(lead, config=config),
         "history": selectors.lead_history(lead=lead),
+        "touches": selectors.lead_touches(lead=lead),
         "may_change": may_change,
         "may_convert": may_change and lead.status == lead.Status.QUALIFIED and deal is None,
         "qualification_form": qualification_form
@@ -283,11 +290,16 @@ def import_upload(request):
     return render(request, "leads/import_upload.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _import_context(lead_import):
+def _import_context(lead_import, *, encoding_form=None):
     report = lead_import.report
     problems = [r for r in report if not r["ok"]]
+    noted = [r for r in report if r["ok"] and r.get("notes")]
     return {
         "lead_import": lead_import,
+        "encoding_label": import_encoding.label(lead_import.encoding),
+        "detected_label": import_encoding.label(lead_import.encoding_detected),
+        "encoding_form": encoding_form or forms.ImportEncodingForm(initial={"encoding": lead_import.encoding}),
+        "noted": noted[:500],
         "problems": problems[:500],
         "more_problems": max(0, len(problems) - 500),
         "invalid_rows": len(problems),
@@ -308,6 +320,28 @@ def import_detail(request, import_id):
     lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
     template = "leads/import_detail.html#import-status" if request.htmx else "leads/import_detail.html"
     return render(request, template, _import_context(lead_import))
+
+
+@require_POST
+def import_reread(request, import_id):
+    """Read the previewed file again with the chosen encoding (no new upload). A file that
+    cannot be read so leaves the preview as it was and says why (400)."""
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    form = forms.ImportEncodingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_import_reread(
+                import_id=lead_import.pk, actor=request.user, encoding=form.cleaned_data["encoding"]
+            )
+        except importing.ImportFileError as exc:
+            form.add_error("encoding", str(exc))
+        except services.LeadError as exc:
+            messages.error(request, str(exc))
+            return redirect("leads:import_detail", import_id=lead_import.pk)
+        else:
+            messages.success(request, _("The file was read again."))
+            return redirect("leads:import_detail", import_id=lead_import.pk)
+    return render(request, "leads/import_detail.html", _import_context(lead_import, encoding_form=form), status=400)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -316,6 +317,13 @@ LEADS_WEBFORM_RATE_WINDOW = env.integer("LEADS_WEBFORM_RATE_WINDOW", 600)
 # CSV imports with more valid rows than this run as a Celery task with a progress bar.
 LEADS_IMPORT_SYNC_MAX_ROWS = env.integer("LEADS_IMPORT_SYNC_MAX_ROWS", 500)
 LEADS_IMPORT_MAX_BYTES = env.integer("LEADS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# The country whose national phone numbers ("030 1234567") leads are written in: duplicate
+# leads are matched on the number in international form (leads.contact_keys).
+LEADS_PHONE_REGION = env.string("LEADS_PHONE_REGION", "DE").upper()
+if LEADS_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"LEADS_PHONE_REGION={LEADS_PHONE_REGION!r} is not a two-letter region code such as DE, AT or CH."
+    )
 
 # --- activities ---
 # Absolute links in e-mails (reminders, digests).

@@ -30,7 +30,7 @@ def funnel_entered(client, **params):
     response = client.get(reverse("analytics:export", args=["funnel"]), params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Stage", "Entered"]
     return int(rows[1][1])
 
@@ -139,7 +139,7 @@ def test_pipeline_filter_switches_the_funnel_stages(client, admin):
     expansion = Pipeline.objects.get(name="Expansion")
     client.force_login(admin)
     response = client.get(reverse("analytics:export", args=["funnel"]), {"pipeline": expansion.pk})
-    assert response.content.decode().splitlines()[1].startswith("Account review,")
+    assert response.content.decode("utf-8-sig").splitlines()[1].startswith("Account review,")
 
 
 def build_history(history, owners, stages, n):
@@ -247,7 +247,7 @@ def test_every_chart_exports_its_table(three_owners, client, manager, chart, hea
     response = client.get(reverse("analytics:export", args=[chart]))
     assert response.status_code == 200
     assert f'filename="{chart}-' in response["Content-Disposition"]
-    assert response.content.decode().splitlines()[0].startswith(header)
+    assert response.content.decode("utf-8-sig").splitlines()[0].startswith(header)
 
 
 def test_rep_sees_only_own_leads_and_activities(history, client, rep, teammate, stages):
@@ -258,8 +258,8 @@ def test_rep_sees_only_own_leads_and_activities(history, client, rep, teammate, 
     factories.LeadFactory(owner=rep, source="blog", campaign="Mine")
     factories.LeadFactory(owner=teammate, source="blog", campaign="Theirs")
     client.force_login(rep)
-    activities = client.get(reverse("analytics:export", args=["activities"])).content.decode().splitlines()
-    leads = client.get(reverse("analytics:export", args=["lead_sources"])).content.decode().splitlines()
+    activities = client.get(reverse("analytics:export", args=["activities"])).content.decode("utf-8-sig").splitlines()
+    leads = client.get(reverse("analytics:export", args=["lead_sources"])).content.decode("utf-8-sig").splitlines()
     assert activities[1:] == ["Alice Adams,1,0,0,0,0,1"]
     assert [line.split(",")[1] for line in leads[1:]] == ["Mine"]
 

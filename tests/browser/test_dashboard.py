@@ -59,7 +59,7 @@ def test_manager_filters_the_dashboard_and_downloads_a_csv(page, live_server, lo
         page.get_by_test_id("csv-funnel").click()
     download = download_info.value
     assert download.suggested_filename.startswith("funnel-")
-    content = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    content = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert content[0].startswith("Stage,Entered,Advanced,Lost here")
     assert content[1].startswith("Prospecting,2,1,1,0")
     assert errors == []

@@ -102,3 +102,11 @@ def test_seed_routes_web_form_leads_round_robin_to_a_team(seeded):
     from leads.models import WebFormSettings
 
     assert WebFormSettings.get_solo().round_robin_team.name == "Team North"
+
+
+def test_seed_leads_carry_their_duplicate_keys(seeded):
+    from leads import contact_keys
+
+    for lead in Lead.objects.order_by("?")[:30]:
+        assert lead.email_key == contact_keys.email_key(lead.email) != ""
+        assert lead.phone_key == contact_keys.phone_key(lead.phone) != ""

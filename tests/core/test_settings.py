@@ -54,7 +54,11 @@ def test_embedded_mode_runs_on_sqlite_with_debug():
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
-    [("DEBUG", "maybe", "is not a boolean"), ("CRM_MODE", "staging", "use 'embedded' or 'production'")],
+    [
+        ("DEBUG", "maybe", "is not a boolean"),
+        ("CRM_MODE", "staging", "use 'embedded' or 'production'"),
+        ("LEADS_PHONE_REGION", "Germany", "is not a two-letter region code"),
+    ],
 )
 def test_junk_values_are_refused(name, value, message):
     result = load_settings(**{"CRM_MODE": "embedded", name: value})

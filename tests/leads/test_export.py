@@ -1,10 +1,13 @@
 import csv
 import io
+import re
 
 import pytest
 
 from leads import importing, services
 from leads.models import Lead
+from tests import factories
+from tests.csvpayloads import PAYLOADS, dangerous
 
 
 def _rows(response):
@@ -42,11 +45,54 @@ def test_export_is_scoped_for_every_role(client, request, rep, make_lead, who, c
     assert len(rows) == count
 
 
-def test_export_defuses_spreadsheet_formulas(client, rep, make_lead):
-    make_lead(owner=rep, last_name='=HYPERLINK("http://evil")', email="f@x.example")
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_export_defuses_every_owasp_payload_in_every_text_and_phone_column(client, rep, payload):
+    persona = factories.PersonaFactory(name=payload)
+    factories.LeadFactory(
+        owner=rep,
+        first_name=payload,
+        last_name=payload,
+        email=payload,
+        phone=payload[:50],
+        job_title=payload,
+        company_name=payload,
+        campaign=payload,
+        persona=persona,
+    )
     client.force_login(rep)
-    _header, row = _rows(client.get("/leads/export.csv"))
-    assert row[1].startswith("'=")
+    header, row = _rows(client.get("/leads/export.csv"))
+    cells = dict(zip(header, row, strict=True))
+    for column in ("first_name", "last_name", "email", "job_title", "company", "campaign", "persona"):
+        assert cells[column] == "'" + payload, column
+    assert cells["phone"] == "'" + payload[:50]  # the phone field holds 50 characters
+    assert not [cell for cell in row if dangerous(cell)]
+
+
+@pytest.mark.parametrize("phone", ["+49 30 1234567", "030 1234567", "(030) 123 45-67", "+1 (415) 555-2671"])
+def test_export_writes_phone_numbers_exactly_as_typed(client, rep, make_lead, phone):
+    make_lead(owner=rep, phone=phone)
+    client.force_login(rep)
+    header, row = _rows(client.get("/leads/export.csv"))
+    assert dict(zip(header, row, strict=True))["phone"] == phone
+
+
+def test_export_writes_numbers_as_numbers_and_the_date_in_iso(client, rep, make_lead):
+    make_lead(owner=rep, need=3, budget=2, authority=0, timing=1)
+    client.force_login(rep)
+    header, row = _rows(client.get("/leads/export.csv"))
+    cells = dict(zip(header, row, strict=True))
+    assert [cells[c] for c in ("need", "budget", "authority", "timing", "score")] == ["3", "2", "0", "1", "54"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", cells["created_at"])
+
+
+def test_a_defused_export_imports_back_as_typed(client, rep):
+    factories.LeadFactory(owner=rep, last_name="=1+1", company_name="-Minus AG", email="defused@x.example")
+    client.force_login(rep)
+    body = b"".join(client.get("/leads/export.csv").streaming_content)
+    Lead.objects.all().delete()
+    lead_import = services.lead_import_create(actor=rep, raw=body, file_name="export.csv")
+    services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
+    assert Lead.objects.values_list("last_name", "company_name").get() == ("=1+1", "-Minus AG")
 
 
 def test_an_export_imports_back(client, rep, make_lead):

@@ -1,0 +1,36 @@
+"""The keys that tell whether two leads are the same person.
+
+Stored on every lead (`Lead.email_key`, `Lead.phone_key`, both indexed) so that finding a
+lead for an e-mail or a phone number is one indexed lookup, not a scan over normalised
+expressions. The web form, the lead form and the CSV import compare these keys.
+"""
+
+import phonenumbers
+from django.conf import settings
+
+# E.164 has at most 15 digits after the "+".
+PHONE_KEY_LENGTH = 16
+
+
+def email_key(email):
+    """The e-mail trimmed and case-folded: "  Ann.Lee@Example.COM " → "ann.lee@example.com"."""
+    return (email or "").strip().casefold()
+
+
+def phone_key(phone, *, region=None):
+    """The number in E.164 ("030 123 45 67" → "+49301234567" with region DE), or "" when it is
+    not a valid number: a number that phonenumbers cannot place never matches another lead.
+
+    National numbers are read with LEADS_PHONE_REGION (the installation's country); numbers
+    written with "+" or "00" and a country code are read as such.
+    """
+    text = (phone or "").strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region or settings.LEADS_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,142 @@
+"""Every CSV file the product writes goes through this module.
+
+A spreadsheet opens a CSV cell that starts with = + - @ (or a tab or carriage return) as a
+formula: a value typed into a web form can then run a DDE command or send data out with
+HYPERLINK. The rule is decided per column kind, so that values people read stay as typed:
+
+- NUMBER: an int, Decimal or float (or a string that is a plain decimal number such as
+  "-12.50") is written as a plain number, so negative values and money stay numeric.
+  Anything else in a number column is treated as text.
+- DATE: a date or datetime is written in ISO 8601 (datetimes in local time); anything else
+  is text.
+- PHONE: a value made only of phone characters (digits, spaces, ( ) / . - and one leading +,
+  starting with + ( or a digit) is written unchanged: it has no letters, so it can name no
+  function and no cell. Anything else is text.
+- TEXT: a value whose first character is = + - @ tab or CR, or whose first character after
+  leading whitespace and double quote marks is = + - @, gets a leading apostrophe (the OWASP
+  advice), which spreadsheets show as text.
+
+The module is in the project package, below every app, so every app may import it.
+"""
+
+import csv
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+TEXT = "text"
+NUMBER = "number"
+DATE = "date"
+PHONE = "phone"
+KINDS = frozenset({TEXT, NUMBER, DATE, PHONE})
+
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters some spreadsheets skip before they look for the formula sign (not the
+# apostrophe: a cell that starts with one is already text).
+_SKIPPED = ' \t\r\n\u00a0"“”„‘’«»'
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()./-]*")
+
+
+def text_cell(text):
+    """A text value a spreadsheet shows as text: a leading apostrophe defuses formulas."""
+    # Apostrophes already in front are looked through, so that text_from_cell() can tell the
+    # one added here from one that was typed.
+    bare = text.lstrip("'")
+    if bare[:1] in FORMULA_STARTS or bare.lstrip(_SKIPPED)[:1] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
+
+
+def text_from_cell(text):
+    """The inverse of text_cell() for the CSV import: drop the apostrophe the export added,
+    so that an exported file imports back as it was typed."""
+    if text[:1] == "'" and text_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def cell(value, kind=TEXT):
+    """One cell of kind TEXT, NUMBER, DATE or PHONE as the string the CSV writer gets."""
+    if value is None:
+        return ""
+    if kind == NUMBER:
+        number = _number(value)
+        return number if number is not None else text_cell(str(value))
+    if kind == DATE:
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.isoformat(timespec="seconds")
+        if isinstance(value, date):
+            return value.isoformat()
+        return text_cell(str(value))
+    if kind == PHONE:
+        text = str(value)
+        return text if _PHONE.fullmatch(text) else text_cell(text)
+    if kind == TEXT:
+        return text_cell(str(value))
+    raise ValueError(f"unknown CSV column kind {kind!r}")
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return format(value, "f")
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return None
+
+
+def row(values, kinds):
+    """The cells of one row; `values` and `kinds` must have the same length."""
+    return [cell(value, kind) for value, kind in zip(values, kinds, strict=True)]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def lines(*, header, kinds, rows):
+    """The file's lines as strings: a byte-order mark (Excel then reads UTF-8), the header,
+    then every row through `row()`. Lazy, so a streamed export holds one row at a time."""
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValueError(f"unknown CSV column kind {kind!r}")
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([text_cell(str(name)) for name in header])
+    for values in rows:
+        yield writer.writerow(row(values, kinds))
+
+
+def response(*, filename, header, kinds, rows, streaming=False):
+    """A download of `rows` as `filename` (UTF-8 with BOM, comma separated).
+
+    `streaming=True` for exports whose size grows with the data (the rows are then read while
+    the response is sent).
+    """
+    content = lines(header=header, kinds=kinds, rows=rows)
+    if streaming:
+        result = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    else:
+        result = HttpResponse("".join(content), content_type="text/csv; charset=utf-8")
+    result["Content-Disposition"] = f'attachment; filename="{_ascii_filename(filename)}"'
+    return result
+
+
+def _ascii_filename(name):
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "export.csv"
