@@ -194,6 +194,9 @@ EXPECTATIONS = {
     "leads/import/<int:import_id>/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=own(200), post=not_allowed()
     ),
+    "leads/import/<int:import_id>/encoding/": Expect(
+        kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(400)
+    ),
     "leads/import/<int:import_id>/confirm/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
     ),
