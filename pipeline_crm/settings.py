@@ -46,7 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "auditlog",
     "accounts",
+    "audit",
     "leads",
     "deals",
     "activities",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -252,6 +255,16 @@ LOGGING = {
 
 # App settings -------------------------------------------------------------------------------
 # --- deals / board ---
+
+# --- audit trail (docs/audit.md) ---
+# django-auditlog with our own entry model (it adds the source of a change).
+AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
+# Typed values in `changes` (numbers stay numbers, booleans booleans, None is null).
+AUDITLOG_STORE_JSON_CHANGES = True
+# We record no IP addresses (the source and the user say where a change came from).
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Timeline pages: entries per page.
+TIMELINE_PAGE_SIZE = env.integer("TIMELINE_PAGE_SIZE", 25)
 
 # --- leads ---
 # The public web form: at most LEADS_WEBFORM_RATE_LIMIT submissions per client IP per

@@ -7,6 +7,7 @@
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from accounts.models import User
@@ -18,6 +19,14 @@ from tests.testenv import IN_CI
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.25 s per user on this machine; tests need no strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _content_type_cache_from_this_test():
+    """Audit entries point at content types, which Django caches per process. A transactional
+    test empties the tables (content types included) and a later test may create them anew
+    inside its rolled-back transaction: a cached id can then name a row that is gone."""
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
