@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from deals import filters
-from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
+from deals.models import Deal, LostReason, Pipeline, Stage
 
 CARDS_PER_PAGE = 25
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -49,11 +49,6 @@ def deal_detail_for_user(*, user, deal_id):
         )
     except (Deal.DoesNotExist, ValueError, TypeError):
         raise Http404("No such deal.") from None
-
-
-def deal_timeline(*, deal):
-    """The deal's stage and status history, oldest first, in one query."""
-    return StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor").order_by("at", "id")
 
 
 def pipeline_list():

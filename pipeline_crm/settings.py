@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "leads",
     "deals",
     "activities",
+    "timeline",
     "analytics",
 ]
 
