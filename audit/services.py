@@ -25,8 +25,9 @@ def snapshot(instance):
     return copy.copy(instance)
 
 
-def audit_record_update(*, old, new, fields, in_history=False):
-    """One UPDATE entry for the given fields of `new` (compared with the snapshot `old`).
+def audit_record_update(*, old, new, fields, actor=None, in_history=False):
+    """One UPDATE entry for the given fields of `new` (compared with the snapshot `old`),
+    by `actor` (else the context's user).
 
     Nothing is written when the model is not audited or no audited field changed.
     """
@@ -35,7 +36,9 @@ def audit_record_update(*, old, new, fields, in_history=False):
     changes = model_instance_diff(old, new, fields_to_check=set(fields), use_json_for_changes=True)
     if not changes:
         return None
-    return LogEntry.objects.log_create(new, action=LogEntry.Action.UPDATE, changes=changes, in_history=in_history)
+    return LogEntry.objects.log_create(
+        new, action=LogEntry.Action.UPDATE, changes=changes, actor=actor, in_history=in_history
+    )
 
 
 def _entry(instance, *, action, changes, ctx, content_type, now):

@@ -136,11 +136,11 @@ def _check_version(deal, version):
     return version
 
 
-def _audit(*, before, deal, fields, in_history=False):
+def _audit(*, before, deal, fields, actor, in_history=False):
     """The audit entry of a change written with the conditional UPDATE (which sends no
     model signals): the same transaction, one INSERT. Stage and status changes are marked
     as also being in the StageChange history."""
-    audit.audit_record_update(old=before, new=deal, fields=fields, in_history=in_history)
+    audit.audit_record_update(old=before, new=deal, fields=fields, actor=actor, in_history=in_history)
 
 
 def _claim(*, deal, version, actor, now, **changes):
@@ -240,7 +240,7 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
         stage_change_record(
             deal=deal, kind=StageChange.Kind.MOVED, actor=actor, from_stage_id=from_stage_id, from_status="open", at=now
         )
-        _audit(before=before, deal=deal, fields=["stage"], in_history=True)
+        _audit(before=before, deal=deal, fields=["stage"], actor=actor, in_history=True)
     return deal, from_stage_id
 
 
@@ -258,7 +258,7 @@ def deal_win(*, deal_id, version, actor):
     stage_change_record(
         deal=deal, kind=StageChange.Kind.WON, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
     )
-    _audit(before=before, deal=deal, fields=["status", "won_at"], in_history=True)
+    _audit(before=before, deal=deal, fields=["status", "won_at"], actor=actor, in_history=True)
     return deal
 
 
@@ -291,6 +291,7 @@ def deal_lose(*, deal_id, version, actor, reason_id, note=""):
         before=before,
         deal=deal,
         fields=["status", "lost_at", "lost_reason", "lost_note", "lost_from_stage"],
+        actor=actor,
         in_history=True,
     )
     return deal
@@ -329,7 +330,13 @@ def deal_reopen(*, deal_id, version, actor):
         from_status=from_status,
         at=now,
     )
-    _audit(before=before, deal=deal, fields=[name for name in changes if name != "position"], in_history=True)
+    _audit(
+        before=before,
+        deal=deal,
+        fields=[name for name in changes if name != "position"],
+        actor=actor,
+        in_history=True,
+    )
     return deal
 
 
@@ -356,7 +363,7 @@ def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
     _claim(deal=deal, version=version, actor=actor, now=now, **changes)
     for name, value in changes.items():
         setattr(deal, name, value)
-    _audit(before=before, deal=deal, fields=list(changes))
+    _audit(before=before, deal=deal, fields=list(changes), actor=actor)
     if "expected_close_date" in changes:
         CloseDateChange.objects.create(
             deal=deal, old_date=old_date, new_date=changes["expected_close_date"], actor=actor, at=now

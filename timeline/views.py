@@ -22,7 +22,9 @@ def _cursor(request):
 
 
 def _bad_cursor():
-    return HttpResponse(_("This link to older entries is broken."), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        _("This link to older entries is broken."), status=400, content_type="text/plain; charset=utf-8"
+    )
 
 
 def _render(request, *, page, url, title, back_url, first):
