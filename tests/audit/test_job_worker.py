@@ -43,6 +43,7 @@ def worker(tmp_path):
 def test_rescoring_in_the_worker_is_recorded_as_a_job(rep, worker):
     processes, logs = worker
     lead = factories.LeadFactory(owner=rep, need=3)
+    old_score = lead.score
     ScoringSettings.objects.filter(pk=1).update(need_weight=40, budget_weight=20, authority_weight=20, timing_weight=20)
     tasks.scoring_rescore_all.delay()
     content_type = ContentType.objects.get_for_model(Lead)
@@ -56,4 +57,4 @@ def test_rescoring_in_the_worker_is_recorded_as_a_job(rep, worker):
     else:
         pytest.fail(f"The worker recorded nothing within 30 s\n{logs_text(logs)}")
     assert (entry.source, entry.actor_id) == ("job", None)
-    assert entry.changes == {"score": [30, 40]}
+    assert entry.changes == {"score": [old_score, 40]}
