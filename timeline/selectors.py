@@ -203,23 +203,34 @@ def organization_timeline(*, user, organization, before=None, limit=None):
     """The organization's own changes and its contacts', and the timelines of its deals and
     leads that the user sees (a hidden deal or lead adds nothing)."""
     limit = _page_size(limit)
-    deal_ids = _visible_deals(user, organization).values("pk")
-    lead_ids = _visible_leads(user, organization).values("pk")
+    # The visible deals and leads of one organization are few: read their ids once (one
+    # query), so that each source below is an index scan over a list of ids (an OR of two
+    # subqueries made PostgreSQL scan every activity: 30 ms instead of 1 ms at 100,000 deals).
+    ids = (
+        _visible_deals(user, organization)
+        .order_by()
+        .values_list("pk", models.Value("deal"))
+        .union(_visible_leads(user, organization).order_by().values_list("pk", models.Value("lead")), all=True)
+        .order_by()
+    )
+    deal_ids, lead_ids = [], []
+    for pk, kind in ids:
+        (deal_ids if kind == "deal" else lead_ids).append(pk)
     entries = _entries(
         Q(content_type=ContentType.objects.get_for_model(Organization), object_id=organization.pk)
         | _of(Contact, Contact.objects.filter(organization=organization).values("pk"))
         | _of(Deal, deal_ids)
         | _of(Lead, lead_ids)
     )
-    parents = Q(deal__in=deal_ids) | Q(lead__in=lead_ids)
+    parents = Q(deal_id__in=deal_ids) | Q(lead_id__in=lead_ids)
     sources = [
         (CHANGE, entries, "timestamp"),
         (
             STAGE,
-            StageChange.objects.filter(deal__in=deal_ids).select_related("from_stage", "to_stage", "actor", "deal"),
+            StageChange.objects.filter(deal_id__in=deal_ids).select_related("from_stage", "to_stage", "actor", "deal"),
             "at",
         ),
-        (STATUS, LeadStatusChange.objects.filter(lead__in=lead_ids).select_related("actor", "lead"), "at"),
+        (STATUS, LeadStatusChange.objects.filter(lead_id__in=lead_ids).select_related("actor", "lead"), "at"),
         (PLANNED, _activities(parents).select_related("deal", "lead"), "created_at"),
         (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
     ]
