@@ -10,7 +10,7 @@ write; the source and user come from the current audit context.
 
 import copy
 
-from auditlog.diff import model_instance_diff
+from auditlog.diff import get_field_value, is_primitive, model_instance_diff
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -55,22 +55,35 @@ def _entry(instance, *, action, changes, ctx, content_type, now):
     return entry
 
 
+def _created_changes(obj, fields):
+    """What `model_instance_diff(None, obj)` gives for a new row — {field: [None, value]} for
+    every recorded field with a value — without its per-row field discovery, which made up
+    most of the time of a 10,000-row import. Values go through auditlog's `get_field_value`."""
+    changes = {}
+    for field in fields:
+        value = get_field_value(obj, field, use_json_for_changes=True)
+        if value is None:
+            continue
+        changes[field.name] = [None, value if is_primitive(value) else smart_str(value)]
+    return changes or None
+
+
 def audit_record_bulk_create(*, instances, batch_size=1000):
     """CREATE entries for rows written with bulk_create (their primary keys set)."""
     instances = list(instances)
     if not instances or not auditlog.contains(type(instances[0])):
         return 0
+    model = type(instances[0])
+    registered = auditlog.get_model_fields(model)
+    if registered["mask_fields"]:  # masking is auditlog's job: take its full diff
+        changes_of = lambda obj: model_instance_diff(None, obj, use_json_for_changes=True)  # noqa: E731
+    else:
+        fields = [f for f in model._meta.concrete_fields if f.name in registered["include_fields"]]
+        changes_of = lambda obj: _created_changes(obj, fields)  # noqa: E731
     ctx, now = context.current(), timezone.now()
-    content_type = ContentType.objects.get_for_model(type(instances[0]))
+    content_type = ContentType.objects.get_for_model(model)
     entries = [
-        _entry(
-            obj,
-            action=LogEntry.Action.CREATE,
-            changes=model_instance_diff(None, obj, use_json_for_changes=True),
-            ctx=ctx,
-            content_type=content_type,
-            now=now,
-        )
+        _entry(obj, action=LogEntry.Action.CREATE, changes=changes_of(obj), ctx=ctx, content_type=content_type, now=now)
         for obj in instances
     ]
     LogEntry.objects.bulk_create(entries, batch_size=batch_size)

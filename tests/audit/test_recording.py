@@ -2,6 +2,7 @@
 the user, the source, the field, the old and the new value — in the transaction of the change."""
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -258,7 +259,7 @@ def test_background_job_records_the_rescoring(rep, new_weights):
 
 def test_management_command_records_the_rescoring(rep, new_weights):
     lead = factories.LeadFactory(owner=rep, need=3)
-    call_command("rescore_leads", stdout=None)
+    call_command("rescore_leads", stdout=StringIO())
     assert last_entry(lead, action=UPDATE).source == "command"
 
 
@@ -314,3 +315,11 @@ def test_admin_lists_entries_with_source_and_shows_the_changes(client, admin, re
     entry = last_entry(deal, action=UPDATE)
     detail = client.get(reverse("admin:audit_logentry_change", args=[entry.pk])).content.decode()
     assert "Acme rollout phase 2" in detail and "Acme rollout" in detail
+
+
+def test_generated_demo_data_gets_no_audit_entries(db):
+    call_command("seed_demo", deals=30, stdout=StringIO())
+    assert Deal.objects.count() == 30
+    assert not LogEntry.objects.exists()
+    call_command("seed_demo", deals=30, reset=True, stdout=StringIO())  # the wipe records nothing either
+    assert not LogEntry.objects.exists()
