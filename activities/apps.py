@@ -7,4 +7,10 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from activities import checks  # noqa: F401 (registers the system checks)
+        import activities.checks  # noqa: F401 (registers the system checks)
+        from activities import models
+        from audit import registry
+
+        # Audit trail (docs/audit.md): the reminder claim is bookkeeping of the reminder job.
+        registry.register(models.Activity, exclude=["reminder_sent_at"])
+        registry.register(models.FollowUpRule)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import selectors, subjects
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
+from audit import context as audit_context
 from deals.models import Deal, Stage, StageChange
 from leads.models import Lead
 
@@ -634,7 +635,10 @@ def rule_fire(*, rule, occurrence, now=None):
     now = now or timezone.now()
     deal, lead, owner = occurrence["deal"], occurrence["lead"], occurrence["owner"]
     try:
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            audit_context.recorded_as(audit_context.Source.RULE, rule=rule.pk, rule_name=rule.name),
+        ):
             firing = RuleFiring.objects.create(
                 rule=rule,
                 occurrence=occurrence["occurrence"],

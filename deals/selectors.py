@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 from accounts import scoping
 from accounts.models import User
 from deals import filters
-from deals.models import Deal, LostReason, Pipeline, Stage, StageChange, StageHealth, StageOwnerLoad
+from deals.models import Deal, LostReason, Pipeline, Stage, StageHealth, StageOwnerLoad
 
 CARDS_PER_PAGE = 25
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -64,11 +64,6 @@ def deal_detail_for_user(*, user, deal_id):
         )
     except (Deal.DoesNotExist, ValueError, TypeError):
         raise Http404("No such deal.") from None
-
-
-def deal_timeline(*, deal):
-    """The deal's stage and status history, oldest first, in one query."""
-    return StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor").order_by("at", "id")
 
 
 def pipeline_list():

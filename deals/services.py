@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import scoping
+from audit import services as audit
 from deals.models import CloseDateChange, Deal, LostReason, Stage, StageChange
 from leads.models import Organization
 
@@ -135,6 +136,13 @@ def _check_version(deal, version):
     return version
 
 
+def _audit(*, before, deal, fields, actor, in_history=False):
+    """The audit entry of a change written with the conditional UPDATE (which sends no
+    model signals): the same transaction, one INSERT. Stage and status changes are marked
+    as also being in the StageChange history."""
+    audit.audit_record_update(old=before, new=deal, fields=fields, actor=actor, in_history=in_history)
+
+
 def _claim(*, deal, version, actor, now, **changes):
     """The conditional UPDATE: applies `changes` only if nobody changed the deal since `version`."""
     updated = Deal.objects.filter(pk=deal.pk, version=version).update(
@@ -224,6 +232,7 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
     }
     if stage_id != from_stage_id:
         changes["stage_entered_at"] = now
+    before = audit.snapshot(deal)
     _claim(deal=deal, version=version, actor=actor, now=now, **changes)
     deal.stage_id = stage_id
     if stage_id != from_stage_id:
@@ -231,6 +240,7 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
         stage_change_record(
             deal=deal, kind=StageChange.Kind.MOVED, actor=actor, from_stage_id=from_stage_id, from_status="open", at=now
         )
+        _audit(before=before, deal=deal, fields=["stage"], actor=actor, in_history=True)
     return deal, from_stage_id
 
 
@@ -242,11 +252,13 @@ def deal_win(*, deal_id, version, actor):
         raise DealError(_("Only an open deal can be won."), deal=deal)
     version = _check_version(deal, version)
     now = timezone.now()
+    before = audit.snapshot(deal)
     _claim(deal=deal, version=version, actor=actor, now=now, status=Deal.Status.WON, won_at=now)
     deal.status, deal.won_at = Deal.Status.WON, now
     stage_change_record(
         deal=deal, kind=StageChange.Kind.WON, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
     )
+    _audit(before=before, deal=deal, fields=["status", "won_at"], actor=actor, in_history=True)
     return deal
 
 
@@ -268,11 +280,19 @@ def deal_lose(*, deal_id, version, actor, reason_id, note=""):
         "lost_note": (note or "").strip(),
         "lost_from_stage_id": deal.stage_id,
     }
+    before = audit.snapshot(deal)
     _claim(deal=deal, version=version, actor=actor, now=now, **changes)
     for name, value in changes.items():
         setattr(deal, name, value)
     stage_change_record(
         deal=deal, kind=StageChange.Kind.LOST, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
+    )
+    _audit(
+        before=before,
+        deal=deal,
+        fields=["status", "lost_at", "lost_reason", "lost_note", "lost_from_stage"],
+        actor=actor,
+        in_history=True,
     )
     return deal
 
@@ -297,6 +317,7 @@ def deal_reopen(*, deal_id, version, actor):
         "stage_entered_at": now,
         "position": _column_position(actor=actor, stage_id=deal.stage_id, deal_id=deal.pk),
     }
+    before = audit.snapshot(deal)
     _claim(deal=deal, version=version, actor=actor, now=now, **changes)
     for name, value in changes.items():
         if name != "position":
@@ -308,6 +329,13 @@ def deal_reopen(*, deal_id, version, actor):
         from_stage_id=deal.stage_id,
         from_status=from_status,
         at=now,
+    )
+    _audit(
+        before=before,
+        deal=deal,
+        fields=[name for name in changes if name != "position"],
+        actor=actor,
+        in_history=True,
     )
     return deal
 
@@ -331,9 +359,11 @@ def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
     changes = {name: value for name, value in fields.items() if getattr(deal, name) != value}
     now = timezone.now()
     old_date = deal.expected_close_date
+    before = audit.snapshot(deal)
     _claim(deal=deal, version=version, actor=actor, now=now, **changes)
     for name, value in changes.items():
         setattr(deal, name, value)
+    _audit(before=before, deal=deal, fields=list(changes), actor=actor)
     if "expected_close_date" in changes:
         CloseDateChange.objects.create(
             deal=deal, old_date=old_date, new_date=changes["expected_close_date"], actor=actor, at=now

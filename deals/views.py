@@ -352,7 +352,8 @@ def deal_quick_add(request, pipeline_id, stage_id):
 
 @require_http_methods(["GET", "POST"])
 def deal_detail(request, deal_id):
-    """The deal: edit form, outcome buttons, stage timeline and the activities panel."""
+    """The deal: edit form, outcome buttons, the activities panel and the timeline (both
+    loaded into frames by the apps above deals)."""
     deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
     if request.method == "GET":
         return _render_detail(request, deal)
@@ -405,7 +406,6 @@ def _render_detail(request, deal, *, form=None, status=200):
         "deal": deal,
         "form": form or forms.DealEditForm(instance=deal, user=request.user),
         "can_change": scoping.can_change_owned(request.user, deal.owner),
-        "timeline": selectors.deal_timeline(deal=deal),
         "lost_form": forms.LostForm(initial={"version": deal.version}),
         "back": back or reverse("deals:board_pipeline", args=[deal.pipeline_id]),
     }

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
+from audit import context as audit_context
+from audit import services as audit
 from leads import contact_keys, import_encoding, importing, scoring, selectors
 from leads.models import Lead, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings, WebFormSettings
 
@@ -155,7 +157,8 @@ def lead_change_status(*, lead_id, actor, to_status, reason=""):
     lead.disqualified_reason = reason[:200] if to_status == S.DISQUALIFIED else ""
     lead.status_changed_at = now
     lead.last_touch_at = now
-    lead.save(update_fields=["status", "disqualified_reason", "status_changed_at", "last_touch_at", "updated_at"])
+    with audit_context.history_row():
+        lead.save(update_fields=["status", "disqualified_reason", "status_changed_at", "last_touch_at", "updated_at"])
     _record(lead=lead, from_status=from_status, actor=actor, reason=reason[:200], at=now)
     return lead
 
@@ -171,35 +174,45 @@ def lead_mark_converted(*, lead, actor, organization, contact, at):
     lead.last_touch_at = at
     lead.organization = organization
     lead.contact = contact
-    lead.save(
-        update_fields=[
-            "status",
-            "converted_at",
-            "status_changed_at",
-            "last_touch_at",
-            "organization",
-            "contact",
-            "updated_at",
-        ]
-    )
+    with audit_context.history_row():
+        lead.save(
+            update_fields=[
+                "status",
+                "converted_at",
+                "status_changed_at",
+                "last_touch_at",
+                "organization",
+                "contact",
+                "updated_at",
+            ]
+        )
     _record(lead=lead, from_status=from_status, actor=actor, at=at)
     return lead
 
 
 @transaction.atomic
 def scoring_rescore_all(*, batch_size=1000):
-    """Recompute every stored score after the weights changed; returns how many changed."""
+    """Recompute every stored score after the weights changed; returns how many changed.
+
+    bulk_update sends no model signals: the audit entries (score old → new) are written
+    explicitly, batch by batch, in the same transaction."""
     config = ScoringSettings.get_solo()
     changed, batch = 0, []
-    fields = ["id", "score", "score_breakdown", *scoring.CRITERIA]
+    fields = ["id", "first_name", "last_name", "company_name", "score", "score_breakdown", *scoring.CRITERIA]
+
+    def write(batch):
+        audit.audit_record_bulk_update(pairs=batch, fields=["score"])
+        return Lead.objects.bulk_update([new for _old, new in batch], ["score", "score_breakdown"])
+
     for lead in Lead.objects.only(*fields).order_by("pk").iterator(chunk_size=batch_size):
+        before = audit.snapshot(lead)
         if scoring.apply(lead, config=config):
-            batch.append(lead)
+            batch.append((before, lead))
         if len(batch) >= batch_size:
-            changed += Lead.objects.bulk_update(batch, ["score", "score_breakdown"])
+            changed += write(batch)
             batch = []
     if batch:
-        changed += Lead.objects.bulk_update(batch, ["score", "score_breakdown"])
+        changed += write(batch)
     return changed
 
 
@@ -480,7 +493,7 @@ def lead_import_run(*, import_id, batch_size=1000):
     rows = lead_import.rows
     cache.set(_progress_key(import_id), 0, timeout=3600)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_context.recorded_as(audit_context.Source.IMPORT, actor=actor):
             taken = sorted(
                 selectors.lead_taken_email_keys(email_keys=(contact_keys.email_key(r["email"]) for r in rows))
             )[:5]
@@ -500,6 +513,8 @@ def lead_import_run(*, import_id, batch_size=1000):
                     scoring.apply(lead, config=config)
                     leads.append(lead)
                 leads = Lead.objects.bulk_create(leads)
+                # bulk_create sends no model signals: the audit entries are written explicitly.
+                audit.audit_record_bulk_create(instances=leads)
                 LeadStatusChange.objects.bulk_create(
                     LeadStatusChange(
                         lead=lead, from_status="", to_status=S.NEW, actor=actor, at=now, reason="csv import"

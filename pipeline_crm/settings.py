@@ -49,10 +49,13 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "auditlog",
     "accounts",
+    "audit",
     "leads",
     "deals",
     "activities",
+    "timeline",
     "analytics",
 ]
 
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -307,6 +311,20 @@ LOGGING = {
 
 # App settings -------------------------------------------------------------------------------
 # --- deals / board ---
+
+# --- audit trail (docs/audit.md) ---
+# django-auditlog with our own entry model (it adds the source of a change).
+AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
+# django-auditlog's migrations create its own log table even when the entry model is swapped
+# (they do not declare it swappable); an unused table that references the content types would
+# also stop the test runner's TRUNCATE on PostgreSQL. Its models need no migrations here.
+MIGRATION_MODULES = {"auditlog": None}
+# Typed values in `changes` (numbers stay numbers, booleans booleans, None is null).
+AUDITLOG_STORE_JSON_CHANGES = True
+# We record no IP addresses (the source and the user say where a change came from).
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Timeline pages: entries per page.
+TIMELINE_PAGE_SIZE = env.integer("TIMELINE_PAGE_SIZE", 25)
 
 # --- leads ---
 # The public web form: at most LEADS_WEBFORM_RATE_LIMIT submissions per client IP per

@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("deals.conversion_urls")),
     path("", include("activities.urls")),
+    path("", include("timeline.urls")),
+    path("", include("timeline.organization_urls")),
     path("", include("analytics.urls")),
 ]

@@ -8,6 +8,7 @@
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import translation
 
@@ -28,6 +29,14 @@ def _default_language_after_each_test():
     does not reset it); later tests in the same worker must start in the default language."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _content_type_cache_from_this_test():
+    """Audit entries point at content types, which Django caches per process. A transactional
+    test empties the tables (content types included) and a later test may create them anew
+    inside its rolled-back transaction: a cached id can then name a row that is gone."""
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from tests import factories
 MODELS = sorted(
     (model._meta.app_label, model._meta.model_name)
     for model in django_admin.site._registry
-    if model._meta.app_label in {"accounts", "leads", "deals", "activities", "analytics"}
+    if model._meta.app_label in {"accounts", "audit", "leads", "deals", "activities", "analytics"}
 )
 
 

@@ -1,4 +1,4 @@
-"""The deal detail page: edit form, outcome buttons, stage timeline, activities panel."""
+"""The deal detail page: edit form, outcome buttons, timeline, activities panel."""
 
 from datetime import timedelta
 
@@ -46,12 +46,15 @@ def test_detail_page_per_role(client, request, deal, viewer, status, editable):
         assert ('class="form-stack deal-edit"' in response.content.decode()) is editable
 
 
-def test_detail_page_shows_the_stage_timeline_and_the_activities_panel(client, rep, deal, stages):
+def test_detail_page_loads_the_timeline_and_the_activities_panel(client, rep, deal, stages):
     services.deal_move(deal_id=deal.pk, stage_id=stages[1].pk, version=1, actor=rep)
     client.force_login(rep)
     page = client.get(reverse("deals:detail", args=[deal.pk])).content.decode()
-    assert f"Moved from {stages[0].name} to {stages[1].name}" in page
+    timeline_url = reverse("timeline:deal", args=[deal.pk])
+    assert f'hx-get="{timeline_url}"' in page
     assert 'id="activities-panel"' in page
+    timeline = client.get(timeline_url, headers={"HX-Request": "true"}).content.decode()
+    assert f"Moved from {stages[0].name} to {stages[1].name}" in timeline
 
 
 def test_edit_of_the_close_date_writes_a_close_date_change(client, rep, deal):

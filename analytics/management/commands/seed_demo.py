@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics import demo
+from audit import context as audit_context
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed, for reproducible data.")
         parser.add_argument("--reset", action="store_true", help="Delete all deals, leads and activities first.")
 
+    @audit_context.command
     def handle(self, *args, password, deals, seed, reset, **options):
         if deals < 0:
             raise CommandError("--deals must be zero or more.")

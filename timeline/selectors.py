@@ -1,0 +1,261 @@
+"""The merged timelines of a deal, a lead and an organization: field changes (audit log),
+stage and status changes, activities planned and done — newest first, one keyset-paged
+stream, scoped to the viewer.
+
+One page costs a fixed number of queries whatever the size of the history: one per source
+(each reads at most `limit + 1` rows after the cursor from an index on (record, time)),
+merged in Python, plus one query per kind of record named by a foreign-key change on the
+page (owners, stages, organizations …; a bounded number).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.urls import reverse
+
+from accounts import scoping
+from activities.models import Activity
+from audit.models import LogEntry
+from deals import selectors as deal_selectors
+from deals.models import Deal, StageChange
+from leads import selectors as lead_selectors
+from leads.models import Contact, Lead, LeadStatusChange, Organization
+from timeline import formatting
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Order of items with the same time (newest first): a done activity, a planned one, a
+# stage or status change, a field change.
+CHANGE, STAGE, STATUS, PLANNED, DONE = "change", "stage", "status", "planned", "done"
+RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3}
+
+
+@dataclass
+class Item:
+    kind: str
+    at: datetime
+    id: int
+    obj: object
+    changes: list = field(default_factory=list)
+    # On an organization's timeline: the deal or lead (or contact) the item belongs to.
+    record_label: str = ""
+    record_url: str = ""
+
+    @property
+    def rank(self):
+        return RANKS[self.kind]
+
+    @property
+    def cursor(self):
+        micros = (self.at - EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{self.rank}.{self.id}"
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str = ""
+
+
+def cursor_decode(text):
+    """(time, rank, id) of a cursor from `cursor`; None for no cursor; ValueError for junk."""
+    if not text:
+        return None
+    micros, rank, pk = (int(part) for part in str(text).split("."))
+    if rank not in RANKS.values() or pk < 0:
+        raise ValueError("bad cursor")
+    return EPOCH + timedelta(microseconds=micros), rank, pk
+
+
+def _after_cursor(queryset, time_field, rank, cursor):
+    """The rows that come after the cursor in (time, rank, id) descending order."""
+    if cursor is None:
+        return queryset
+    at, cursor_rank, cursor_id = cursor
+    if rank < cursor_rank:
+        return queryset.filter(**{f"{time_field}__lte": at})
+    if rank > cursor_rank:
+        return queryset.filter(**{f"{time_field}__lt": at})
+    return queryset.filter(Q(**{f"{time_field}__lt": at}) | Q(**{time_field: at, "pk__lt": cursor_id}))
+
+
+def _merge(sources, cursor, limit):
+    """One page of the merged stream: each source read from the cursor on (limit + 1 rows)."""
+    items = []
+    for kind, queryset, time_field in sources:
+        rows = (
+            _after_cursor(queryset, time_field, RANKS[kind], cursor)
+            .order_by(f"-{time_field}", "-pk")
+            .fetch_mode(models.FETCH_RAISE)[: limit + 1]
+        )
+        items += [Item(kind=kind, at=getattr(row, time_field), id=row.pk, obj=row) for row in rows]
+    items.sort(key=lambda item: (item.at, item.rank, item.id), reverse=True)
+    page = Page(items=items[:limit])
+    if len(items) > limit:
+        page.next_cursor = page.items[-1].cursor
+    entries = [item for item in page.items if item.kind == CHANGE]
+    names = formatting.resolve_names(formatting.foreign_keys_to_resolve([item.obj for item in entries]))
+    for item in entries:
+        item.changes = formatting.field_changes(item.obj, names, skip_empty=item.obj.action == LogEntry.Action.CREATE)
+    return page
+
+
+def _page_size(limit):
+    return limit or settings.TIMELINE_PAGE_SIZE
+
+
+def _entries(condition):
+    """Audit entries of the records in `condition`, without the stage and status changes
+    (their own history rows tell those, with the stage names of the time)."""
+    return LogEntry.objects.filter(condition, in_history=False).select_related("actor")
+
+
+def _activities(condition):
+    return Activity.objects.filter(condition).select_related("assignee", "created_by", "rule")
+
+
+def _of(model, ids):
+    return Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+
+
+def deal_timeline(*, deal, before=None, limit=None):
+    """The timeline of a deal the viewer sees (get it with `deal_get_for_user`).
+
+    Queries: audit entries, stage changes, activities planned, activities done, then the
+    names behind foreign-key changes (one per related model on the page)."""
+    limit = _page_size(limit)
+    entries = _entries(Q(content_type=ContentType.objects.get_for_model(Deal), object_id=deal.pk))
+    sources = [
+        (CHANGE, entries, "timestamp"),
+        (STAGE, StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor"), "at"),
+        (PLANNED, _activities(Q(deal=deal)), "created_at"),
+        (DONE, _activities(Q(deal=deal, done_at__isnull=False)), "done_at"),
+    ]
+    return _merge(sources, before, limit)
+
+
+def lead_timeline(*, lead, before=None, limit=None):
+    """The timeline of a lead the viewer sees (get it with `lead_get_for_user`)."""
+    limit = _page_size(limit)
+    entries = _entries(Q(content_type=ContentType.objects.get_for_model(Lead), object_id=lead.pk))
+    sources = [
+        (CHANGE, entries, "timestamp"),
+        (STATUS, LeadStatusChange.objects.filter(lead=lead).select_related("actor"), "at"),
+        (PLANNED, _activities(Q(lead=lead)), "created_at"),
+        (DONE, _activities(Q(lead=lead, done_at__isnull=False)), "done_at"),
+    ]
+    return _merge(sources, before, limit)
+
+
+# --- organizations ------------------------------------------------------------------------------
+
+
+def _visible_deals(user, organization):
+    return Deal.objects.filter(scoping.visible_owner_q(user), organization=organization)
+
+
+def _visible_leads(user, organization):
+    return lead_selectors.lead_list_for_user(user=user).filter(organization=organization)
+
+
+def organization_get_for_user(*, user, organization_id):
+    """An organization the user may look at: an admin every one, anybody else one with at
+    least one deal or lead they see (a manager: of their teams). Else Http404."""
+    organizations = Organization.objects.all()
+    if not scoping.is_admin(user):
+        organizations = organizations.filter(
+            Exists(Deal.objects.filter(scoping.visible_owner_q(user), organization=OuterRef("pk")))
+            | Exists(lead_selectors.lead_list_for_user(user=user).filter(organization=OuterRef("pk")))
+        )
+    try:
+        return organizations.get(pk=organization_id)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such organization.") from None
+
+
+def organization_overview(*, user, organization, limit=100):
+    """What the organization page lists: its open and closed deals and its leads as the user
+    sees them, and its contacts (three queries)."""
+    deals = list(
+        deal_selectors.deal_list_for_user(user=user)
+        .filter(organization=organization)
+        .order_by("-created_at", "-id")
+        .fetch_mode(models.FETCH_RAISE)[:limit]
+    )
+    leads = list(
+        _visible_leads(user, organization).order_by("-created_at", "-id").fetch_mode(models.FETCH_RAISE)[:limit]
+    )
+    contacts = list(Contact.objects.filter(organization=organization).order_by("last_name", "first_name", "id")[:limit])
+    return {
+        "open_deals": [d for d in deals if d.status == Deal.Status.OPEN],
+        "closed_deals": [d for d in deals if d.status != Deal.Status.OPEN],
+        "leads": leads,
+        "contacts": contacts,
+    }
+
+
+def organization_timeline(*, user, organization, before=None, limit=None):
+    """The organization's own changes and its contacts', and the timelines of its deals and
+    leads that the user sees (a hidden deal or lead adds nothing)."""
+    limit = _page_size(limit)
+    # The visible deals and leads of one organization are few: read their ids once (one
+    # query), so that each source below is an index scan over a list of ids (an OR of two
+    # subqueries made PostgreSQL scan every activity: 30 ms instead of 1 ms at 100,000 deals).
+    ids = (
+        _visible_deals(user, organization)
+        .order_by()
+        .values_list("pk", models.Value("deal"))
+        .union(_visible_leads(user, organization).order_by().values_list("pk", models.Value("lead")), all=True)
+        .order_by()
+    )
+    deal_ids, lead_ids = [], []
+    for pk, kind in ids:
+        (deal_ids if kind == "deal" else lead_ids).append(pk)
+    entries = _entries(
+        Q(content_type=ContentType.objects.get_for_model(Organization), object_id=organization.pk)
+        | _of(Contact, Contact.objects.filter(organization=organization).values("pk"))
+        | _of(Deal, deal_ids)
+        | _of(Lead, lead_ids)
+    )
+    parents = Q(deal_id__in=deal_ids) | Q(lead_id__in=lead_ids)
+    sources = [
+        (CHANGE, entries, "timestamp"),
+        (
+            STAGE,
+            StageChange.objects.filter(deal_id__in=deal_ids).select_related("from_stage", "to_stage", "actor", "deal"),
+            "at",
+        ),
+        (STATUS, LeadStatusChange.objects.filter(lead_id__in=lead_ids).select_related("actor", "lead"), "at"),
+        (PLANNED, _activities(parents).select_related("deal", "lead"), "created_at"),
+        (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
+    ]
+    page = _merge(sources, before, limit)
+    for item in page.items:
+        item.record_label, item.record_url = _record_of(item, organization)
+    return page
+
+
+def _record_of(item, organization):
+    """(label, URL) of the deal, lead or contact an organization timeline item belongs to."""
+    obj = item.obj
+    if item.kind == CHANGE:
+        model = formatting.entry_model(obj)
+        if model is Deal:
+            return obj.object_repr, reverse("deals:detail", args=[obj.object_id])
+        if model is Lead:
+            return obj.object_repr, reverse("leads:detail", args=[obj.object_id])
+        if model is Organization:
+            return "", ""
+        return obj.object_repr, ""
+    if item.kind == STAGE:
+        return obj.deal.title, reverse("deals:detail", args=[obj.deal_id])
+    if item.kind == STATUS:
+        return str(obj.lead), reverse("leads:detail", args=[obj.lead_id])
+    if obj.deal_id:
+        return obj.deal.title, reverse("deals:detail", args=[obj.deal_id])
+    return str(obj.lead), reverse("leads:detail", args=[obj.lead_id])
