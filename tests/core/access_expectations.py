@@ -83,6 +83,10 @@ def _lead(cast):
     return {"lead_id": cast.lead.pk}
 
 
+def _organization(cast):
+    return {"organization_id": cast.deal.organization_id}
+
+
 def _activity(cast):
     return {"activity_id": cast.activity.pk}
 
@@ -232,6 +236,11 @@ EXPECTATIONS = {
     "notifications/<int:notification_id>/open/": Expect(
         kwargs=lambda cast: {"notification_id": cast.notification.pk}, get=not_allowed(), post=own(302)
     ),
+    # --- timelines and the organization page (visible with one of its visible deals or leads) ---
+    "deals/<int:deal_id>/timeline/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
+    "leads/<int:lead_id>/timeline/": Expect(kwargs=_lead, get=see(200), post=not_allowed()),
+    "organizations/<int:organization_id>/": Expect(kwargs=_organization, get=see(200), post=not_allowed()),
+    "organizations/<int:organization_id>/timeline/": Expect(kwargs=_organization, get=see(200), post=not_allowed()),
     # --- analytics ---
     "dashboard/": Expect(get=everyone(200), post=everyone(200)),
     "dashboard/export/<slug:section>.csv": Expect(
