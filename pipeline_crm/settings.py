@@ -264,6 +264,15 @@ LEADS_CLIENT_IP_HEADER = env.string("LEADS_CLIENT_IP_HEADER", "")
 # CSV imports with more valid rows than this run as a Celery task with a progress bar.
 LEADS_IMPORT_SYNC_MAX_ROWS = env.integer("LEADS_IMPORT_SYNC_MAX_ROWS", 500)
 LEADS_IMPORT_MAX_BYTES = env.integer("LEADS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Rows per committed batch: the unit of progress (and of the heartbeat) of a running import.
+LEADS_IMPORT_BATCH_SIZE = env.integer("LEADS_IMPORT_BATCH_SIZE", 1000)
+# A queued or running import without progress for this many minutes is marked failed (its
+# worker died or never picked it up); the user can retry it, done rows are skipped.
+LEADS_IMPORT_STALE_MINUTES = env.integer("LEADS_IMPORT_STALE_MINUTES", 10)
+# Runs of one import (a redelivered task starts another) before it is given up as failed.
+LEADS_IMPORT_MAX_ATTEMPTS = env.integer("LEADS_IMPORT_MAX_ATTEMPTS", 3)
+if LEADS_IMPORT_BATCH_SIZE < 1 or LEADS_IMPORT_STALE_MINUTES < 1 or LEADS_IMPORT_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("LEADS_IMPORT_BATCH_SIZE, LEADS_IMPORT_STALE_MINUTES and LEADS_IMPORT_MAX_ATTEMPTS ≥ 1.")
 
 # --- activities ---
 # Absolute links in e-mails (reminders, digests).
