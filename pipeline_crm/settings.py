@@ -229,6 +229,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # The exchange tables (kombu's default is ./control, relative to the working directory).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # Every countdown/ETA must stay below this, or Redis redelivers the task early.
