@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.activities.conftest import subprocess_env
 from tests.testenv import IN_CI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +42,8 @@ class Processes:
     """The processes a test started, with their logs; every group is killed at the end."""
 
     def __init__(self, tmp_path, *, cwd=ROOT, **env):
+        from tests.activities.conftest import subprocess_env
+
         self.tmp_path = tmp_path
         self.cwd = cwd
         self.env = subprocess_env(tmp_path / "mail", PYTHONPATH=str(ROOT), **env)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from leads import services
 from leads.models import Lead, LeadImport, LeadStatusChange
-from tests.workers import ROOT, Processes, worker_broker  # noqa: F401 (fixture)
+from tests.workers import ROOT, Processes
 
 ROWS = 3000
 # Ten rows per committed batch: the import takes seconds, so the kill lands in the middle.
@@ -63,7 +63,7 @@ def kill_mid_import(processes, name, lead_import, sig=signal.SIGKILL):
 
 
 @pytest.fixture
-def redis_processes(tmp_path, worker_broker):  # noqa: F811
+def redis_processes(tmp_path, worker_broker):
     processes = Processes(
         tmp_path, CELERY_BROKER_URL=worker_broker, CELERY_VISIBILITY_TIMEOUT="3", LEADS_IMPORT_BATCH_SIZE=BATCH
     )
