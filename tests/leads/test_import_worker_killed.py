@@ -102,9 +102,12 @@ def test_import_killed_with_its_worker_is_redelivered_and_imports_every_row_once
 
 def test_ctrl_c_of_make_run_requeues_the_running_import(redis_processes, queued_import):
     """honcho stops `make run` with SIGTERM to each process group, then SIGKILL after 5 s."""
+    # The Procfile's worker and beat: once beat has stopped, honcho kills what still runs after 5 s.
     procfile = redis_processes.tmp_path / "Procfile"
-    worker_line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:"))
-    procfile.write_text(worker_line.replace("--concurrency 2", "--concurrency 1") + "\n")
+    lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(("worker:", "beat:"))]
+    procfile.write_text("\n".join(lines) + "\n")
+    (redis_processes.tmp_path / "var").mkdir()  # as `make run` does
+    redis_processes.env["CRM_VAR_DIR"] = str(redis_processes.tmp_path / "var")
     honcho = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(ROOT)]
     # As `make run` does: the Procfile's commands come from the virtualenv.
     redis_processes.env["PATH"] = f"{Path(sys.executable).parent}:{redis_processes.env['PATH']}"
@@ -118,6 +121,7 @@ def test_ctrl_c_of_make_run_requeues_the_running_import(redis_processes, queued_
     processes.running["make-run"].wait(timeout=15)
     log = processes.log_text("make-run")
     assert "sending SIGTERM to worker" in log, log
+    assert "beat.1 stopped" in log, log
     assert status(queued_import) == "running"
     assert 0 < imported(queued_import) < ROWS
 
