@@ -64,12 +64,12 @@ def test_a_sender_does_not_send_rows_another_deliverer_took_over(hooked, outbox,
 
 def test_a_long_run_claims_each_batch_when_it_takes_it(hooked, outbox, settings):
     """Later batches of a run that lasts longer than the lease are not up for grabs at once."""
-    settings.CRM_EMAIL_CLAIM_LEASE_SECONDS = 1.5
+    settings.CRM_EMAIL_CLAIM_LEASE_SECONDS = 2
     outbox(9)
 
     def slow_server(number):
-        time.sleep(0.5)
-        if number == 5:  # 2.5 s into the run, in its second batch: a second deliverer runs
+        time.sleep(0.6)
+        if number == 5:  # 3 s into the run, in its second batch: a second deliverer runs
             hooked.hook = lambda number: time.sleep(0.05)  # (quickly: the first waits for it)
             services.email_deliver_pending(batch_size=3)
             hooked.hook = slow_server
