@@ -184,8 +184,9 @@ class OutgoingEmail(models.Model):
     needs the e-mail (a claimed reminder, a digest), then delivered by `email_deliver_pending`.
 
     `key` is unique, so an e-mail is queued at most once. Delivery claims the row with a
-    lease (`claimed_at`); a worker that dies after claiming leaves the lease to expire and
-    the next run delivers it. `sent_at` is set only after the mail server accepted it.
+    lease (`claimed_at`, renewed right before the message is sent); a worker that dies
+    after claiming leaves the lease to expire and the next run delivers it. `sent_at` is
+    set only after the mail server accepted it.
     """
 
     key = models.CharField(_("key"), max_length=100, unique=True)

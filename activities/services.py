@@ -9,8 +9,10 @@ through the `OutgoingEmail` outbox, which is delivered under a lease.
 import logging
 import uuid
 from datetime import datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
@@ -167,11 +169,25 @@ def notification_mark_all_read(*, user):
 
 
 # --- the e-mail outbox ----------------------------------------------------------------------
+#
+# Claim, send, mark: a deliverer claims rows under a lease (`claimed_at`, a claim token),
+# takes the lease afresh right before each message (only while the token is still its own),
+# hands the message to the mail server, then marks it sent with one conditional UPDATE
+# (`sent_at IS NULL` and its token). So the lease only has to outlive one message, and the
+# one message whose outcome is unknown when a deliverer dies is the one it was sending.
 
 
 def _claim_lease():
-    """Longer than a task may live: a claim older than this belongs to a dead worker."""
+    """Longer than one message may take (CRM_EMAIL_CLAIM_LEASE_SECONDS > 4 × EMAIL_TIMEOUT):
+    a claim older than this belongs to a dead or stuck deliverer."""
     return timedelta(seconds=settings.CRM_EMAIL_CLAIM_LEASE_SECONDS)
+
+
+def _run_clock(now):
+    """The time during a run that started at `now` (tests pass a fixed one): a long run must
+    write the times it acts at, not its start."""
+    started, base = monotonic(), now or timezone.now()
+    return lambda: base + timedelta(seconds=monotonic() - started)
 
 
 def _claimable(now):
@@ -189,7 +205,7 @@ def email_claim(*, email_id, now=None):
     """
     now = now or timezone.now()
     token = uuid.uuid4()
-    claimed = _claimable(now).filter(pk=email_id).update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+    claimed = _claimable(now).filter(pk=email_id).update(claimed_at=now, claim_token=token)
     return token if claimed == 1 else None
 
 
@@ -210,19 +226,36 @@ def email_claim_batch(*, now=None, limit=50):
         )
         if not ids:
             return token, []
-        _claimable(now).filter(pk__in=ids).update(claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+        _claimable(now).filter(pk__in=ids).update(claimed_at=now, claim_token=token)
     return token, list(OutgoingEmail.objects.filter(claim_token=token).order_by("created_at", "id"))
 
 
-def _email_send(connection, email, token, now):
-    """Send one claimed e-mail, then mark it sent, only while the claim is still ours."""
+def _email_release(*, token, email_ids):
+    """Give claimed, untried e-mails back at once (the run stops before sending them)."""
+    OutgoingEmail.objects.filter(pk__in=email_ids, claim_token=token, sent_at__isnull=True).update(
+        claimed_at=None, claim_token=None
+    )
+
+
+def _email_send(connection, email, token, clock):
+    """Send one claimed e-mail: True sent, False refused (released for a later attempt),
+    None when the claim is no longer ours (the lease expired and another deliverer took it)."""
+    renewed = OutgoingEmail.objects.filter(
+        pk=email.pk, claim_token=token, sent_at__isnull=True, failed_at__isnull=True
+    ).update(claimed_at=clock(), attempts=F("attempts") + 1)
+    if not renewed:
+        return None
     try:
         connection.send_messages(
             [mail.EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])]
         )
+    except SoftTimeLimitExceeded:
+        # The worker is stopping the task mid-send: whether the server took the message is
+        # unknown, so it keeps its claim until the lease ends (then it is sent again).
+        raise
     except Exception as exc:  # SMTP errors of every kind: release the claim, retry later
         logger.warning("E-mail %s failed: %s", email.pk, exc)
-        give_up = email.attempts >= settings.CRM_EMAIL_MAX_ATTEMPTS
+        give_up = email.attempts + 1 >= settings.CRM_EMAIL_MAX_ATTEMPTS
         OutgoingEmail.objects.filter(pk=email.pk, claim_token=token).update(
             claimed_at=None,
             claim_token=None,
@@ -230,7 +263,7 @@ def _email_send(connection, email, token, now):
             failed_at=timezone.now() if give_up else None,
         )
         return False
-    OutgoingEmail.objects.filter(pk=email.pk, claim_token=token).update(sent_at=now or timezone.now())
+    OutgoingEmail.objects.filter(pk=email.pk, claim_token=token, sent_at__isnull=True).update(sent_at=clock())
     return True
 
 
@@ -240,25 +273,38 @@ def email_send_claimed(*, email_id, token, now=None):
     if email.claim_token != token or email.sent_at is not None:
         return False
     with mail.mailers.default as connection:
-        return _email_send(connection, email, token, now)
+        return bool(_email_send(connection, email, token, _run_clock(now)))
 
 
 def email_deliver_pending(*, now=None, limit=500, batch_size=50):
     """Deliver queued e-mails in claimed batches over one mail-server session each.
 
-    Returns how many were sent.
+    Each message is sent only while this run still holds it (its lease is renewed right
+    before); when the run stops early (an exception, the task's soft time limit) the messages
+    it had not tried yet are released at once. Returns how many were sent.
     """
-    now = now or timezone.now()
+    clock = _run_clock(now)
     sent = 0
     while sent < limit:
-        token, emails = email_claim_batch(now=now, limit=min(batch_size, limit - sent))
+        token, emails = email_claim_batch(now=clock(), limit=min(batch_size, limit - sent))
         if not emails:
             break
-        with mail.mailers.default as connection:
-            delivered = sum(_email_send(connection, email, token, now) for email in emails)
-        sent += delivered
-        if delivered < len(emails):
-            break  # the mail server refuses: leave the rest for the next run
+        untried = [email.pk for email in emails]
+        refused = False
+        try:
+            with mail.mailers.default as connection:
+                for email in emails:
+                    untried.remove(email.pk)
+                    result = _email_send(connection, email, token, clock)
+                    if result is False:
+                        refused = True
+                        break  # the mail server refuses: leave the rest for the next run
+                    sent += bool(result)
+        finally:
+            if untried:
+                _email_release(token=token, email_ids=untried)
+        if refused:
+            break
     return sent
 
 

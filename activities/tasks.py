@@ -1,18 +1,17 @@
 """Thin Celery tasks: each calls one periodic service.
 
 Every service here is idempotent (claims with a conditional UPDATE or a unique
-constraint), so the tasks acknowledge late and are re-queued when a worker dies: a
-redelivered or duplicated task does the remaining work and nothing twice. The time
-limits keep a stuck run shorter than the e-mail claim lease and the broker's
-visibility timeout.
+constraint; e-mail under a lease renewed before each message), so the tasks acknowledge
+late and are re-queued when a worker dies: a redelivered or duplicated task does the
+remaining work and nothing twice. The time limits keep a stuck run shorter than the
+broker's visibility timeout.
 """
 
 from celery import shared_task
 
 from activities import services
 
-# Time limits come from CELERY_TASK_TIME_LIMIT / CELERY_TASK_SOFT_TIME_LIMIT (300 / 240 s);
-# the e-mail claim lease (CRM_EMAIL_CLAIM_LEASE_SECONDS) is longer by construction.
+# Time limits come from CELERY_TASK_TIME_LIMIT / CELERY_TASK_SOFT_TIME_LIMIT (300 / 240 s).
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 
 

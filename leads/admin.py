@@ -139,18 +139,32 @@ class WebFormSettingsAdmin(SingletonAdmin):
 
 @admin.register(LeadImport)
 class LeadImportAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "created_by", "status", "total_rows", "valid_rows", "imported_rows", "created_at"]
-    list_filter = ["status"]
+    list_display = [
+        "file_name",
+        "created_by",
+        "status",
+        "failure",
+        "total_rows",
+        "valid_rows",
+        "imported_rows",
+        "created_at",
+        "heartbeat_at",
+    ]
+    list_filter = ["status", "failure"]
     exclude = ["rows", "report"]
     readonly_fields = [
         "created_by",
         "file_name",
         "status",
+        "failure",
         "total_rows",
         "valid_rows",
         "imported_rows",
+        "skipped_rows",
         "error",
         "created_at",
+        "heartbeat_at",
+        "attempts",
         "finished_at",
     ]
 

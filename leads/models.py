@@ -198,6 +198,19 @@ class Lead(models.Model):
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The CSV import that created the lead and the file's line: unique together, so a retried
+    # or redelivered import skips the rows it already wrote.
+    lead_import = models.ForeignKey(
+        "LeadImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # the unique constraint's index starts with this column
+        related_name="leads",
+        verbose_name=_("CSV import"),
+    )
+    import_row = models.PositiveIntegerField(_("import row"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -217,6 +230,7 @@ class Lead(models.Model):
                 condition=~models.Q(status="converted") | models.Q(converted_at__isnull=False),
                 name="lead_converted_has_time",
             ),
+            models.UniqueConstraint(fields=["lead_import", "import_row"], name="lead_unique_import_row"),
         ]
         indexes = [
             models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status"),
@@ -423,7 +437,12 @@ class WebFormSettings(models.Model):
 
 
 class LeadImport(models.Model):
-    """One CSV upload: its validated rows, the per-row report, and the import's progress."""
+    """One CSV upload: its validated rows, the per-row report, and the import's progress.
+
+    The import commits in batches; `heartbeat_at` moves with every batch (and when the import
+    is queued or claimed), so an import whose worker died is recognised by its age and marked
+    failed; a retry skips the rows that already have their lead (`Lead.import_row`).
+    """
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Awaiting decision")
@@ -433,6 +452,12 @@ class LeadImport(models.Model):
         FAILED = "failed", _("Failed")
         DISCARDED = "discarded", _("Discarded")
 
+    class Failure(models.TextChoices):
+        STALLED = "stalled", _("Stopped making progress")
+        NOT_STARTED = "not_started", _("Not started by a worker")
+        INTERRUPTED = "interrupted", _("Interrupted too often")
+        ERROR = "error", _("Error")
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_imports", verbose_name=_("created by")
     )
@@ -441,6 +466,9 @@ class LeadImport(models.Model):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
     imported_rows = models.PositiveIntegerField(_("imported rows"), default=0)
+    skipped_rows = models.PositiveIntegerField(
+        _("skipped rows"), default=0, help_text=_("Rows whose e-mail reached another lead after the preview.")
+    )
     rows = models.JSONField(_("valid rows to import"), default=list, blank=True)
     report = models.JSONField(_("row report"), default=list, blank=True)
     # The uploaded bytes, kept while the preview waits for a decision so that the file can be
@@ -448,14 +476,24 @@ class LeadImport(models.Model):
     source = models.BinaryField(_("uploaded file"), blank=True, default=b"", editable=False)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True, editable=False)
     encoding_detected = models.CharField(_("detected encoding"), max_length=20, blank=True, editable=False)
+    failure = models.CharField(_("failure"), max_length=20, choices=Failure, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("runs started"), default=0)
+    run_token = models.UUIDField(_("current run"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("lead import")
         verbose_name_plural = _("lead imports")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="leadimport_status_heartbeat")]
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def processed_rows(self):
+        """Rows the import has dealt with: imported, or skipped as duplicates since the preview."""
+        return self.imported_rows + self.skipped_rows

@@ -1,9 +1,14 @@
 """Writes of leads. Every function owns its transaction, checks permission, keeps the
 score in step with its inputs and writes the LeadStatusChange history."""
 
+import uuid
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -371,20 +376,9 @@ def webform_rate_limited(*, client_ip):
 # CSV import --------------------------------------------------------------------------------
 
 
-def _progress_key(import_id):
-    return f"leads:import:{import_id}:progress"
-
-
 def lead_import_progress(*, lead_import):
-    """Rows written so far: the running import reports through the shared cache because
-    its own transaction is invisible to the page until it commits."""
-    from django.core.cache import cache
-
-    if lead_import.status == LeadImport.Status.DONE:
-        return lead_import.imported_rows
-    if lead_import.status == LeadImport.Status.RUNNING:
-        return min(cache.get(_progress_key(lead_import.pk), 0), lead_import.valid_rows)
-    return 0
+    """Rows dealt with so far. Batches commit as they go, so the row itself knows."""
+    return min(lead_import.processed_rows, lead_import.valid_rows)
 
 
 def lead_import_create(*, actor, raw, file_name, encoding=import_encoding.AUTO):
@@ -445,26 +439,45 @@ def lead_import_reread(*, import_id, actor, encoding):
     return lead_import
 
 
+def _lead_import_start(lead_import):
+    """Run a queued import: now when few rows remain, else in the worker after commit."""
+    from leads import tasks
+
+    remaining = lead_import.valid_rows - lead_import.processed_rows
+    if remaining > settings.LEADS_IMPORT_SYNC_MAX_ROWS:
+        import_id = lead_import.pk
+        transaction.on_commit(lambda: tasks.lead_import_run.delay(import_id))
+        return lead_import
+    lead_import_run(import_id=lead_import.pk)
+    lead_import.refresh_from_db()
+    return lead_import
+
+
 def lead_import_confirm(*, import_id, actor):
     """The user chose to import the valid rows. Small files import now; large ones are
     queued for the worker (the page then polls the progress). Safe to click twice: only
     the first click moves the import out of the preview."""
-    from leads import tasks
-
     claimed = LeadImport.objects.filter(
         pk=import_id, created_by=actor, status=LeadImport.Status.PREVIEW, valid_rows__gt=0
-    ).update(status=LeadImport.Status.QUEUED, source=b"")
+    ).update(status=LeadImport.Status.QUEUED, source=b"", heartbeat_at=timezone.now())
     lead_import = LeadImport.objects.get(pk=import_id, created_by=actor)
     if not claimed:
         if lead_import.status == LeadImport.Status.PREVIEW:
             raise LeadError(_("There are no valid rows to import."))
         return lead_import
-    if lead_import.valid_rows > settings.LEADS_IMPORT_SYNC_MAX_ROWS:
-        transaction.on_commit(lambda: tasks.lead_import_run.delay(import_id))
+    return _lead_import_start(lead_import)
+
+
+def lead_import_retry(*, import_id, actor):
+    """The user runs a failed import again; the rows that already have their lead are
+    skipped. Safe to click twice: only the first click moves the import out of "failed"."""
+    claimed = LeadImport.objects.filter(pk=import_id, created_by=actor, status=LeadImport.Status.FAILED).update(
+        status=LeadImport.Status.QUEUED, failure="", error="", attempts=0, heartbeat_at=timezone.now(), finished_at=None
+    )
+    lead_import = LeadImport.objects.get(pk=import_id, created_by=actor)
+    if not claimed:
         return lead_import
-    lead_import_run(import_id=import_id)
-    lead_import.refresh_from_db()
-    return lead_import
+    return _lead_import_start(lead_import)
 
 
 def lead_import_discard(*, import_id, actor):
@@ -474,63 +487,165 @@ def lead_import_discard(*, import_id, actor):
     )
 
 
-def lead_import_run(*, import_id, batch_size=1000):
-    """Create the leads of a queued import: all of them in one transaction, or none.
-
-    Claimed with a conditional UPDATE (queued → running) so a redelivered task does not
-    import twice. E-mails that became duplicates since the preview fail the whole import.
-    """
-    from django.core.cache import cache
-
-    claimed = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.QUEUED).update(
-        status=LeadImport.Status.RUNNING
+def _import_stale_q(now):
+    """Queued or running, and no progress for LEADS_IMPORT_STALE_MINUTES (an import queued
+    before heartbeats existed counts from its creation)."""
+    cutoff = now - timedelta(minutes=settings.LEADS_IMPORT_STALE_MINUTES)
+    return Q(status__in=(LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
     )
+
+
+def lead_import_is_stale(*, lead_import, now=None):
+    return LeadImport.objects.filter(_import_stale_q(now or timezone.now()), pk=lead_import.pk).exists()
+
+
+def lead_import_fail_stale(*, now=None, import_id=None):
+    """Mark the imports that made no progress for LEADS_IMPORT_STALE_MINUTES as failed.
+
+    A running one lost its worker (killed, restarted, out of memory); a queued one was never
+    picked up (no worker runs, or the broker lost the task). Each is a conditional UPDATE on
+    the old heartbeat: a batch that commits at the same moment wins and the import stays
+    running. A run that is still alive after all finds its import failed at its next batch and
+    stops. The user retries from the import page. Returns how many imports were marked.
+    """
+    now = now or timezone.now()
+    stale = LeadImport.objects.filter(_import_stale_q(now))
+    if import_id is not None:
+        stale = stale.filter(pk=import_id)
+    stalled = stale.filter(status=LeadImport.Status.RUNNING).update(
+        status=LeadImport.Status.FAILED, failure=LeadImport.Failure.STALLED, run_token=None, finished_at=now
+    )
+    not_started = stale.filter(status=LeadImport.Status.QUEUED).update(
+        status=LeadImport.Status.FAILED, failure=LeadImport.Failure.NOT_STARTED, finished_at=now
+    )
+    return stalled + not_started
+
+
+def _import_mark_skipped(import_id, rows):
+    """Rows whose e-mail reached another lead after the preview are not imported: they join the
+    report's problem rows. Counted once, also when a retry meets them again."""
+    report = LeadImport.objects.values_list("report", flat=True).get(pk=import_id)
+    skipped = {row["row"] for row in rows}
+    message = str(_("a lead with this e-mail was created after the preview; not imported"))
+    newly = 0
+    for entry in report:
+        if entry["row"] in skipped and entry["ok"]:
+            entry["ok"] = False
+            entry["errors"] = [*entry["errors"], message]
+            newly += 1
+    if newly:
+        LeadImport.objects.filter(pk=import_id).update(report=report, skipped_rows=F("skipped_rows") + newly)
+
+
+def _import_batch(*, lead_import, token, rows, config):
+    """Import one batch in one transaction; False when this run no longer holds the import.
+
+    The import's row lock serialises batches of concurrent runs; rows that already have their
+    lead (unique import + row) are skipped, so a batch is never imported twice.
+    """
+
+    with (
+        transaction.atomic(),
+        audit_context.recorded_as(audit_context.Source.IMPORT, actor=lead_import.created_by),
+    ):
+        held = LeadImport.objects.select_for_update().filter(
+            pk=lead_import.pk, run_token=token, status=LeadImport.Status.RUNNING
+        )
+        if not list(held.values_list("pk", flat=True)):
+            return False
+        done = set(
+            Lead.objects.filter(lead_import=lead_import, import_row__in=[r["row"] for r in rows]).values_list(
+                "import_row", flat=True
+            )
+        )
+        todo = [r for r in rows if r["row"] not in done]
+        taken = selectors.lead_taken_email_keys(email_keys=(contact_keys.email_key(r["email"]) for r in todo))
+        now = timezone.now()
+        leads = []
+        for row in todo:
+            if contact_keys.email_key(row["email"]) in taken:
+                continue
+            fields = {k: v for k, v in row.items() if k != "row"}
+            lead = Lead(
+                status=S.NEW,
+                status_changed_at=now,
+                created_at=now,
+                lead_import=lead_import,
+                import_row=row["row"],
+                **fields,
+            )
+            lead.set_contact_keys()
+            scoring.apply(lead, config=config)
+            leads.append(lead)
+        leads = Lead.objects.bulk_create(leads)
+        # bulk_create sends no model signals: the audit entries are written explicitly.
+        audit.audit_record_bulk_create(instances=leads)
+        LeadStatusChange.objects.bulk_create(
+            LeadStatusChange(
+                lead=lead, from_status="", to_status=S.NEW, actor=lead_import.created_by, at=now, reason="csv import"
+            )
+            for lead in leads
+        )
+        if len(leads) + len(done) < len(rows):
+            _import_mark_skipped(lead_import.pk, [r for r in todo if contact_keys.email_key(r["email"]) in taken])
+        LeadImport.objects.filter(pk=lead_import.pk).update(
+            imported_rows=F("imported_rows") + len(leads), heartbeat_at=now
+        )
+    return True
+
+
+def lead_import_run(*, import_id, batch_size=None):
+    """Create the leads of a queued import, one committed batch at a time.
+
+    The run claims the import with a conditional UPDATE (queued or running → running, a new
+    run token, one more attempt): a redelivered task takes over an import whose worker died
+    and continues after the last committed batch; a run whose token was replaced, or whose
+    import was marked failed meanwhile, stops at its next batch. After
+    LEADS_IMPORT_MAX_ATTEMPTS runs the import is failed instead (a file that kills its
+    worker every time must not loop). Returns the number of imported leads when this run
+    finished the import, else None.
+    """
+    batch_size = batch_size or settings.LEADS_IMPORT_BATCH_SIZE
+    token = uuid.uuid4()
+    running = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING, run_token=token)
+    claimed = LeadImport.objects.filter(
+        pk=import_id, status__in=(LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)
+    ).update(status=LeadImport.Status.RUNNING, run_token=token, heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
     if not claimed:
         return None
     lead_import = LeadImport.objects.select_related("created_by").get(pk=import_id)
-    actor = lead_import.created_by
+    if lead_import.attempts > settings.LEADS_IMPORT_MAX_ATTEMPTS:
+        running.update(
+            status=LeadImport.Status.FAILED,
+            failure=LeadImport.Failure.INTERRUPTED,
+            run_token=None,
+            finished_at=timezone.now(),
+        )
+        return None
     config = ScoringSettings.get_solo()
     rows = lead_import.rows
-    cache.set(_progress_key(import_id), 0, timeout=3600)
     try:
-        with transaction.atomic(), audit_context.recorded_as(audit_context.Source.IMPORT, actor=actor):
-            taken = sorted(
-                selectors.lead_taken_email_keys(email_keys=(contact_keys.email_key(r["email"]) for r in rows))
-            )[:5]
-            if taken:
-                raise LeadError(
-                    _("Leads with these e-mails were created since the preview: %(emails)s. Upload the file again.")
-                    % {"emails": ", ".join(taken)}
-                )
-            done = 0
-            for start in range(0, len(rows), batch_size):
-                now = timezone.now()
-                leads = []
-                for row in rows[start : start + batch_size]:
-                    fields = {k: v for k, v in row.items() if k != "row"}
-                    lead = Lead(status=S.NEW, status_changed_at=now, created_at=now, **fields)
-                    lead.set_contact_keys()
-                    scoring.apply(lead, config=config)
-                    leads.append(lead)
-                leads = Lead.objects.bulk_create(leads)
-                # bulk_create sends no model signals: the audit entries are written explicitly.
-                audit.audit_record_bulk_create(instances=leads)
-                LeadStatusChange.objects.bulk_create(
-                    LeadStatusChange(
-                        lead=lead, from_status="", to_status=S.NEW, actor=actor, at=now, reason="csv import"
-                    )
-                    for lead in leads
-                )
-                done += len(leads)
-                cache.set(_progress_key(import_id), done, timeout=3600)
+        for start in range(0, len(rows), batch_size):
+            if not _import_batch(
+                lead_import=lead_import, token=token, rows=rows[start : start + batch_size], config=config
+            ):
+                return None
     except Exception as exc:
-        LeadImport.objects.filter(pk=import_id).update(
-            status=LeadImport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        error = (
+            str(_("The import took longer than the worker's time limit."))
+            if isinstance(exc, SoftTimeLimitExceeded)
+            else str(exc)[:2000]
         )
-        if isinstance(exc, LeadError):
-            return None
+        running.update(
+            status=LeadImport.Status.FAILED,
+            failure=LeadImport.Failure.ERROR,
+            error=error,
+            run_token=None,
+            finished_at=timezone.now(),
+        )
         raise
-    LeadImport.objects.filter(pk=import_id).update(
-        status=LeadImport.Status.DONE, imported_rows=done, rows=[], finished_at=timezone.now()
-    )
-    return done
+    now = timezone.now()
+    if not running.update(status=LeadImport.Status.DONE, rows=[], run_token=None, heartbeat_at=now, finished_at=now):
+        return None
+    return LeadImport.objects.values_list("imported_rows", flat=True).get(pk=import_id)

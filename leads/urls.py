@@ -17,6 +17,7 @@ urlpatterns = [
     path("leads/import/<int:import_id>/encoding/", views.import_reread, name="import_reread"),
     path("leads/import/<int:import_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("leads/import/<int:import_id>/discard/", views.import_discard, name="import_discard"),
+    path("leads/import/<int:import_id>/retry/", views.import_retry, name="import_retry"),
     path("forms/lead/", views.webform, name="webform"),
     path("forms/lead/thanks/", views.webform_thanks, name="webform_thanks"),
 ]

@@ -294,6 +294,7 @@ def _import_context(lead_import, *, encoding_form=None):
     report = lead_import.report
     problems = [r for r in report if not r["ok"]]
     noted = [r for r in report if r["ok"] and r.get("notes")]
+    progress = services.lead_import_progress(lead_import=lead_import)
     return {
         "lead_import": lead_import,
         "encoding_label": import_encoding.label(lead_import.encoding),
@@ -304,20 +305,22 @@ def _import_context(lead_import, *, encoding_form=None):
         "more_problems": max(0, len(problems) - 500),
         "invalid_rows": len(problems),
         "sample": [r for r in report if r["ok"]][:20],
-        "progress": services.lead_import_progress(lead_import=lead_import),
-        "percent": (
-            100
-            if lead_import.status == LeadImport.Status.DONE
-            else int(100 * services.lead_import_progress(lead_import=lead_import) / max(lead_import.valid_rows, 1))
-        ),
+        "progress": progress,
+        "remaining": lead_import.valid_rows - progress,
+        "percent": int(100 * progress / max(lead_import.valid_rows, 1)),
         "polling": lead_import.status in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING),
+        "stale_minutes": settings.LEADS_IMPORT_STALE_MINUTES,
     }
 
 
 @require_GET
 def import_detail(request, import_id):
-    """The preview (rows and their problems) and, once confirmed, the progress."""
+    """The preview (rows and their problems) and, once confirmed, the progress. An import
+    without progress for LEADS_IMPORT_STALE_MINUTES is marked failed when the user looks."""
     lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    if services.lead_import_is_stale(lead_import=lead_import):
+        services.lead_import_fail_stale(import_id=lead_import.pk)
+        lead_import.refresh_from_db()
     template = "leads/import_detail.html#import-status" if request.htmx else "leads/import_detail.html"
     return render(request, template, _import_context(lead_import))
 
@@ -354,6 +357,16 @@ def import_confirm(request, import_id):
     else:
         if lead_import.status == LeadImport.Status.DONE:
             messages.success(request, _("%(count)s leads imported.") % {"count": lead_import.imported_rows})
+    return redirect("leads:import_detail", import_id=lead_import.pk)
+
+
+@require_POST
+def import_retry(request, import_id):
+    """Run a failed import again; the rows already imported are skipped."""
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    lead_import = services.lead_import_retry(import_id=lead_import.pk, actor=request.user)
+    if lead_import.status == LeadImport.Status.DONE:
+        messages.success(request, _("%(count)s leads imported.") % {"count": lead_import.imported_rows})
     return redirect("leads:import_detail", import_id=lead_import.pk)
 
 

@@ -29,6 +29,15 @@ BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # --- leads: imports whose worker died ---
+    # Every 5 minutes: a queued or running CSV import without progress for
+    # LEADS_IMPORT_STALE_MINUTES is marked failed with a clear message; the user retries it
+    # and the rows already imported are skipped. Command: `manage.py fail_stale_imports`.
+    "leads-fail-stale-imports": {
+        "task": "leads.fail_stale_imports",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

@@ -18,7 +18,7 @@ def _prepare_filesystem_broker():
     if settings.CELERY_BROKER_URL == "filesystem://":
         from pathlib import Path
 
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
 
 

@@ -257,6 +257,9 @@ EMAIL_BACKEND_PATH = env.string(
     "EMAIL_BACKEND",
     "django.core.mail.backends.filebased.EmailBackend" if EMBEDDED else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The SMTP socket timeout (seconds, per command); one message takes about four commands, so the
+# outbox's claim lease (CRM_EMAIL_CLAIM_LEASE_SECONDS, below) must be longer than 4 × this.
+_EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 20)
 if EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
     # EMAIL_FILE_PATH: the folder that receives one file per sent message.
     _mail_options = {"file_path": env.string("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
@@ -267,7 +270,7 @@ elif EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "username": env.string("EMAIL_HOST_USER", ""),
         "password": env.string("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env.boolean("EMAIL_USE_TLS", False),
-        "timeout": env.integer("EMAIL_TIMEOUT", 20),
+        "timeout": _EMAIL_TIMEOUT,
     }
 else:
     _mail_options = {}
@@ -285,6 +288,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # The exchange tables (kombu's default is ./control, relative to the working directory).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # Every countdown/ETA must stay below this, or Redis redelivers the task early.
@@ -342,19 +347,32 @@ if LEADS_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
         f"LEADS_PHONE_REGION={LEADS_PHONE_REGION!r} is not a two-letter region code such as DE, AT or CH."
     )
+# Rows per committed batch: the unit of progress (and of the heartbeat) of a running import.
+LEADS_IMPORT_BATCH_SIZE = env.integer("LEADS_IMPORT_BATCH_SIZE", 1000)
+# A queued or running import without progress for this many minutes is marked failed (its
+# worker died or never picked it up); the user can retry it, done rows are skipped.
+LEADS_IMPORT_STALE_MINUTES = env.integer("LEADS_IMPORT_STALE_MINUTES", 10)
+# Runs of one import (a redelivered task starts another) before it is given up as failed.
+LEADS_IMPORT_MAX_ATTEMPTS = env.integer("LEADS_IMPORT_MAX_ATTEMPTS", 3)
+if LEADS_IMPORT_BATCH_SIZE < 1 or LEADS_IMPORT_STALE_MINUTES < 1 or LEADS_IMPORT_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("LEADS_IMPORT_BATCH_SIZE, LEADS_IMPORT_STALE_MINUTES and LEADS_IMPORT_MAX_ATTEMPTS ≥ 1.")
 
 # --- activities ---
 # Absolute links in e-mails (reminders, digests).
 CRM_BASE_URL = env.string("CRM_BASE_URL", "http://localhost:8000")
 # EMAIL_FILE_PATH (where the file-based backend writes) is read into MAILERS above.
-# A claimed e-mail whose sender did not finish within this many seconds is retried.
-# Longer than CELERY_TASK_TIME_LIMIT, so a live sender is never overtaken.
-CRM_EMAIL_CLAIM_LEASE_SECONDS = env.integer("CRM_EMAIL_CLAIM_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+# A claimed e-mail whose sender did not send it within this many seconds is retried. The
+# sender renews the lease right before each message, so the lease must only outlive one
+# message (4 SMTP commands of at most EMAIL_TIMEOUT each), not a whole batch or task.
+CRM_EMAIL_CLAIM_LEASE_SECONDS = env.integer("CRM_EMAIL_CLAIM_LEASE_SECONDS", 120)
 CRM_EMAIL_MAX_ATTEMPTS = env.integer("CRM_EMAIL_MAX_ATTEMPTS", 5)
 # How often beat runs the reminder service (seconds; below the visibility timeout).
 CELERY_BEAT_SCHEDULE["activities-send-due-reminders"]["schedule"] = env.integer("CRM_REMINDER_INTERVAL_SECONDS", 60)
-if CRM_EMAIL_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
-    raise ImproperlyConfigured("CRM_EMAIL_CLAIM_LEASE_SECONDS must exceed the task time limit.")
+if CRM_EMAIL_CLAIM_LEASE_SECONDS <= 4 * _EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"CRM_EMAIL_CLAIM_LEASE_SECONDS={CRM_EMAIL_CLAIM_LEASE_SECONDS} must exceed 4 × EMAIL_TIMEOUT "
+        f"({4 * _EMAIL_TIMEOUT} s): a message still being sent must not be taken over."
+    )
 
 # --- analytics ---
 # The nightly rollup's local time (installation time zone) and the bottleneck job's interval.

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
+from tests.workers import worker_broker  # noqa: F401 (a fixture of the tests that kill workers)
 
 
 @pytest.fixture

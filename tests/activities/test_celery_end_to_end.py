@@ -13,11 +13,8 @@ from django.utils import timezone
 from activities.models import Notification, OutgoingEmail
 from tests import factories
 from tests.activities.conftest import mails_in, subprocess_env
-from tests.testenv import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own, flushed at the start, so that leftovers of other tests cannot interfere.
-BROKER_URL = "redis://127.0.0.1:6379/5"
 DEADLINE_SECONDS = 30
 
 pytestmark = [
@@ -25,22 +22,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def redis_broker():
-    import redis
-
-    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        if IN_CI:
-            pytest.fail(f"Redis is required under CI=true but {BROKER_URL} is not reachable.")
-        pytest.skip(f"needs Redis at {BROKER_URL}")
-    yield BROKER_URL
-    client.flushdb()
-    client.close()
 
 
 def start_celery(tmp_path, broker_url, *, workers=1, beats=1):
@@ -101,9 +82,10 @@ def logs_text(logs):
 
 
 @pytest.fixture
-def celery_processes(request, redis_broker, tmp_path):
+def celery_processes(request, worker_broker, tmp_path):
+    """Workers and beats on the worker tests' own Redis database (tests/workers.py)."""
     workers, beats = getattr(request, "param", (1, 1))
-    mail_dir, processes, logs = start_celery(tmp_path, redis_broker, workers=workers, beats=beats)
+    mail_dir, processes, logs = start_celery(tmp_path, worker_broker, workers=workers, beats=beats)
     yield mail_dir, processes, logs
     stop_celery(processes, logs)
 

@@ -17,9 +17,25 @@ def test_activity_tasks_acknowledge_late_because_they_are_idempotent():
         assert task.reject_on_worker_lost is True, task.name
 
 
-def test_the_claim_lease_outlives_the_task_time_limit():
-    assert settings.CELERY_TASK_TIME_LIMIT
-    assert settings.CRM_EMAIL_CLAIM_LEASE_SECONDS > settings.CELERY_TASK_TIME_LIMIT
+def test_the_claim_lease_must_outlive_one_smtp_message():
+    """The lease is renewed before each message, so it must outlive one message: about four
+    SMTP commands of at most EMAIL_TIMEOUT each. Settings refuse a shorter one."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def load(lease):
+        env = {**os.environ, "CRM_MODE": "embedded", "EMAIL_TIMEOUT": "20", "CRM_EMAIL_CLAIM_LEASE_SECONDS": lease}
+        command = [sys.executable, "-c", "import pipeline_crm.settings as s; print(s.CRM_EMAIL_CLAIM_LEASE_SECONDS)"]
+        root = Path(__file__).resolve().parents[2]
+        return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+
+    refused = load("80")
+    assert refused.returncode != 0
+    assert "must exceed 4 × EMAIL_TIMEOUT (80 s)" in refused.stderr
+    accepted = load("81")
+    assert (accepted.returncode, accepted.stdout.strip()) == (0, "81")
 
 
 def test_beat_entries_of_activities_expire_before_the_visibility_timeout():

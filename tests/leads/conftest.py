@@ -3,6 +3,7 @@ import pytest
 from leads import services
 from leads.models import ScoringSettings, WebFormSettings
 from tests import factories
+from tests.workers import worker_broker  # noqa: F401 (a fixture of the tests that kill workers)
 
 
 @pytest.fixture(autouse=True)

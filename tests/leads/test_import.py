@@ -132,16 +132,21 @@ def test_confirming_twice_imports_once(client, rep):
     assert Lead.objects.count() == 1
 
 
-def test_import_fails_whole_when_a_row_became_a_duplicate_since_the_preview(rep):
+def test_a_row_that_became_a_duplicate_since_the_preview_is_skipped_and_reported(client, rep):
     lead_import = services.lead_import_create(
         actor=rep, raw=b"last_name,email\nA,a@x.example\nB,b@x.example\n", file_name="f.csv"
     )
-    factories.LeadFactory(email="b@x.example", owner=rep)
+    factories.LeadFactory(email="B@x.example", owner=rep)
     services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
     lead_import.refresh_from_db()
-    assert lead_import.status == "failed"
-    assert "b@x.example" in lead_import.error
-    assert not Lead.objects.filter(email="a@x.example").exists()
+    assert (lead_import.status, lead_import.imported_rows, lead_import.skipped_rows) == ("done", 1, 1)
+    assert Lead.objects.filter(email="a@x.example", lead_import=lead_import, import_row=2).exists()
+    assert Lead.objects.filter(email__iexact="b@x.example").count() == 1
+    client.force_login(rep)
+    html = client.get(f"/leads/import/{lead_import.pk}/").content.decode()
+    assert "1 row was skipped" in html
+    assert 'data-row="3"' in html
+    assert "created after the preview" in html
 
 
 def test_another_users_import_is_not_found(client, rep, teammate):
