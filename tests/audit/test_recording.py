@@ -284,14 +284,17 @@ def test_a_rolled_back_save_leaves_no_audit_entry(rep):
     assert LogEntry.objects.count() == before
 
 
-def test_a_failed_import_leaves_no_audit_entry(rep):
-    raw = b"last_name,email\nAble,ann@able.example\n"
-    lead_import = lead_services.lead_import_create(actor=rep, raw=raw, file_name="one.csv")
+def test_an_import_row_skipped_as_a_duplicate_gets_no_audit_entry(rep):
+    raw = b"last_name,email\nAble,ann@able.example\nBaker,bob@baker.example\n"
+    lead_import = lead_services.lead_import_create(actor=rep, raw=raw, file_name="two.csv")
     factories.LeadFactory(email="ANN@able.example")  # a duplicate since the preview
     before = LogEntry.objects.count()
     LeadImport.objects.filter(pk=lead_import.pk).update(status="queued")
-    assert lead_services.lead_import_run(import_id=lead_import.pk) is None
-    assert LogEntry.objects.count() == before
+    assert lead_services.lead_import_run(import_id=lead_import.pk) == 1
+    entries = LogEntry.objects.order_by("pk")[before:]
+    assert [(e.source, e.object_repr) for e in entries] == [
+        ("import", str(Lead.objects.get(email_key="bob@baker.example")))
+    ]
 
 
 def test_a_stale_move_writes_no_audit_entry(rep, stages):

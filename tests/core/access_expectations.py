@@ -204,6 +204,9 @@ EXPECTATIONS = {
     "leads/import/<int:import_id>/confirm/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
     ),
+    "leads/import/<int:import_id>/retry/": Expect(
+        kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
+    ),
     "leads/import/<int:import_id>/discard/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
     ),
