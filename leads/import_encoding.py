@@ -130,7 +130,7 @@ def decode(raw, *, encoding):
         if char == "\ufffd":
             raise ImportFileError(
                 _(
-                    "%(where)s: the file contains “\ufffd” (U+FFFD), a character that an earlier conversion "
+                    "%(where)s: the file contains “�” (U+FFFD), a character that an earlier conversion "
                     "could not read and replaced. The original letter is lost; correct it in the file or export "
                     "it again from its source."
                 )
