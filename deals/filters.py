@@ -108,14 +108,18 @@ class BoardFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(title__icontains=value) | Q(organization__name__icontains=value))
 
+    def _my_team_ids(self):
+        """ "My team": the user's own team and the teams they manage."""
+        team_ids = set(scoping.managed_team_ids(self.user))
+        if self.user.team_id:
+            team_ids.add(self.user.team_id)
+        return team_ids
+
     def filter_owner(self, queryset, name, value):
         if value == OWNER_ME:
             return queryset.filter(owner_id=self.user.pk)
         if value == OWNER_TEAM:
-            team_ids = set(scoping.managed_team_ids(self.user))
-            if self.user.team_id:
-                team_ids.add(self.user.team_id)
-            return queryset.filter(Q(owner_id=self.user.pk) | Q(owner__team_id__in=team_ids))
+            return queryset.filter(Q(owner_id=self.user.pk) | Q(owner__team_id__in=self._my_team_ids()))
         return queryset.filter(owner_id=value)
 
     def filter_product(self, queryset, name, value):
@@ -157,10 +161,7 @@ class BoardFilter(django_filters.FilterSet):
         if owner == OWNER_ME:
             return Q(pk=self.user.pk)
         if owner == OWNER_TEAM:
-            team_ids = set(scoping.managed_team_ids(self.user))
-            if self.user.team_id:
-                team_ids.add(self.user.team_id)
-            return visible & (Q(pk=self.user.pk) | Q(team_id__in=team_ids))
+            return visible & (Q(pk=self.user.pk) | Q(team_id__in=self._my_team_ids()))
         if owner:
             return visible & Q(pk=owner)
         return visible
@@ -168,20 +169,6 @@ class BoardFilter(django_filters.FilterSet):
     def active_count(self):
         """How many filters differ from the defaults (shown on the filter toggle)."""
         data = self.data
-        return sum(
-            1
-            for key in (
-                "q",
-                "owner",
-                "region",
-                "industry",
-                "size",
-                "decision_role",
-                "persona",
-                "source",
-                "product",
-                "close_from",
-                "close_to",
-            )
-            if data.get(key)
-        ) + (1 if data.get("status") != Deal.Status.OPEN else 0)
+        return sum(1 for key in ("owner", *self.NOT_IN_SNAPSHOTS) if data.get(key)) + (
+            1 if data.get("status") != Deal.Status.OPEN else 0
+        )

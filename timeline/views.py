@@ -16,63 +16,59 @@ from leads import selectors as lead_selectors
 from timeline import selectors
 
 
-def _cursor(request):
-    """The `before` cursor, or None; ValueError for junk (the views answer 400)."""
-    return selectors.cursor_decode(request.GET.get("before", ""))
-
-
-def _bad_cursor():
-    return HttpResponse(
-        _("This link to older entries is broken."), status=400, content_type="text/plain; charset=utf-8"
-    )
-
-
-def _render(request, *, page, url, title, back_url, first):
-    """htmx: the first page as the panel body, later pages as list items to append;
-    without htmx: a page of its own with a link to the older entries."""
-    context = {"page": page, "timeline_url": url, "title": title, "back_url": back_url}
+def _timeline(request, *, read, url, title, back_url):
+    """One page of a timeline: `read(before=cursor)` gives the page. htmx: the first page as
+    the panel body, later pages as list items to append; without htmx: a page of its own with
+    a link to the older entries. A broken cursor answers 400."""
+    try:
+        cursor = selectors.cursor_decode(request.GET.get("before", ""))
+    except ValueError:
+        return HttpResponse(
+            _("This link to older entries is broken."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    context = {"page": read(before=cursor), "timeline_url": url, "title": title, "back_url": back_url}
     if request.htmx:
-        return render(request, "timeline/timeline.html#panel" if first else "timeline/timeline.html#items", context)
+        partial = "panel" if cursor is None else "items"
+        return render(request, f"timeline/timeline.html#{partial}", context)
     return render(request, "timeline/timeline_page.html", context)
 
 
 @require_GET
 def deal_timeline(request, deal_id):
     deal = deal_selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
-    try:
-        cursor = _cursor(request)
-    except ValueError:
-        return _bad_cursor()
-    page = selectors.deal_timeline(deal=deal, before=cursor)
-    url = reverse("timeline:deal", args=[deal.pk])
-    back_url = reverse("deals:detail", args=[deal.pk])
-    return _render(request, page=page, url=url, title=deal.title, back_url=back_url, first=cursor is None)
+    return _timeline(
+        request,
+        read=lambda before: selectors.deal_timeline(deal=deal, before=before),
+        url=reverse("timeline:deal", args=[deal.pk]),
+        title=deal.title,
+        back_url=reverse("deals:detail", args=[deal.pk]),
+    )
 
 
 @require_GET
 def lead_timeline(request, lead_id):
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
-    try:
-        cursor = _cursor(request)
-    except ValueError:
-        return _bad_cursor()
-    page = selectors.lead_timeline(lead=lead, before=cursor)
-    url = reverse("timeline:lead", args=[lead.pk])
-    back_url = reverse("leads:detail", args=[lead.pk])
-    return _render(request, page=page, url=url, title=str(lead), back_url=back_url, first=cursor is None)
+    return _timeline(
+        request,
+        read=lambda before: selectors.lead_timeline(lead=lead, before=before),
+        url=reverse("timeline:lead", args=[lead.pk]),
+        title=str(lead),
+        back_url=reverse("leads:detail", args=[lead.pk]),
+    )
 
 
 @require_GET
 def organization_timeline(request, organization_id):
     organization = selectors.organization_get_for_user(user=request.user, organization_id=organization_id)
-    try:
-        cursor = _cursor(request)
-    except ValueError:
-        return _bad_cursor()
-    page = selectors.organization_timeline(user=request.user, organization=organization, before=cursor)
-    url = reverse("organizations:timeline", args=[organization.pk])
-    back_url = reverse("organizations:detail", args=[organization.pk])
-    return _render(request, page=page, url=url, title=organization.name, back_url=back_url, first=cursor is None)
+    return _timeline(
+        request,
+        read=lambda before: selectors.organization_timeline(
+            user=request.user, organization=organization, before=before
+        ),
+        url=reverse("organizations:timeline", args=[organization.pk]),
+        title=organization.name,
+        back_url=reverse("organizations:detail", args=[organization.pk]),
+    )
 
 
 @require_GET
