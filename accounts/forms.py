@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services, throttling
+from accounts import throttling
 from accounts.models import User
 
 
@@ -68,14 +68,3 @@ class PasswordResetEmailForm(auth_forms.PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         EmailMultiAlternatives(subject, body, from_email, [to_email]).send()
-
-
-class ResetSetPasswordForm(auth_forms.SetPasswordForm):
-    """The new password from a reset link; the link proved the mailbox, so the user name's
-    login lockout ends with it."""
-
-    def save(self, commit=True):
-        user = super().save(commit=commit)
-        if commit:
-            services.login_lockout_clear(username=user.get_username())
-        return user

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,6 +37,16 @@ def password_reset(request):
         services.password_reset_request(email=email, language=get_language())
         return redirect("password_reset_done")
     return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The new password from a reset link. The link proved the mailbox, so the user name's
+    login lockout ends with it (failures of the same clients against other names still count)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.login_lockout_clear(username=form.user.get_username())
+        return response
 
 
 def csrf_failure(request, reason=""):
