@@ -284,3 +284,24 @@ def test_a_server_error_on_a_drop_keeps_the_board_and_shows_the_truth(
     expect(column(page, stages[1]).locator(f'[data-deal-id="{deal.pk}"]')).to_have_count(0)
     expect(page.locator("h1", has_text="Boom")).to_have_count(0)
     expect(page.locator("header.topbar")).to_be_visible()
+
+
+def test_a_board_left_open_after_the_session_ended_goes_to_the_login_and_back(page, live_server, login, board_cast):
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    rep, _manager, stages = board_cast
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Overnight deal")
+    login(page, rep)
+    page.goto(f"{live_server.url}/board/?owner=me")
+    expect(card(page, deal)).to_be_visible()
+    Session.objects.all().delete()  # the session ended (expired, or a logout elsewhere)
+    cache.clear()
+
+    page.evaluate("htmx.trigger(document.body, 'board-refresh')")  # the next poll, without waiting 10 s
+    page.wait_for_url("**/accounts/login/?next=/board/%3Fowner%3Dme")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/board/?owner=me")
+    expect(card(page, deal)).to_be_visible()

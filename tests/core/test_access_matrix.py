@@ -283,8 +283,9 @@ def _missing_message(route):
 
 
 def _outcome(response):
-    location = response.get("Location", "")
-    if response.status_code == 302 and location.startswith("/accounts/login/"):
+    # A plain redirect, or for htmx the page-wide HX-Redirect (accounts.middleware).
+    location = response.get("Location", "") or response.get("HX-Redirect", "")
+    if response.status_code in (200, 302) and location.startswith("/accounts/login/"):
         return LOGIN
     if response.status_code == 302 and location.startswith("/admin/login/"):
         return ADMIN_LOGIN

@@ -40,3 +40,14 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db, url, method):
     response = getattr(client, method)(url)
     assert response.status_code == 302, f"{method.upper()} {url} answered {response.status_code}"
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("url", ["/board/1/poll/", "/deals/1/move/", "/notifications/badge/"])
+def test_an_htmx_request_after_the_session_ended_sends_the_whole_page_to_the_login(client, db, url):
+    """A board left open overnight keeps polling: the login page must replace the page, not be
+    swapped into a column, and lead back to the page the user was on."""
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/board/?owner=me"}
+    response = client.post(url, headers=headers) if "move" in url else client.get(url, headers=headers)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/board/%3Fowner%3Dme"
+    assert response.content == b""
