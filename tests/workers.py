@@ -18,8 +18,9 @@ import pytest
 from tests.testenv import IN_CI
 
 ROOT = Path(__file__).resolve().parents[1]
-# The Redis database of the worker tests, flushed before and after each of them.
-WORKER_BROKER_URL = "redis://127.0.0.1:6379/8"
+# The Redis database of the worker tests, flushed before and after each of them (another one
+# with TEST_WORKER_BROKER_URL, so that two suites on one machine do not share it).
+WORKER_BROKER_URL = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/8")
 
 
 @pytest.fixture
