@@ -12,7 +12,7 @@ from accounts.forms import PasswordResetRequestForm, PreferencesForm
 
 
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your preferences were saved."))
@@ -25,7 +25,7 @@ def preferences(request):
 def password_reset(request):
     """Ask for a reset link. Every valid address gets the same answer — the "sent" page —
     whether or not an account has it; only a rate limit (per IP, per address) refuses."""
-    form = PasswordResetRequestForm(request.POST or None)
+    form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "registration/password_reset_form.html", {"form": form}, status=400)

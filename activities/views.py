@@ -134,7 +134,7 @@ def activity_item(request, activity_id):
 
 def activity_edit(request, activity_id):
     activity = _changeable_activity(request, activity_id)
-    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
+    form = ActivityForm(request.POST if request.method == "POST" else None, instance=activity, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ("kind", "subject", "due_at", "all_day", "note")}
         if form.cleaned_data["assignee"] is not None:

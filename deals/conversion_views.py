@@ -46,7 +46,7 @@ def convert_lead(request, lead_id):
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     if not lead_services.can_change(request.user, lead):
         raise PermissionDenied(_("You may not convert this lead."))
-    form = ConvertLeadForm(request.POST or None, user=request.user, lead=lead)
+    form = ConvertLeadForm(request.POST if request.method == "POST" else None, user=request.user, lead=lead)
     status = 200
     if request.method == "POST":
         if form.is_valid():

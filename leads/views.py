@@ -100,7 +100,7 @@ def lead_create(request):
     """The new-lead form. When the e-mail or phone number is already a lead's, the form comes
     back (409) with the matches the user may open and a "Create anyway" button; matches
     outside the user's scope are mentioned without any detail."""
-    form = forms.LeadForm(request.POST or None, user=request.user)
+    form = forms.LeadForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         if not request.POST.get("create_anyway"):
             duplicates = selectors.lead_duplicates_for_user(
@@ -156,7 +156,7 @@ def _changeable_lead(request, lead_id):
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, lead_id):
     lead = _changeable_lead(request, lead_id)
-    form = forms.LeadForm(request.POST or None, instance=lead, user=request.user)
+    form = forms.LeadForm(request.POST if request.method == "POST" else None, instance=lead, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_update(
@@ -273,7 +273,7 @@ def webform_thanks(request):
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    form = forms.ImportUploadForm(request.POST or None, request.FILES or None)
+    form = forms.ImportUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

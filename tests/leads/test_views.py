@@ -387,3 +387,11 @@ def test_detail_shows_the_persona_profile(client, rep, make_lead):
     client.force_login(rep)
     html = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "Predictable costs" in html and "Risk reduction" in html
+
+
+@pytest.mark.parametrize("url", ["/leads/new/", "/leads/import/"])
+def test_an_empty_post_is_a_bad_request_with_the_errors_not_an_empty_form(client, rep, url):
+    client.force_login(rep)
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
