@@ -1,0 +1,17 @@
+"""`{% board_cards deals %}`: the cards of a column through deals.cards.CardRenderer, built
+once per template render (URLs, translations, formats) and shared by every column."""
+
+from django import template
+
+from deals.cards import CardRenderer
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def board_cards(context, deals):
+    renderer = context.render_context.get(CardRenderer)
+    if renderer is None:
+        renderer = CardRenderer(board_query=context.get("board_query", ""), csrf_token=context.get("csrf_token"))
+        context.render_context[CardRenderer] = renderer
+    return renderer.cards(deals)
