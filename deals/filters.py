@@ -91,6 +91,9 @@ class BoardFilter(django_filters.FilterSet):
         self.filters["owner"].extra["choices"] = [(OWNER_ME, _("Me")), (OWNER_TEAM, _("My team")), *people]
         for name in ("close_from", "close_to"):
             self.filters[name].extra["widget"] = widgets.DateInput()
+        for board_filter in self.filters.values():
+            if isinstance(board_filter, django_filters.ChoiceFilter):  # model choices too
+                board_filter.extra["widget"] = widgets.Select
         self.filters["q"].extra["widget"] = django_filters.widgets.forms.TextInput(
             attrs={"type": "search", "placeholder": _("Title or organization")}
         )
