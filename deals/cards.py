@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, formats
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -107,12 +108,7 @@ class CardRenderer:
         self.detail_url = _url_pattern("deals:detail")
         self.move_url = _url_pattern("deals:move")
         self.win_url = _url_pattern("deals:win")
-        token = str(csrf_token) if csrf_token else ""
-        self.csrf_input = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
-            if token and token != NO_CSRF_TOKEN
-            else ""
-        )
+        self._csrf_token = csrf_token
         self.currency = escape(settings.CRM_CURRENCY)
         self.money = money_formatter()
         self.date = date_formatter()
@@ -143,6 +139,14 @@ class CardRenderer:
         self.readonly_text = escape(gettext("Read only: %(owner)s’s deal"))
         self._days = {}
         self._owners = {}
+
+    @cached_property
+    def csrf_input(self):
+        """{% csrf_token %}'s input, made (and the token read) only when a card has a form."""
+        token = str(self._csrf_token) if self._csrf_token else ""
+        if not token or token == NO_CSRF_TOKEN:
+            return ""
+        return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
     def days(self, count):
         """ "3 days" in the active language, once per distinct count."""

@@ -10,8 +10,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def board_cards(context, deals):
-    renderer = context.render_context.get(CardRenderer)
+    # The bottom of the render context lives as long as this render (every partial pushes a
+    # state of its own on top), as for {% include %}'s template cache.
+    shared = context.render_context.dicts[0]
+    renderer = shared.get(CardRenderer)
     if renderer is None:
         renderer = CardRenderer(board_query=context.get("board_query", ""), csrf_token=context.get("csrf_token"))
-        context.render_context[CardRenderer] = renderer
+        shared[CardRenderer] = renderer
     return renderer.cards(deals)

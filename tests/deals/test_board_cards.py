@@ -124,3 +124,14 @@ def test_no_url_is_resolved_per_card(client, rep, stages, pipeline, bulk_deals, 
         return spy.call_count
 
     assert reversals(3) == reversals(25)
+
+
+def test_one_card_renderer_draws_every_column_of_a_board(client, rep, stages, bulk_deals):
+    bulk_deals(12, owner=rep, stages=stages[:4])
+    client.force_login(rep)
+    with mock.patch.object(
+        cards.CardRenderer, "__init__", autospec=True, side_effect=cards.CardRenderer.__init__
+    ) as init:
+        page = client.get(reverse("deals:board")).content.decode()
+    assert page.count("data-deal-id=") == 12
+    assert init.call_count == 1
