@@ -270,9 +270,7 @@ def _stage_changes_write(rows):
         columns = ", ".join(_STAGE_CHANGE_COLUMNS)
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {StageChange._meta.db_table} ({columns}) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY {StageChange._meta.db_table} ({columns}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
