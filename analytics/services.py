@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import selectors
+from analytics import selectors, sessions
 from analytics.filters import local_midnight
 from analytics.models import DailySnapshot
 from analytics.visits import visits_sync
@@ -31,9 +31,6 @@ PILE_UP_DAYS = 90
 # entered_at < end(d) <= left_at, i.e. for the local days from entered_at's to the one before
 # left_at's. An index range on left_at (or left_at IS NULL) finds them, so a day costs the deals
 # open on it plus the changes since, not the whole history.
-# PostgreSQL settings for the transaction of an analytical statement (SET LOCAL as one query).
-ANALYTICS_SESSION_SQL = "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
-
 _OPEN_VISIT = """
     SELECT {day} AS day, v.deal_id, v.pipeline_id, v.stage_id, sc.owner_id,
            1 AS open_count, sc.value AS open_value,
@@ -208,7 +205,7 @@ def snapshot_rollup_range(*, first_day, last_day, sync=True):
             # Each visit's generate_series is estimated at 1,000 rows, so the planner thinks the
             # statement huge and JIT-compiles it: 3 of 3.3 s for one day at 10k deals. Off for this
             # transaction; and room for the GROUP BY's sort.
-            cursor.execute(ANALYTICS_SESSION_SQL)
+            sessions.settings_apply(cursor)
             # Two concurrent reruns of a day must not both insert: serialise per day (locks taken
             # in day order, so overlapping ranges wait rather than deadlock).
             cursor.execute(
