@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from analytics import services
 from analytics.filters import local_midnight
-from analytics.models import DailySnapshot
+from analytics.models import DailySnapshot, VisitSync
 from deals.models import Deal, DealProduct
 from tests import factories
 from tests.analytics.test_rollup import snapshot_rows
@@ -176,3 +176,27 @@ def test_a_days_rollup_costs_the_same_queries_for_a_short_and_a_long_history(his
         )
     services.visits_sync()
     assert _rollup_queries(yesterday) == small
+
+
+def test_the_nightly_rollup_catches_a_change_the_visits_missed(history, rep, stages):
+    """A stage change committed after a higher id was already synced (two concurrent transactions)
+    is below the watermark; the nightly job resyncs the deals changed since the day began."""
+    deal = history.deal(owner=rep, steps=[(10, stages[0])], value="500")
+    services.visits_sync()
+    yesterday = history.now.date() - timedelta(days=1)
+    deal.stage_changes.create(
+        pipeline=stages[1].pipeline,
+        kind="moved",
+        from_stage=stages[0],
+        to_stage=stages[1],
+        from_status="open",
+        to_status="open",
+        owner=rep,
+        value=deal.value,
+        at=history.at(1),
+    )
+    newest = deal.stage_changes.order_by("-id").first().id
+    VisitSync.objects.update_or_create(pk=1, defaults={"last_change_id": newest})  # as if synced already
+    services.snapshot_rollup_nightly(today=history.now.date())
+    row = DailySnapshot.objects.get(day=yesterday, product__isnull=True)
+    assert (row.stage_id, row.open_count) == (stages[1].pk, 1)
