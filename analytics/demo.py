@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from auditlog.context import disable_auditlog
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -180,11 +180,33 @@ CAMPAIGNS = {
 }
 
 
-def ensure_users(*, password):
+DEFAULT_REPS = sum(1 for user in USERS if user[3] == User.Role.REP)
+TEAMS = ("Team North", "Team South")
+
+
+def demo_users(reps=DEFAULT_REPS):
+    """The admin, the manager and `reps` sales reps rep1…repN: the first four as in USERS, further
+    ones with generated names, alternating between the two teams."""
+    named = [user for user in USERS if user[3] != User.Role.REP]
+    known = [user for user in USERS if user[3] == User.Role.REP]
+    extra = [
+        (
+            f"rep{n}",
+            FIRST_NAMES[n % len(FIRST_NAMES)],
+            LAST_NAMES[n % len(LAST_NAMES)],
+            User.Role.REP,
+            TEAMS[(n - 1) % len(TEAMS)],
+        )
+        for n in range(len(known) + 1, reps + 1)
+    ]
+    return named + known[:reps] + extra
+
+
+def ensure_users(*, password, reps=DEFAULT_REPS):
     """Create the demo users and their two teams; existing users keep their data but get the password."""
-    teams = {name: Team.objects.get_or_create(name=name)[0] for name in ("Team North", "Team South")}
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAMS}
     users = {}
-    for username, first, last, role, team_name in USERS:
+    for username, first, last, role, team_name in demo_users(reps):
         user, _created = User.objects.get_or_create(
             username=username,
             defaults={
@@ -197,9 +219,11 @@ def ensure_users(*, password):
                 "is_superuser": role == User.Role.ADMIN,
             },
         )
-        user.set_password(password)
-        user.save(update_fields=["password"])
         users[username] = user
+    # One hash for every demo user: hashing is deliberately slow (a second or more for twenty reps).
+    template = User(username="template")
+    template.set_password(password)
+    User.objects.filter(pk__in=[user.pk for user in users.values()]).update(password=template.password)
     for team in teams.values():
         team.managers.add(users["manager"])
     # Web-form leads go round-robin to Team North unless an admin chose otherwise.
@@ -219,9 +243,51 @@ def _bulk(model, objects):
     return model.objects.bulk_create(objects, batch_size=BATCH)
 
 
+# With --moves-per-deal the deals are created over the last 13 months (a 12-month backfill has
+# a full year of history before it and deals still moving at its end).
+LONG_HISTORY_DAYS = 395
+
+
+_STAGE_CHANGE_COLUMNS = (
+    "deal_id",
+    "pipeline_id",
+    "kind",
+    "from_stage_id",
+    "to_stage_id",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "owner_id",
+    "value",
+    "at",
+)
+
+
+def _stage_changes_write(rows):
+    """Insert StageChange rows given as tuples in _STAGE_CHANGE_COLUMNS order: PostgreSQL's COPY
+    (a million rows in well under a minute), elsewhere bulk_create in batches."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(_STAGE_CHANGE_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {StageChange._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch = []
+    for row in rows:
+        batch.append(StageChange(**dict(zip(_STAGE_CHANGE_COLUMNS, row, strict=True))))
+        if len(batch) >= BATCH * 4:
+            _bulk(StageChange, batch)
+            batch = []
+    _bulk(StageChange, batch)
+
+
 class DemoBuilder:
-    def __init__(self, *, deals, seed, now=None, stdout=None):
+    def __init__(self, *, deals, seed, now=None, stdout=None, moves_per_deal=None):
         self.deal_count = deals
+        self.moves_per_deal = moves_per_deal
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
         self.stdout = stdout
@@ -377,6 +443,63 @@ class DemoBuilder:
         )
         return leads
 
+    def _walk(self, stages, created):
+        """Walk the stages: each step either advances, is lost, or stops (still open); now and then
+        a deal is sent back a phase. About 4.4 history rows per deal."""
+        rng, now = self.rng, self.now
+        t = created
+        path = [(stages[0], "open", t)]
+        status = "open"
+        index = 0
+        while True:
+            stage = stages[index]
+            stay = rng.uniform(0.4, 3.0) * (stage.expected_days or 10)
+            if t + timedelta(days=stay) > now:
+                break  # still in this stage today
+            t = t + timedelta(days=stay)
+            roll = rng.random()
+            if roll < 0.11:
+                status = "lost"
+                path.append((stage, "lost", t))
+                break
+            if index == len(stages) - 1:
+                if roll < 0.75:
+                    status = "won"
+                    path.append((stage, "won", t))
+                else:
+                    status = "lost"
+                    path.append((stage, "lost", t))
+                break
+            if roll > 0.93 and index > 0:
+                index -= 1  # sent back a phase: re-entries happen in real pipelines
+            else:
+                index += 1
+            path.append((stages[index], "open", t))
+        return path, status
+
+    def _long_walk(self, stages, created):
+        """A history of about `moves_per_deal` rows on average (1 to 2F − 1, uniformly): the creation,
+        moves forward and now and then back (several on some days), and for about half of the
+        deals a final win or loss. The rows fall between the creation and now."""
+        rng, now = self.rng, self.now
+        rows = 1 + int(rng.random() * max(1.0, 2 * self.moves_per_deal - 1))
+        closing = rows >= 2 and rng.random() < 0.55
+        end = created + (now - created) * rng.uniform(0.3, 1.0) if closing else now
+        times = sorted(created + (end - created) * rng.random() for _ in range(rows - 1))
+        path, index, last = [(stages[0], "open", created)], 0, len(stages) - 1
+        for t in times[: len(times) - closing]:
+            if last and (index == last or (index > 0 and rng.random() < 0.25)):
+                index -= 1
+            elif last:
+                index += 1
+            path.append((stages[index], "open", t))
+        status = "open"
+        if closing:
+            won = index == last and rng.random() < 0.75
+            status = "won" if won else "lost"
+            path.append((stages[index], status, times[-1]))
+        return path, status
+
     def _deals(self, *, reps, orgs, contacts, pipelines, stages, reasons, products, leads):
         rng, now = self.rng, self.now
         converted = [lead for lead in leads if lead.status == "converted"]
@@ -386,38 +509,16 @@ class DemoBuilder:
                 pipelines["expansion"] if rng.random() < 0.2 and "expansion" in pipelines else pipelines["new_business"]
             )
             pipeline_stages = stages[pipeline.pk]
-            created = now - timedelta(days=365 * rng.random() ** 1.5)
+            if self.moves_per_deal is None:
+                created = now - timedelta(days=365 * rng.random() ** 1.5)
+            else:
+                created = now - timedelta(days=LONG_HISTORY_DAYS * rng.random())
             owner = rng.choice(reps)
             org_index = rng.randrange(len(orgs))
-            # Walk the stages: each step either advances, is lost, or stops (still open).
-            t = created
-            path = [(pipeline_stages[0], "open", t)]
-            status = "open"
-            index = 0
-            while True:
-                stage = pipeline_stages[index]
-                stay = rng.uniform(0.4, 3.0) * (stage.expected_days or 10)
-                if t + timedelta(days=stay) > now:
-                    break  # still in this stage today
-                t = t + timedelta(days=stay)
-                roll = rng.random()
-                if roll < 0.11:
-                    status = "lost"
-                    path.append((stage, "lost", t))
-                    break
-                if index == len(pipeline_stages) - 1:
-                    if roll < 0.75:
-                        status = "won"
-                        path.append((stage, "won", t))
-                    else:
-                        status = "lost"
-                        path.append((stage, "lost", t))
-                    break
-                if roll > 0.93 and index > 0:
-                    index -= 1  # sent back a phase: re-entries happen in real pipelines
-                else:
-                    index += 1
-                path.append((pipeline_stages[index], "open", t))
+            if self.moves_per_deal is None:
+                path, status = self._walk(pipeline_stages, created)
+            else:
+                path, status = self._long_walk(pipeline_stages, created)
             current_stage = path[-1][0]
             last_at = path[-1][2]
             base_close = created.date() + timedelta(days=rng.randint(45, 120))
@@ -454,33 +555,23 @@ class DemoBuilder:
                 slips.append((i, base_close - timedelta(days=rng.randint(14, 60)), base_close, created))
         deals = _bulk(Deal, deals)
 
-        changes = []
-        for deal, path in zip(deals, histories, strict=True):
-            previous_stage, previous_status = None, ""
-            for step, (stage, status, at) in enumerate(path):
-                kind = (
-                    "created" if step == 0 else ("won" if status == "won" else "lost" if status == "lost" else "moved")
-                )
-                changes.append(
-                    StageChange(
-                        deal=deal,
-                        pipeline_id=deal.pipeline_id,
-                        kind=kind,
-                        from_stage=previous_stage,
-                        to_stage=stage,
-                        from_status=previous_status,
-                        to_status=status,
-                        actor_id=deal.owner_id,
-                        owner_id=deal.owner_id,
-                        value=deal.value,
-                        at=at,
-                    )
-                )
-                previous_stage, previous_status = stage, status
-                if len(changes) >= BATCH * 4:
-                    _bulk(StageChange, changes)
-                    changes = []
-        _bulk(StageChange, changes)
+        _stage_changes_write(
+            (
+                deal.pk,
+                deal.pipeline_id,
+                "created" if step == 0 else ("moved" if status == "open" else status),
+                path[step - 1][0].pk if step else None,
+                stage.pk,
+                path[step - 1][1] if step else "",
+                status,
+                deal.owner_id,
+                deal.owner_id,
+                deal.value,
+                at,
+            )
+            for deal, path in zip(deals, histories, strict=True)
+            for step, (stage, status, at) in enumerate(path)
+        )
         _bulk(
             CloseDateChange,
             [
@@ -604,19 +695,32 @@ def wipe_business_data():
         model.objects.all().delete()
 
 
-def seed_demo(*, password="demo", deals=300, seed=42, reset=False, stdout=None):  # noqa: S107 (demo users only)
+def seed_demo(
+    *,
+    password="demo",  # noqa: S107 (demo users only)
+    deals=300,
+    seed=42,
+    reset=False,
+    stdout=None,
+    moves_per_deal=None,
+    reps=DEFAULT_REPS,
+):
     """Create the demo installation. Returns True when business data was created.
+
+    `moves_per_deal` (average history rows per deal, spread over 13 months) replaces the default
+    walk through the stages (about 4.4 rows per deal over 12 months); `reps` is the number of
+    sales reps rep1…repN, spread over the two teams.
 
     Generated business data gets no audit entries (docs/audit.md): it is written with
     bulk_create, and the reset deletes without one entry per deleted row."""
     with transaction.atomic(), disable_auditlog():
         ensure_defaults(Pipeline, Stage, LostReason)
-        users, _teams = ensure_users(password=password)
+        users, _teams = ensure_users(password=password, reps=reps)
         if reset:
             wipe_business_data()
         if Deal.objects.exists():
             return False
-        DemoBuilder(deals=deals, seed=seed, stdout=stdout).build(users=users)
+        DemoBuilder(deals=deals, seed=seed, stdout=stdout, moves_per_deal=moves_per_deal).build(users=users)
     _analytics_backfill(stdout=stdout)
     return True
 

@@ -15,10 +15,21 @@ from deals.models import MAX_STAGES_PER_PIPELINE
 
 
 class DailySnapshot(models.Model):
+    # Derived rows, rewritten in bulk by the rollup (millions in a twelve-month backfill): no
+    # database constraints on the references, whose per-row checks at commit and extra indexes
+    # cost more than the statement itself. The rows come from the StageChange history, which
+    # protects its pipelines, stages and owners (PROTECT, with constraints), and Django's delete
+    # still cascades. Pipeline and stage lookups are served by the two composite indexes.
     day = models.DateField(_("day"))
-    pipeline = models.ForeignKey("deals.Pipeline", on_delete=models.CASCADE, related_name="+")
-    stage = models.ForeignKey("deals.Stage", on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey(
+        "deals.Pipeline", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(
+        "deals.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     region = models.CharField(_("region"), max_length=10, blank=True)
     source = models.CharField(_("lead source"), max_length=20, blank=True)
     product = models.ForeignKey(
@@ -27,6 +38,7 @@ class DailySnapshot(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
         help_text=_("Empty: the row counts every deal once; set: the deals that sell this product."),
     )
     # The state at the end of the day (local time).

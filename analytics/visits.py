@@ -120,8 +120,11 @@ def slots_assign():
     return bool(moved)
 
 
-def visits_sync(*, rebuild=False):
+def visits_sync(*, rebuild=False, since=None):
     """Bring StageVisit up to the newest StageChange; returns the number of visits written.
+
+    `since` (a datetime): also rebuild the visits of every deal with a history row at or after it
+    (the nightly job's catch-up for rows committed out of id order), through the index on `at`.
 
     Nothing to do (the usual case, also after a reorder): one query. Safe to run concurrently: on
     PostgreSQL the work runs under a transaction-level advisory lock and re-reads the state inside
@@ -129,14 +132,14 @@ def visits_sync(*, rebuild=False):
     every visit.
     """
     last, newest, unslotted = _state()
-    if not rebuild and last is not None and last >= newest and not unslotted:
+    if not rebuild and since is None and last is not None and last >= newest and not unslotted:
         return 0
     visits = connection.ops.quote_name(StageVisit._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _LOCK)
             last, newest, unslotted = _state()
-            if not rebuild and last is not None and last >= newest and not unslotted:
+            if not rebuild and since is None and last is not None and last >= newest and not unslotted:
                 return 0
         if unslotted and slots_assign():
             rebuild = True
@@ -145,10 +148,14 @@ def visits_sync(*, rebuild=False):
             cursor.execute(f"DELETE FROM {visits}")  # noqa: S608
             cursor.execute(_insert_sql(""))
             written, full = cursor.rowcount, True
-        elif last < newest:
+        elif last < newest or since is not None:
             grown = "SELECT DISTINCT deal_id FROM deals_stagechange WHERE id > %s"
-            cursor.execute(f"DELETE FROM {visits} WHERE deal_id IN ({grown})", (last,))  # noqa: S608
-            cursor.execute(_insert_sql(f"WHERE sc.deal_id IN ({grown})"), (last,))
+            params = (last,)
+            if since is not None:
+                grown += " UNION SELECT deal_id FROM deals_stagechange WHERE at >= %s"
+                params += (connection.ops.adapt_datetimefield_value(since),)
+            cursor.execute(f"DELETE FROM {visits} WHERE deal_id IN ({grown})", params)  # noqa: S608
+            cursor.execute(_insert_sql(f"WHERE sc.deal_id IN ({grown})"), params)
             written, full = cursor.rowcount, False
         else:
             full = False

@@ -1,7 +1,8 @@
+import itertools
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -110,3 +111,38 @@ def test_seed_leads_carry_their_duplicate_keys(seeded):
     for lead in Lead.objects.order_by("?")[:30]:
         assert lead.email_key == contact_keys.email_key(lead.email) != ""
         assert lead.phone_key == contact_keys.phone_key(lead.phone) != ""
+
+
+def test_seed_reps_option_spreads_the_reps_over_both_teams(db):
+    call_command("seed_demo", deals=30, reps=20, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reps = User.objects.filter(role=User.Role.REP)
+    assert set(reps.values_list("username", flat=True)) == {f"rep{n}" for n in range(1, 21)}
+    assert {team: reps.filter(team__name=team).count() for team in ("Team North", "Team South")} == {
+        "Team North": 10,
+        "Team South": 10,
+    }
+    assert User.objects.get(username="rep17").check_password("demo")
+    owners = set(Deal.objects.values_list("owner__username", flat=True))
+    assert len(owners) > 10  # the deals are spread over the new reps too
+
+
+def test_seed_moves_per_deal_gives_a_long_consistent_history(db):
+    call_command("seed_demo", deals=400, moves_per_deal=10, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    now = timezone.now()
+    rows_per_deal = StageChange.objects.count() / Deal.objects.count()
+    assert 9 <= rows_per_deal <= 11
+    span = StageChange.objects.aggregate(first=Min("at"), last=Max("at"))
+    assert span["first"] < now - timedelta(days=365)
+    assert span["last"] <= now
+    assert StageChange.objects.filter(kind="created").count() == 400
+    assert set(Deal.objects.values_list("status", flat=True)) == {"open", "won", "lost"}
+    for deal in Deal.objects.order_by("?")[:50]:
+        history = list(deal.stage_changes.order_by("at", "id"))
+        assert (history[-1].to_stage_id, history[-1].to_status) == (deal.stage_id, deal.status)
+        for before, after in itertools.pairwise(history):
+            assert (after.from_stage_id, after.from_status) == (before.to_stage_id, before.to_status)
+
+
+def test_seed_rejects_fewer_than_one_move_per_deal(db):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", deals=5, moves_per_deal=0.5, stdout=open("/dev/null", "w"))  # noqa: SIM115
