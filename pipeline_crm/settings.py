@@ -247,7 +247,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # admin's validation refuses duplicates there (docs/architecture.md).
     SILENCED_SYSTEM_CHECKS.append("models.W038")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
 X_FRAME_OPTIONS = "DENY"
 # A stale form gets a page in the product's look that says to reload (templates/403_csrf.html).
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
