@@ -39,5 +39,9 @@ max_requests_jitter = env.integer("GUNICORN_MAX_REQUESTS_JITTER", 0)
 accesslog = env.string("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = env.string("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's control socket (gunicornc): off unless given a path, so that two servers on one
+# machine do not share the default ~/.gunicorn/gunicorn.ctl.
+control_socket = env.string("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 if workers < 1 or threads < 1 or keepalive < 0 or timeout < 1:
     raise ImproperlyConfigured("GUNICORN_WORKERS and GUNICORN_THREADS must be at least 1, GUNICORN_TIMEOUT at least 1.")
