@@ -143,12 +143,20 @@ def main():
     VAR.mkdir(exist_ok=True)
     started = time.perf_counter()
     before = machine()
-    rows = [bench_size(int(size), args) for size in args.sizes.split(",") if size.strip()]
-    after = machine()
+    rows = []
+    for size in (int(size) for size in args.sizes.split(",") if size.strip()):
+        rows.append(bench_size(size, args))
+        # After each size: an interrupted run still leaves the sizes it finished in the table.
+        table, minutes = save(args, rows, before, started)
+    print("\n" + table)
+    print(f"make bench: {minutes} min; results in {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+
+
+def save(args, rows, before, started):
     entry = {
         "label": args.label,
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {**after, "load_before": before["load"]},
+        "machine": {**machine(), "load_before": before["load"]},
         "minutes": round((time.perf_counter() - started) / 60, 1),
         "duration": args.duration,
         "rows": rows,
@@ -158,8 +166,7 @@ def main():
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     table = report.markdown(results["runs"])
     report.write_into(DOC, table)
-    print("\n" + table)
-    print(f"make bench: {entry['minutes']} min; results in {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    return table, entry["minutes"]
 
 
 if __name__ == "__main__":
