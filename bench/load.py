@@ -15,6 +15,7 @@ ratios to the minimal view; --json writes everything for bench/run_all.py.
 """
 
 import argparse
+import http.client
 import json
 import os
 import secrets
@@ -22,8 +23,8 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import benchsetup
 import integrity
@@ -111,16 +112,29 @@ def server_env(args):
     return env
 
 
-def wait_for(url, seconds=60):
+def _get(base, path, headers=None):
+    """GET on our own loopback server: (status, headers)."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.headers
+    finally:
+        connection.close()
+
+
+def wait_for(base, path, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own loopback server)
-                if response.status == 200:
-                    return
+            if _get(base, path)[0] == 200:
+                return
         except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server did not answer {url} within {seconds} s")
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the server did not answer {base}{path} within {seconds} s")
 
 
 def static_is_current():
@@ -141,15 +155,13 @@ def static_headers(base):
     """Headers of one hashed static file as a browser asking for Brotli gets them."""
     manifest = json.loads((VAR / "bench-static" / "staticfiles.json").read_text())["paths"]
     name = next(path for path in sorted(manifest) if path.endswith(".css"))
-    request = urllib.request.Request(  # noqa: S310 (our own loopback server)
-        f"{base}/static/{manifest[name]}", headers={"Accept-Encoding": "br, gzip"}
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (our own loopback server)
-        return {
-            "file": manifest[name],
-            "cache_control": response.headers.get("Cache-Control"),
-            "content_encoding": response.headers.get("Content-Encoding"),
-        }
+    status, headers = _get(base, f"/static/{manifest[name]}", {"Accept-Encoding": "br, gzip"})
+    return {
+        "file": manifest[name],
+        "status": status,
+        "cache_control": headers.get("Cache-Control"),
+        "content_encoding": headers.get("Content-Encoding"),
+    }
 
 
 def main():
@@ -203,7 +215,7 @@ def main():
         [sys.executable, "-m", "gunicorn", "pipeline_crm.wsgi"], cwd=ROOT, env=env, start_new_session=True
     )
     try:
-        wait_for(f"{host}/healthz/live")
+        wait_for(host, "/healthz/live")
         static = static_headers(host)
         since = timezone.now()
         subprocess.run(
