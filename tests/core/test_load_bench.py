@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def load_run(live_server, tmp_path):
-    """seed_demo with 40 deals, then four reps for 3 s of the mix and 1 s per saturation phase."""
+def load_run(_require_postgres, live_server, tmp_path):
+    """seed_demo with 40 deals, then four reps for 3 s of the mix and 1 s per saturation phase
+    (on SQLite the test is skipped before any of it)."""
     call_command("seed_demo", deals=40, reset=True, verbosity=0)
     plan = load.build_plan(users=4, deals_per_user=4, host=live_server.url, out_dir=tmp_path)
     plan.update({"mix_seconds": 3, "phase_seconds": 1, "think_min": 0.02, "think_max": 0.05, "poll_seconds": 1})
