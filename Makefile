@@ -47,11 +47,20 @@ check: setup
 audit: setup
 	$(PY) scripts/security_audit.py
 
-# Benchmarks on their own database (bench/README.md); DATABASE_URL=postgres://… for PostgreSQL.
+# Every benchmark from scratch on PostgreSQL at each size (a fresh database per size), the load
+# test with locust against gunicorn in production settings and its integrity check; writes the
+# table in docs/benchmarks.md (bench/README.md). Quick check: make bench BENCH_SIZES=1000 BENCH_DURATION=20
+BENCH_SIZES ?= 1000,10000,100000
+BENCH_DURATION ?= 60
+BENCH_LABEL ?= latest
+BENCH_BACKFILL_DAYS ?= 365
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipeline_crm_bench
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/10
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 bench: setup
-	$(PY) bench/board.py $(BENCH_ARGS)
-	$(PY) bench/dashboard.py $(BENCH_ARGS)
-	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench-leads.sqlite3} $(PY) bench/lead_import.py --migrate
+	$(PY) bench/run_all.py --sizes $(BENCH_SIZES) --duration $(BENCH_DURATION) --label "$(BENCH_LABEL)" \
+	  --backfill-days $(BENCH_BACKFILL_DAYS) --database-url $(BENCH_DATABASE_URL) \
+	  --cache-url $(BENCH_CACHE_URL) --broker-url $(BENCH_BROKER_URL) $(BENCH_ARGS)
 
 screenshots: setup
 	$(PY) scripts/screenshots.py

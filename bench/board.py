@@ -7,11 +7,13 @@ Usage (uses its own database file unless DATABASE_URL is set; never the shared d
 
 It migrates, seeds with `seed_demo --deals N` (when the database has no deals), then prints,
 as the demo rep, the manager and the admin: the board page, its htmx partial, a filtered
-board, "load more", a move (drop into the next column and back), and the unchanged 304
-poll — median of --repeat runs, with the number of queries.
+board, "load more", a move (drop into the next column and back), the unchanged 304
+poll, a deal's page and the lead list — median of --repeat runs, with the number of
+queries. --json writes the figures (for bench/run_all.py).
 """
 
 import argparse
+import json
 import statistics
 import time
 
@@ -22,6 +24,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
 
     benchsetup.setup_django(f"board-{args.deals}")
@@ -46,6 +49,9 @@ def main():
     open_deals = Deal.objects.filter(pipeline=pipeline, status="open").count()
     print(f"database: {connection.vendor}; {Deal.objects.count()} deals, {open_deals} open in '{pipeline}'")
 
+    figures = {}
+    current = {"user": ""}
+
     def timed(label, request, repeat=args.repeat):
         runs, queries, status = [], 0, None
         for _ in range(repeat):
@@ -54,7 +60,9 @@ def main():
                 response = request()
                 runs.append(time.perf_counter() - started)
             queries, status = len(captured), response.status_code
-        print(f"  {label:<34} {statistics.median(runs) * 1000:7.1f} ms  {queries:2d} queries  HTTP {status}")
+        median = statistics.median(runs) * 1000
+        print(f"  {label:<34} {median:7.1f} ms  {queries:2d} queries  HTTP {status}")
+        figures[f"{current['user']}: {label.split(' (')[0]}"] = {"ms": median, "queries": queries, "status": status}
         return response
 
     board_url = reverse("deals:board_pipeline", args=[pipeline.pk])
@@ -65,9 +73,11 @@ def main():
         client = Client()
         client.force_login(user)
         print(f"as {username} ({user.get_role_display()}):")
+        current["user"] = username
         page = timed("board page", lambda: client.get(board_url))
         timed("board htmx partial", lambda: client.get(board_url, HTTP_HX_REQUEST="true"))
         timed("board filtered (owner=me, q=a)", lambda: client.get(board_url, {"owner": "me", "q": "a"}))
+        timed("board filtered by region (north)", lambda: client.get(board_url, {"region": "north"}))
         filterset = selectors.board_filter(user=user, pipeline=pipeline.pk, data={})
         column = max(selectors.board_columns(filterset=filterset, pipeline=pipeline.pk), key=lambda c: c.count)
         more_url = reverse("deals:column_more", args=[pipeline.pk, column.stage.pk])
@@ -75,9 +85,11 @@ def main():
         etag = page["ETag"]
         timed("poll, unchanged (304)", lambda: client.get(poll_url, HTTP_IF_NONE_MATCH=etag))
 
+        timed("lead list", lambda: client.get(reverse("leads:list")))
         deal = Deal.objects.filter(selectors.scoping.changeable_owner_q(user), pipeline=pipeline, status="open").first()
         if deal is None:
             return
+        timed("deal detail", lambda: client.get(reverse("deals:detail", args=[deal.pk])))
         stages = list(selectors.stage_list(pipeline=pipeline).values_list("pk", flat=True))
         home = deal.stage_id
         away = stages[(stages.index(home) + 1) % len(stages)]
@@ -94,6 +106,11 @@ def main():
 
     for username in ("rep1", "manager", "admin"):
         bench_user(username)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(
+                {"vendor": connection.vendor, "deals": Deal.objects.count(), "figures": figures}, handle, indent=1
+            )
 
 
 if __name__ == "__main__":

@@ -99,7 +99,15 @@ TEMPLATES = [
 
 # Database -------------------------------------------------------------------------------
 DATABASE_URL = env.string("DATABASE_URL", _default(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env.integer("DB_CONN_MAX_AGE", 0))}
+# DB_CONN_MAX_AGE: seconds a request's connection is kept for the next request of the same
+# worker thread (0 = a new connection per request). Production keeps them (docs/operations.md:
+# measured under the 20-rep load); health checks replace a connection the server has closed.
+_conn_max_age = env.integer("DB_CONN_MAX_AGE", 0 if EMBEDDED else 600)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=_conn_max_age, conn_health_checks=env.boolean("DB_CONN_HEALTH_CHECKS", True)
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a Celery worker writes; IMMEDIATE avoids
     # "database is locked" on lock upgrades inside transactions.
@@ -247,7 +255,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # admin's validation refuses duplicates there (docs/architecture.md).
     SILENCED_SYSTEM_CHECKS.append("models.W038")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_TLS_PROXY", False) else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/live$"]
 X_FRAME_OPTIONS = "DENY"
 # A stale form gets a page in the product's look that says to reload (templates/403_csrf.html).
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"

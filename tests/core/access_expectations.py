@@ -103,6 +103,7 @@ EXPECTATIONS = {
     # --- the site and accounts ---
     "": Expect(get=everyone(302), post=everyone(302)),
     "healthz": Expect(get=public(200), post=public(405)),
+    "healthz/live": Expect(get=public(200), post=public(405)),
     "accounts/login/": Expect(get=everyone(302, anonymous=200), post=everyone(302, anonymous=200)),
     # Logging out sends everyone to the login page.
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),

@@ -10,6 +10,22 @@ def test_healthz_answers_200_without_login(client, db):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
+def test_liveness_answers_ok_without_login_database_or_session(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/live")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Content-Type"].startswith("text/plain")
+    assert not response.wsgi_request.session.accessed
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_liveness_is_exempt_from_the_https_redirect(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz/live").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
+
+
 def test_root_redirects_to_board(client, rep):
     client.force_login(rep)
     response = client.get("/")
