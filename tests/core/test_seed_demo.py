@@ -110,3 +110,9 @@ def test_seed_leads_carry_their_duplicate_keys(seeded):
     for lead in Lead.objects.order_by("?")[:30]:
         assert lead.email_key == contact_keys.email_key(lead.email) != ""
         assert lead.phone_key == contact_keys.phone_key(lead.phone) != ""
+
+
+def test_seed_leaves_the_deal_summary_in_step_with_the_deals(seeded):
+    call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", deals=40, reset=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
