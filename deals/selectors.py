@@ -219,7 +219,7 @@ def _columns_from(stages, filterset):
             count=totals.count,
             total=totals.total,
             weighted=totals.weighted,
-            token=summary.token_from(stage.summary),
+            token=summary.token_from(stage.summary, stage.probability),
         )
         if filterset.shows_open_deals:
             column.bottleneck = bottleneck_verdict(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, JSONObject, Round
 
 from accounts import scoping
@@ -80,13 +80,14 @@ def totals_from(data, probability):
     )
 
 
-def token_from(data):
+def token_from(data, probability):
     """A column's change token: the count and the change counter of its summary rows in the
-    selection ('' when it has none). Any insert, update or delete of one of its deals grows
-    the counter, and the counter never shrinks."""
+    selection, and the stage's probability (it changes the weighted sum); '' when no row is
+    in the selection. Any insert, update or delete of one of its deals grows the counter, and
+    the counter never shrinks."""
     if not data:
         return ""
-    return f"{data.get('n') or 0}-{data.get('changes') or 0}"
+    return f"{data.get('n') or 0}-{data.get('changes') or 0}-{probability}"
 
 
 def signatures(*, filterset, pipeline_id):
@@ -97,9 +98,9 @@ def signatures(*, filterset, pipeline_id):
         .filter(stage__pipeline_id=pipeline_id)
         .order_by()
         .values("stage_id")
-        .annotate(n=Sum("n"), changes=Sum("change_count"))
+        .annotate(n=Sum("n"), changes=Sum("change_count"), probability=Max("stage__probability"))
     )
-    return {row["stage_id"]: token_from(row) for row in rows}
+    return {row["stage_id"]: token_from(row, row["probability"]) for row in rows}
 
 
 # --- recomputing ------------------------------------------------------------------------------

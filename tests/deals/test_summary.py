@@ -237,3 +237,15 @@ def test_a_move_takes_its_totals_from_the_summary(client, rep, stages, pipeline)
     columns = {c.stage.pk: c for c in response.context["columns"]}
     assert (columns[stages[0].pk].count, columns[stages[1].pk].count) == (0, 2)
     assert columns[stages[1].pk].total == Decimal("750.00")
+
+
+def test_a_stage_probability_change_changes_the_poll_token(rep, stages, pipeline):
+    factories.DealFactory(owner=rep, stage=stages[1])
+    filterset = selectors.board_filter(user=rep, pipeline=pipeline.pk, data={}, with_choices=False)
+    before = selectors.board_signatures(filterset=filterset, pipeline_id=pipeline.pk)
+    stages[1].probability = 45
+    stages[1].save()
+    after = selectors.board_signatures(filterset=filterset, pipeline_id=pipeline.pk)
+    assert after[stages[1].pk] != before[stages[1].pk]
+    columns = selectors.board_columns(filterset=filterset, pipeline=pipeline.pk)
+    assert {c.stage.pk: c.token for c in columns if c.token} == after
