@@ -8,8 +8,10 @@ move, a bulk_create of 5,000 deals, a QuerySet.update over many deals) adds its 
 in key order, so that two concurrent writers never lose an increment and always lock the
 summary rows in the same order (no deadlock between two moves in opposite directions).
 
-SQLite (one writer at a time): row-level triggers, `INSERT OR IGNORE` of the key then
-`UPDATE … SET n = n ± 1`.
+SQLite (one writer at a time): row-level triggers, `INSERT OR IGNORE` of the new key then
+`UPDATE … SET n = n ± 1`. The old key's row exists (its deal was counted in it), so it is
+only updated: a test database's flush, which deletes table by table without a TRUNCATE,
+then creates no row that points at users or stages already deleted.
 
 Money is summed in cents (integers) so that SQLite's sums stay exact; the weighted sum is
 kept as its two parts (values without an override, values × override) so that a stage's
@@ -140,9 +142,6 @@ END
 """,
     """
 CREATE TRIGGER deals_summary_update AFTER UPDATE ON deals_deal BEGIN
-    INSERT OR IGNORE INTO deals_dealsummary
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-        VALUES (OLD.stage_id, OLD.owner_id, OLD.status, 0, 0, 0, 0, 0);
     UPDATE deals_dealsummary SET
         n = n - 1,
         value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
@@ -166,9 +165,6 @@ END
 """,
     """
 CREATE TRIGGER deals_summary_delete AFTER DELETE ON deals_deal BEGIN
-    INSERT OR IGNORE INTO deals_dealsummary
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-        VALUES (OLD.stage_id, OLD.owner_id, OLD.status, 0, 0, 0, 0, 0);
     UPDATE deals_dealsummary SET
         n = n - 1,
         value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
