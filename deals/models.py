@@ -218,6 +218,8 @@ class Deal(models.Model):
         indexes = [
             # The board: one column = (stage, status) ordered by (position, id).
             models.Index(fields=["stage", "status", "position", "id"], name="deal_board_column"),
+            # The bottleneck's "older than the age limit" count: a range over only the old deals of a column.
+            models.Index(fields=["stage", "status", "stage_entered_at"], name="deal_column_age"),
             models.Index(fields=["pipeline", "status", "expected_close_date"], name="deal_pipeline_close"),
             models.Index(fields=["owner", "status"], name="deal_owner_status"),
             models.Index(fields=["status", "won_at"], name="deal_won_at"),
@@ -390,3 +392,32 @@ class StageOwnerLoad(models.Model):
 
     def __str__(self):
         return f"{self.stage}: {self.owner_id} {self.average_daily_open:.1f}"
+
+
+class DealSummary(models.Model):
+    """The deals of one (stage, owner, status), summed: kept by database triggers on
+    `deals_deal` in the same transaction as every write (deals/summary_sql.py, docs/board.md
+    "Totals and the poll token"). Money is kept in cents so that SQLite sums stay exact;
+    the weighted sum is split so that a stage's probability is applied when it is read:
+    `plain_cents` sums the values of the deals without a probability override,
+    `override_weighted` sums value in cents × override. `change_count` only ever grows: the
+    poll's change token. Rows are never deleted (a column that empties keeps its counter)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Deal.Status)
+    n = models.IntegerField(default=0)
+    value_cents = models.DecimalField(max_digits=30, decimal_places=0, default=0)
+    plain_cents = models.DecimalField(max_digits=30, decimal_places=0, default=0)
+    override_weighted = models.DecimalField(max_digits=32, decimal_places=0, default=0)
+    change_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("deal summary")
+        verbose_name_plural = _("deal summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "owner", "status"], name="deal_summary_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id}/{self.owner_id}/{self.status}: {self.n}"

@@ -1,13 +1,14 @@
 """Reads of deals, always scoped to the user (DESIGN §5).
 
 The board is read in a fixed number of queries whatever the number of deals:
-one for the pipelines, one for the stages with their column totals (SQL aggregates over
-every deal that matches the filters), one for the first page of cards of every column.
+one for the pipelines, one for the stages with their column totals (from the summary table
+kept by triggers, or SQL aggregates over the filtered deals for filters it cannot answer),
+one for the first page of cards of every column.
 """
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, models
@@ -17,7 +18,6 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 
 from accounts import scoping
 from accounts.models import User
-from deals import filters
+from deals import filters, summary
 from deals.models import Deal, LostReason, Pipeline, Stage, StageHealth, StageOwnerLoad
 
 CARDS_PER_PAGE = 25
@@ -112,24 +112,21 @@ class Column:
     count: int
     total: Decimal
     weighted: Decimal
-    last_updated: object
+    # The column's change token from the summary ("" when no summary row is in the selection).
+    token: str = ""
     cards: list = field(default_factory=list)
     has_more: bool = False
     bottleneck: object = None
 
     @property
     def signature(self):
-        return column_signature(self.count, self.last_updated)
+        """What changes whenever a card of the column changes (move, edit, new activity)."""
+        return self.token or "0-0"
 
     @property
     def cursor(self):
         last = self.cards[-1] if self.cards else None
         return cursor_encode(last) if last else ""
-
-
-def column_signature(count, last_updated):
-    """What changes whenever a card of the column changes (move, edit, new activity)."""
-    return f"{count}-{last_updated.timestamp() if last_updated else 0}"
 
 
 def cursor_encode(deal):
@@ -146,27 +143,38 @@ def cursor_decode(value):
 
 
 def _with_totals(stages, filterset, shown=None):
-    """Annotate each stage with `deal_totals`: count / sum / weighted sum / last change, and
-    the number of deals older than the stage's age limit, over the filtered deals in that
-    stage, as one correlated subquery per stage returning a JSON object (one index range
-    scan per column; sums travel as text so that money stays exact). Also `owner_load`: the
-    pile-up baseline of the owners the selection shows (None when the filters are not ones
-    the snapshots keep). With `shown` (a Q on the stage) only the stages it matches are
-    aggregated."""
+    """Annotate each stage with `summary`: its count / sum / weighted parts / change counter
+    from the per-(stage, owner, status) summary (deals.summary; O(owners in scope) rows per
+    column, never the deals); `deal_totals`: the same numbers as an aggregate over the
+    filtered deals, only when the filters are ones the summary cannot answer (region,
+    segment, product, text, close dates); `old`: the number of filtered deals older than the
+    stage's age limit (a range on the `deal_column_age` index over only the old deals), only
+    for open deals. Also `owner_load`: the pile-up baseline of the owners the selection
+    shows (None when the filters are not ones the snapshots keep). With `shown` (a Q on the
+    stage) only the stages it matches are aggregated."""
     deals = filterset.qs
-    # The outer row is the deal's stage, so its probability needs no join.
-    weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
-    totals = JSONObject(
-        n=Count("pk"),
-        total=Cast(Sum("value"), models.CharField()),
-        weighted=Cast(weighted, models.CharField()),
-        last=Max("updated_at"),
-        old=Count("pk", filter=Q(stage_entered_at__lt=OuterRef("age_cutoff"))),
-    )
-    expression = Subquery(
-        deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=totals).values("x"),
-        output_field=models.JSONField(),
-    )
+    expressions = {"summary": summary.stage_totals(filterset)}
+    if not summary.answers(filterset):
+        # The outer row is the deal's stage, so its probability needs no join.
+        weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
+        totals = JSONObject(
+            n=Count("pk"),
+            total=Cast(Sum("value"), models.CharField()),
+            weighted=Cast(weighted, models.CharField()),
+        )
+        expressions["deal_totals"] = Subquery(
+            deals.filter(stage_id=OuterRef("pk")).order_by().values("stage_id").annotate(x=totals).values("x"),
+            output_field=models.JSONField(),
+        )
+    if filterset.shows_open_deals:
+        old = (
+            deals.filter(stage_id=OuterRef("pk"), stage_entered_at__lt=OuterRef("age_cutoff"))
+            .order_by()
+            .values("stage_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        expressions["old"] = Subquery(old, output_field=models.IntegerField())
     owners = filterset.baseline_owner_q()
     if owners is None:
         load = Value(None, output_field=models.FloatField())
@@ -179,20 +187,18 @@ def _with_totals(stages, filterset, shown=None):
             .values("s"),
             output_field=models.FloatField(),
         )
+    expressions["owner_load"] = load
     if shown is not None:
-        expression = Case(When(shown, then=expression), default=Value(None), output_field=models.JSONField())
-        load = Case(When(shown, then=load), default=Value(None), output_field=models.FloatField())
+        expressions = {
+            name: Case(
+                When(shown, then=expression),
+                default=Value(None, output_field=expression.output_field),
+                output_field=expression.output_field,
+            )
+            for name, expression in expressions.items()
+        }
     cutoff = ExpressionWrapper(Value(timezone.now()) - F("health__age_limit"), output_field=models.DateTimeField())
-    return stages.annotate(age_cutoff=cutoff).annotate(deal_totals=expression, owner_load=load)
-
-
-def _parse_last(value):
-    """The JSON-encoded MAX(updated_at) as an aware datetime (PostgreSQL gives ISO 8601 with
-    an offset, SQLite the stored UTC text)."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+    return stages.annotate(age_cutoff=cutoff).annotate(**expressions)
 
 
 def _columns_from(stages, filterset):
@@ -200,17 +206,24 @@ def _columns_from(stages, filterset):
     cents = Decimal("0.01")
     columns = []
     for stage in stages:
-        totals = stage.deal_totals or {}
+        totals = summary.totals_from(stage.summary, stage.probability)
+        if hasattr(stage, "deal_totals"):
+            aggregate = stage.deal_totals or {}
+            totals = summary.Totals(
+                count=aggregate.get("n") or 0,
+                total=Decimal(aggregate.get("total") or 0).quantize(cents),
+                weighted=Decimal(aggregate.get("weighted") or 0).quantize(cents),
+            )
         column = Column(
             stage=stage,
-            count=totals.get("n") or 0,
-            total=Decimal(totals.get("total") or 0).quantize(cents),
-            weighted=Decimal(totals.get("weighted") or 0).quantize(cents),
-            last_updated=_parse_last(totals.get("last")),
+            count=totals.count,
+            total=totals.total,
+            weighted=totals.weighted,
+            token=summary.token_from(stage.summary, stage.probability),
         )
         if filterset.shows_open_deals:
             column.bottleneck = bottleneck_verdict(
-                stage=stage, count=column.count, old=totals.get("old") or 0, baseline=stage.owner_load
+                stage=stage, count=column.count, old=getattr(stage, "old", None) or 0, baseline=stage.owner_load
             )
         columns.append(column)
     non_empty = [c.stage.pk for c in columns if c.count]
@@ -370,10 +383,10 @@ def _decorate(cards, stage):
     return cards
 
 
-def board_signatures(*, deals):
-    """{stage_id: column signature} for the non-empty columns, in one GROUP BY query (the poll)."""
-    rows = deals.order_by().values("stage_id").annotate(n=Count("pk"), last=Max("updated_at"))
-    return {row["stage_id"]: column_signature(row["n"], row["last"]) for row in rows}
+def board_signatures(*, filterset, pipeline_id):
+    """{stage_id: column signature} for the columns with summary rows in the selection, in
+    one GROUP BY over the summary (the poll): O(stages × owners in scope), not O(deals)."""
+    return summary.signatures(filterset=filterset, pipeline_id=pipeline_id)
 
 
 def board_etag(*, user, pipeline_id, query, signatures):

@@ -35,7 +35,7 @@ def _board_url(pipeline_id, query):
 
 def _board_context(request, pipeline, pipelines, filterset, columns):
     query = _filter_query(request)
-    signatures = {c.stage.pk: c.signature for c in columns if c.count}
+    signatures = {c.stage.pk: c.token for c in columns if c.token}
     return {
         "pipeline": pipeline,
         "pipelines": pipelines,
@@ -70,11 +70,12 @@ def _render_board(request, pipeline_id, *, partial=False, status=200):
 
 @require_GET
 def board_poll(request, pipeline_id):
-    """The conditional poll: 304 from one GROUP BY when nothing changed, else every column
-    as an out-of-band swap (the client skips the columns whose signature it already has)."""
+    """The conditional poll: 304 from one GROUP BY over the deal summary when nothing
+    changed, else every column as an out-of-band swap (the client skips the columns whose
+    signature it already has)."""
     filterset = selectors.board_filter(user=request.user, pipeline=pipeline_id, data=request.GET, with_choices=False)
     query = _filter_query(request)
-    signatures = selectors.board_signatures(deals=filterset.qs)
+    signatures = selectors.board_signatures(filterset=filterset, pipeline_id=pipeline_id)
     etag = selectors.board_etag(user=request.user, pipeline_id=pipeline_id, query=query, signatures=signatures)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()

@@ -146,3 +146,9 @@ def test_seed_moves_per_deal_gives_a_long_consistent_history(db):
 def test_seed_rejects_fewer_than_one_move_per_deal(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", deals=5, moves_per_deal=0.5, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_leaves_the_deal_summary_in_step_with_the_deals(seeded):
+    call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", deals=40, reset=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115

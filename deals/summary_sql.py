@@ -1,0 +1,209 @@
+"""The triggers that keep `deals_dealsummary` (deals.models.DealSummary) in step with
+`deals_deal`, and the SQL that fills it from the deals. Installed by the migration
+`deals.0006_deal_summary`; docs/board.md "Totals and the poll token" explains the design.
+
+PostgreSQL: statement-level AFTER triggers with transition tables. Each statement (one
+move, a bulk_create of 5,000 deals, a QuerySet.update over many deals) adds its delta per
+(stage, owner, status) with one `INSERT … ON CONFLICT DO UPDATE SET n = s.n + excluded.n`,
+in key order, so that two concurrent writers never lose an increment and always lock the
+summary rows in the same order (no deadlock between two moves in opposite directions).
+
+SQLite (one writer at a time): row-level triggers, `INSERT OR IGNORE` of the new key then
+`UPDATE … SET n = n ± 1`. The old key's row exists (its deal was counted in it), so it is
+only updated: a test database's flush, which deletes table by table without a TRUNCATE,
+then creates no row that points at users or stages already deleted.
+
+Money is summed in cents (integers) so that SQLite's sums stay exact; the weighted sum is
+kept as its two parts (values without an override, values × override) so that a stage's
+probability is applied when the board reads it. The statements are constants: nothing
+from a request or the database reaches their text.
+"""
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+DEALS_SUMMARY_INSERT = """
+CREATE OR REPLACE FUNCTION deals_summary_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO deals_dealsummary AS s
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+    SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
+    FROM (
+        SELECT stage_id, owner_id, status, 1 AS n, value * 100 AS v,
+            (CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
+            (CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
+        FROM new_rows
+    ) AS delta
+    GROUP BY stage_id, owner_id, status
+    ORDER BY stage_id, owner_id, status
+    ON CONFLICT (stage_id, owner_id, status) DO UPDATE SET
+        n = s.n + excluded.n,
+        value_cents = s.value_cents + excluded.value_cents,
+        plain_cents = s.plain_cents + excluded.plain_cents,
+        override_weighted = s.override_weighted + excluded.override_weighted,
+        change_count = s.change_count + excluded.change_count;
+    RETURN NULL;
+END
+$$
+"""
+
+DEALS_SUMMARY_UPDATE = """
+CREATE OR REPLACE FUNCTION deals_summary_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO deals_dealsummary AS s
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+    SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
+    FROM (
+        SELECT stage_id, owner_id, status, 1 AS n, value * 100 AS v,
+            (CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
+            (CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
+        FROM new_rows
+        UNION ALL
+        SELECT stage_id, owner_id, status, -1 AS n, -value * 100 AS v,
+            -(CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
+            -(CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
+        FROM old_rows
+    ) AS delta
+    GROUP BY stage_id, owner_id, status
+    ORDER BY stage_id, owner_id, status
+    ON CONFLICT (stage_id, owner_id, status) DO UPDATE SET
+        n = s.n + excluded.n,
+        value_cents = s.value_cents + excluded.value_cents,
+        plain_cents = s.plain_cents + excluded.plain_cents,
+        override_weighted = s.override_weighted + excluded.override_weighted,
+        change_count = s.change_count + excluded.change_count;
+    RETURN NULL;
+END
+$$
+"""
+
+DEALS_SUMMARY_DELETE = """
+CREATE OR REPLACE FUNCTION deals_summary_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO deals_dealsummary AS s
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+    SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
+    FROM (
+        SELECT stage_id, owner_id, status, -1 AS n, -value * 100 AS v,
+            -(CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
+            -(CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
+        FROM old_rows
+    ) AS delta
+    GROUP BY stage_id, owner_id, status
+    ORDER BY stage_id, owner_id, status
+    ON CONFLICT (stage_id, owner_id, status) DO UPDATE SET
+        n = s.n + excluded.n,
+        value_cents = s.value_cents + excluded.value_cents,
+        plain_cents = s.plain_cents + excluded.plain_cents,
+        override_weighted = s.override_weighted + excluded.override_weighted,
+        change_count = s.change_count + excluded.change_count;
+    RETURN NULL;
+END
+$$
+"""
+
+POSTGRESQL_INSTALL = [
+    DEALS_SUMMARY_INSERT,
+    DEALS_SUMMARY_UPDATE,
+    DEALS_SUMMARY_DELETE,
+    "CREATE TRIGGER deals_summary_insert AFTER INSERT ON deals_deal REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION deals_summary_insert()",
+    "CREATE TRIGGER deals_summary_update AFTER UPDATE ON deals_deal "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION deals_summary_update()",
+    "CREATE TRIGGER deals_summary_delete AFTER DELETE ON deals_deal REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION deals_summary_delete()",
+]
+
+POSTGRESQL_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS deals_summary_insert ON deals_deal",
+    "DROP TRIGGER IF EXISTS deals_summary_update ON deals_deal",
+    "DROP TRIGGER IF EXISTS deals_summary_delete ON deals_deal",
+    "DROP FUNCTION IF EXISTS deals_summary_insert()",
+    "DROP FUNCTION IF EXISTS deals_summary_update()",
+    "DROP FUNCTION IF EXISTS deals_summary_delete()",
+]
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+SQLITE_INSTALL = [
+    """
+CREATE TRIGGER deals_summary_insert AFTER INSERT ON deals_deal BEGIN
+    INSERT OR IGNORE INTO deals_dealsummary
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+        VALUES (NEW.stage_id, NEW.owner_id, NEW.status, 0, 0, 0, 0, 0);
+    UPDATE deals_dealsummary SET
+        n = n + 1,
+        value_cents = value_cents + CAST(ROUND(NEW.value * 100) AS INTEGER),
+        plain_cents = plain_cents + (CASE WHEN NEW.probability IS NULL THEN CAST(ROUND(NEW.value * 100) AS INTEGER) ELSE 0 END),
+        override_weighted = override_weighted
+            + (CASE WHEN NEW.probability IS NULL THEN 0 ELSE CAST(ROUND(NEW.value * 100) AS INTEGER) * NEW.probability END),
+        change_count = change_count + 1
+    WHERE stage_id = NEW.stage_id AND owner_id = NEW.owner_id AND status = NEW.status;
+END
+""",
+    """
+CREATE TRIGGER deals_summary_update AFTER UPDATE ON deals_deal BEGIN
+    UPDATE deals_dealsummary SET
+        n = n - 1,
+        value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
+        plain_cents = plain_cents - (CASE WHEN OLD.probability IS NULL THEN CAST(ROUND(OLD.value * 100) AS INTEGER) ELSE 0 END),
+        override_weighted = override_weighted
+            - (CASE WHEN OLD.probability IS NULL THEN 0 ELSE CAST(ROUND(OLD.value * 100) AS INTEGER) * OLD.probability END),
+        change_count = change_count + 1
+    WHERE stage_id = OLD.stage_id AND owner_id = OLD.owner_id AND status = OLD.status;
+    INSERT OR IGNORE INTO deals_dealsummary
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+        VALUES (NEW.stage_id, NEW.owner_id, NEW.status, 0, 0, 0, 0, 0);
+    UPDATE deals_dealsummary SET
+        n = n + 1,
+        value_cents = value_cents + CAST(ROUND(NEW.value * 100) AS INTEGER),
+        plain_cents = plain_cents + (CASE WHEN NEW.probability IS NULL THEN CAST(ROUND(NEW.value * 100) AS INTEGER) ELSE 0 END),
+        override_weighted = override_weighted
+            + (CASE WHEN NEW.probability IS NULL THEN 0 ELSE CAST(ROUND(NEW.value * 100) AS INTEGER) * NEW.probability END),
+        change_count = change_count + 1
+    WHERE stage_id = NEW.stage_id AND owner_id = NEW.owner_id AND status = NEW.status;
+END
+""",
+    """
+CREATE TRIGGER deals_summary_delete AFTER DELETE ON deals_deal BEGIN
+    UPDATE deals_dealsummary SET
+        n = n - 1,
+        value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
+        plain_cents = plain_cents - (CASE WHEN OLD.probability IS NULL THEN CAST(ROUND(OLD.value * 100) AS INTEGER) ELSE 0 END),
+        override_weighted = override_weighted
+            - (CASE WHEN OLD.probability IS NULL THEN 0 ELSE CAST(ROUND(OLD.value * 100) AS INTEGER) * OLD.probability END),
+        change_count = change_count + 1
+    WHERE stage_id = OLD.stage_id AND owner_id = OLD.owner_id AND status = OLD.status;
+END
+""",
+]
+
+SQLITE_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS deals_summary_insert",
+    "DROP TRIGGER IF EXISTS deals_summary_update",
+    "DROP TRIGGER IF EXISTS deals_summary_delete",
+]
+
+# The summary of the deals as they are (the migration's starting point).
+BACKFILL = """
+INSERT INTO deals_dealsummary
+    (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+SELECT stage_id, owner_id, status, COUNT(*),
+    SUM(ROUND(value * 100)),
+    SUM(CASE WHEN probability IS NULL THEN ROUND(value * 100) ELSE 0 END),
+    SUM(CASE WHEN probability IS NULL THEN 0 ELSE ROUND(value * 100) * probability END),
+    COUNT(*)
+FROM deals_deal
+GROUP BY stage_id, owner_id, status
+"""
+
+
+def install(schema_editor):
+    statements = POSTGRESQL_INSTALL if schema_editor.connection.vendor == "postgresql" else SQLITE_INSTALL
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall(schema_editor):
+    statements = POSTGRESQL_UNINSTALL if schema_editor.connection.vendor == "postgresql" else SQLITE_UNINSTALL
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
