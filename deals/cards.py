@@ -112,20 +112,21 @@ class CardRenderer:
         self.currency = escape(settings.CRM_CURRENCY)
         self.money = money_formatter()
         self.date = date_formatter()
-        self.no_organization = f'<span class="muted">{escape(gettext("No organization"))}</span>'
+        # Each message is a plain gettext() call of its own: makemessages does not read inside f-strings.
+        no_organization = escape(gettext("No organization"))
+        self.no_organization = f'<span class="muted">{no_organization}</span>'
         self.expected_close = escape(gettext("Expected close"))
         self.overdue = escape(gettext("overdue")) + " "
         self.days_title = escape(gettext("Days in this stage"))
-        self.rotting = f'<span class="badge badge-danger" data-testid="rotting">{escape(gettext("Rotting"))}</span>'
+        rotting = escape(gettext("Rotting"))
+        self.rotting = f'<span class="badge badge-danger" data-testid="rotting">{rotting}</span>'
         self.signals = {
-            signal: (
-                f'<span class="activity-signal signal-{signal}" data-signal="{signal}">{escape(gettext(text))}</span>'
-            )
+            signal: f'<span class="activity-signal signal-{signal}" data-signal="{signal}">{escape(text)}</span>'
             for signal, text in (
-                ("overdue", "Activity overdue"),
-                ("today", "Activity today"),
-                ("planned", "Activity planned"),
-                ("none", "No activity"),
+                ("overdue", gettext("Activity overdue")),
+                ("today", gettext("Activity today")),
+                ("planned", gettext("Activity planned")),
+                ("none", gettext("No activity")),
             )
         }
         self.statuses = {
