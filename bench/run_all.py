@@ -5,9 +5,8 @@ Usage (the Makefile passes its BENCH_* variables):
     .venv/bin/python bench/run_all.py [--sizes 1000,10000,100000] [--duration 60] [--label latest]
 
 For each size: a fresh database `<BENCH_DATABASE_URL's name>_<size>` (dropped and created),
-`seed_demo --deals N --reset` (with `--reps 20 --moves-per-deal F` where this seed_demo has
-them), then bench/board.py, bench/dashboard.py and bench/load.py against it. The figures are
-kept in bench/results.json under --label (a run replaces only the rows of its own label, so a
+`seed_demo --deals N --reset --reps 20 --moves-per-deal F`, then bench/board.py,
+bench/dashboard.py and bench/load.py against it. The figures are kept in bench/results.json under --label (a run replaces only the rows of its own label, so a
 "before" row stays beside the latest one) and the table in docs/benchmarks.md is rewritten from
 that file, with the date, the machine (`nproc`, RAM) and its load average.
 """
@@ -59,18 +58,6 @@ def run(command, env, log):
     return completed.stdout, time.perf_counter() - started
 
 
-def seed_arguments(env, reps, moves_per_deal):
-    help_text = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo", "--help"], cwd=ROOT, env=env, capture_output=True, text=True
-    ).stdout
-    extra = []
-    if "--reps" in help_text:
-        extra += ["--reps", str(reps)]
-    if "--moves-per-deal" in help_text:
-        extra += ["--moves-per-deal", str(moves_per_deal)]
-    return extra
-
-
 def parse_dashboard(output):
     figures = {}
     for line in output.splitlines():
@@ -94,7 +81,7 @@ def bench_size(size, args):
     recreate_database(url)
     py = sys.executable
     run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env, log)
-    seed = ["--deals", str(size), "--reset", *seed_arguments(env, args.users, args.moves_per_deal)]
+    seed = ["--deals", str(size), "--reset", "--reps", str(args.users), "--moves-per-deal", str(args.moves_per_deal)]
     _out, seed_seconds = run([py, "manage.py", "seed_demo", *seed], env, log)
     board_json, load_json = VAR / f"bench-board-{size}.json", VAR / f"bench-load-{size}.json"
     repeat = ["--repeat", str(args.repeat)]
