@@ -21,17 +21,21 @@ from a request or the database reaches their text.
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 
-DEALS_SUMMARY_INSERT = """
-CREATE OR REPLACE FUNCTION deals_summary_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+# One transition table's rows as signed deltas per deal: +1 for `new_rows`, -1 for `old_rows`.
+_PG_DELTA = """
+        SELECT stage_id, owner_id, status, {sign}1 AS n, {sign}value * 100 AS v,
+            {sign}(CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
+            {sign}(CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
+        FROM {table}"""
+
+# The deltas summed per key and added to the summary, in key order.
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO deals_dealsummary AS s
         (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
     SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
-    FROM (
-        SELECT stage_id, owner_id, status, 1 AS n, value * 100 AS v,
-            (CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
-            (CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
-        FROM new_rows
+    FROM ({deltas}
     ) AS delta
     GROUP BY stage_id, owner_id, status
     ORDER BY stage_id, owner_id, status
@@ -46,60 +50,19 @@ END
 $$
 """
 
-DEALS_SUMMARY_UPDATE = """
-CREATE OR REPLACE FUNCTION deals_summary_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO deals_dealsummary AS s
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-    SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
-    FROM (
-        SELECT stage_id, owner_id, status, 1 AS n, value * 100 AS v,
-            (CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
-            (CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
-        FROM new_rows
-        UNION ALL
-        SELECT stage_id, owner_id, status, -1 AS n, -value * 100 AS v,
-            -(CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
-            -(CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
-        FROM old_rows
-    ) AS delta
-    GROUP BY stage_id, owner_id, status
-    ORDER BY stage_id, owner_id, status
-    ON CONFLICT (stage_id, owner_id, status) DO UPDATE SET
-        n = s.n + excluded.n,
-        value_cents = s.value_cents + excluded.value_cents,
-        plain_cents = s.plain_cents + excluded.plain_cents,
-        override_weighted = s.override_weighted + excluded.override_weighted,
-        change_count = s.change_count + excluded.change_count;
-    RETURN NULL;
-END
-$$
-"""
 
-DEALS_SUMMARY_DELETE = """
-CREATE OR REPLACE FUNCTION deals_summary_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO deals_dealsummary AS s
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-    SELECT stage_id, owner_id, status, sum(n), sum(v), sum(p), sum(o), count(*)
-    FROM (
-        SELECT stage_id, owner_id, status, -1 AS n, -value * 100 AS v,
-            -(CASE WHEN probability IS NULL THEN value * 100 ELSE 0 END) AS p,
-            -(CASE WHEN probability IS NULL THEN 0 ELSE value * 100 * probability END) AS o
-        FROM old_rows
-    ) AS delta
-    GROUP BY stage_id, owner_id, status
-    ORDER BY stage_id, owner_id, status
-    ON CONFLICT (stage_id, owner_id, status) DO UPDATE SET
-        n = s.n + excluded.n,
-        value_cents = s.value_cents + excluded.value_cents,
-        plain_cents = s.plain_cents + excluded.plain_cents,
-        override_weighted = s.override_weighted + excluded.override_weighted,
-        change_count = s.change_count + excluded.change_count;
-    RETURN NULL;
-END
-$$
-"""
+def _pg_function(name, *tables):
+    """The trigger function `name` adding the rows of the transition `tables` (new_rows count
+    +1, old_rows -1)."""
+    deltas = "\n        UNION ALL".join(
+        _PG_DELTA.format(sign="" if table == "new_rows" else "-", table=table) for table in tables
+    )
+    return _PG_FUNCTION.format(name=name, deltas=deltas)
+
+
+DEALS_SUMMARY_INSERT = _pg_function("deals_summary_insert", "new_rows")
+DEALS_SUMMARY_UPDATE = _pg_function("deals_summary_update", "new_rows", "old_rows")
+DEALS_SUMMARY_DELETE = _pg_function("deals_summary_delete", "old_rows")
 
 POSTGRESQL_INSTALL = [
     DEALS_SUMMARY_INSERT,
@@ -124,57 +87,34 @@ POSTGRESQL_UNINSTALL = [
 
 # --- SQLite ----------------------------------------------------------------------------------
 
+# The summary row of the NEW deal's key, made if missing (the OLD key's row always exists).
+_SQLITE_ENSURE_NEW = """
+    INSERT OR IGNORE INTO deals_dealsummary
+        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
+        VALUES (NEW.stage_id, NEW.owner_id, NEW.status, 0, 0, 0, 0, 0);"""
+
+# Adds (sign +) the NEW deal to, or removes (sign -) the OLD deal from, its key's row.
+_SQLITE_APPLY = """
+    UPDATE deals_dealsummary SET
+        n = n {sign} 1,
+        value_cents = value_cents {sign} CAST(ROUND({row}.value * 100) AS INTEGER),
+        plain_cents = plain_cents {sign} (CASE WHEN {row}.probability IS NULL THEN CAST(ROUND({row}.value * 100) AS INTEGER) ELSE 0 END),
+        override_weighted = override_weighted
+            {sign} (CASE WHEN {row}.probability IS NULL THEN 0 ELSE CAST(ROUND({row}.value * 100) AS INTEGER) * {row}.probability END),
+        change_count = change_count + 1
+    WHERE stage_id = {row}.stage_id AND owner_id = {row}.owner_id AND status = {row}.status;"""
+_SQLITE_ADD_NEW = _SQLITE_ENSURE_NEW + _SQLITE_APPLY.format(sign="+", row="NEW")
+_SQLITE_REMOVE_OLD = _SQLITE_APPLY.format(sign="-", row="OLD")
+
+
+def _sqlite_trigger(name, event, body):
+    return f"\nCREATE TRIGGER {name} AFTER {event} ON deals_deal BEGIN{body}\nEND\n"
+
+
 SQLITE_INSTALL = [
-    """
-CREATE TRIGGER deals_summary_insert AFTER INSERT ON deals_deal BEGIN
-    INSERT OR IGNORE INTO deals_dealsummary
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-        VALUES (NEW.stage_id, NEW.owner_id, NEW.status, 0, 0, 0, 0, 0);
-    UPDATE deals_dealsummary SET
-        n = n + 1,
-        value_cents = value_cents + CAST(ROUND(NEW.value * 100) AS INTEGER),
-        plain_cents = plain_cents + (CASE WHEN NEW.probability IS NULL THEN CAST(ROUND(NEW.value * 100) AS INTEGER) ELSE 0 END),
-        override_weighted = override_weighted
-            + (CASE WHEN NEW.probability IS NULL THEN 0 ELSE CAST(ROUND(NEW.value * 100) AS INTEGER) * NEW.probability END),
-        change_count = change_count + 1
-    WHERE stage_id = NEW.stage_id AND owner_id = NEW.owner_id AND status = NEW.status;
-END
-""",
-    """
-CREATE TRIGGER deals_summary_update AFTER UPDATE ON deals_deal BEGIN
-    UPDATE deals_dealsummary SET
-        n = n - 1,
-        value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
-        plain_cents = plain_cents - (CASE WHEN OLD.probability IS NULL THEN CAST(ROUND(OLD.value * 100) AS INTEGER) ELSE 0 END),
-        override_weighted = override_weighted
-            - (CASE WHEN OLD.probability IS NULL THEN 0 ELSE CAST(ROUND(OLD.value * 100) AS INTEGER) * OLD.probability END),
-        change_count = change_count + 1
-    WHERE stage_id = OLD.stage_id AND owner_id = OLD.owner_id AND status = OLD.status;
-    INSERT OR IGNORE INTO deals_dealsummary
-        (stage_id, owner_id, status, n, value_cents, plain_cents, override_weighted, change_count)
-        VALUES (NEW.stage_id, NEW.owner_id, NEW.status, 0, 0, 0, 0, 0);
-    UPDATE deals_dealsummary SET
-        n = n + 1,
-        value_cents = value_cents + CAST(ROUND(NEW.value * 100) AS INTEGER),
-        plain_cents = plain_cents + (CASE WHEN NEW.probability IS NULL THEN CAST(ROUND(NEW.value * 100) AS INTEGER) ELSE 0 END),
-        override_weighted = override_weighted
-            + (CASE WHEN NEW.probability IS NULL THEN 0 ELSE CAST(ROUND(NEW.value * 100) AS INTEGER) * NEW.probability END),
-        change_count = change_count + 1
-    WHERE stage_id = NEW.stage_id AND owner_id = NEW.owner_id AND status = NEW.status;
-END
-""",
-    """
-CREATE TRIGGER deals_summary_delete AFTER DELETE ON deals_deal BEGIN
-    UPDATE deals_dealsummary SET
-        n = n - 1,
-        value_cents = value_cents - CAST(ROUND(OLD.value * 100) AS INTEGER),
-        plain_cents = plain_cents - (CASE WHEN OLD.probability IS NULL THEN CAST(ROUND(OLD.value * 100) AS INTEGER) ELSE 0 END),
-        override_weighted = override_weighted
-            - (CASE WHEN OLD.probability IS NULL THEN 0 ELSE CAST(ROUND(OLD.value * 100) AS INTEGER) * OLD.probability END),
-        change_count = change_count + 1
-    WHERE stage_id = OLD.stage_id AND owner_id = OLD.owner_id AND status = OLD.status;
-END
-""",
+    _sqlite_trigger("deals_summary_insert", "INSERT", _SQLITE_ADD_NEW),
+    _sqlite_trigger("deals_summary_update", "UPDATE", _SQLITE_REMOVE_OLD + _SQLITE_ADD_NEW),
+    _sqlite_trigger("deals_summary_delete", "DELETE", _SQLITE_REMOVE_OLD),
 ]
 
 SQLITE_UNINSTALL = [
