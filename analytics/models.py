@@ -39,6 +39,7 @@ class DailySnapshot(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         help_text=_("Empty: the row counts every deal once; set: the deals that sell this product."),
     )
     # The state at the end of the day (local time).
@@ -57,6 +58,9 @@ class DailySnapshot(models.Model):
         indexes = [
             models.Index(fields=["day", "pipeline", "stage"], name="snapshot_day_pipeline_stage"),
             models.Index(fields=["stage", "day"], name="snapshot_stage_day"),
+            # The dashboard's trend reads one product's rows (or the all-deals rows, product NULL)
+            # over a range of days.
+            models.Index(fields=["product", "day"], name="snapshot_product_day"),
         ]
 
     def __str__(self):
