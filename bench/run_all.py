@@ -59,12 +59,15 @@ def run(command, env, log):
 
 
 def parse_dashboard(output):
+    """{label: {"ms", "queries"}} from bench/dashboard.py's lines such as
+    `rollup of one day (nightly): median 293 ms over 5 run(s) (min 242, max 356; 6 queries)`;
+    the label loses its bracketed remarks."""
     figures = {}
     for line in output.splitlines():
-        match = re.match(r"^(.*?): median (\d+) ms", line)
+        match = re.match(r"^(.*?): median (\d+) ms(.*)$", line)
         if match:
-            label = re.sub(r" \(\d+ queries\)", "", match.group(1))
-            queries = re.search(r"\((\d+) queries\)", match.group(1))
+            label = re.sub(r" \([^)]*\)", "", match.group(1))
+            queries = re.search(r"(\d+) queries\)", match.group(1) + match.group(3))
             figures[label] = {"ms": int(match.group(2)), "queries": int(queries.group(1)) if queries else None}
         match = re.match(r"^database: \w+; (\d+) deals, (\d+) stage changes", line)
         if match:
