@@ -5,8 +5,9 @@ Usage (the Makefile passes its BENCH_* variables):
     .venv/bin/python bench/run_all.py [--sizes 1000,10000,100000] [--duration 60] [--label latest]
 
 For each size: a fresh database `<BENCH_DATABASE_URL's name>_<size>` (dropped and created),
-`seed_demo --deals N --reset --reps 20 --moves-per-deal F`, then bench/board.py,
-bench/dashboard.py and bench/load.py against it. The figures are kept in bench/results.json under --label (a run replaces only the rows of its own label, so a
+`seed_demo --deals N --reset --reps 20 --moves-per-deal F` and a `VACUUM (ANALYZE)`, then
+bench/board.py, bench/dashboard.py and bench/load.py against it. The figures are kept in
+bench/results.json under --label (a run replaces only the rows of its own label, so a
 "before" row stays beside the latest one) and the table in docs/benchmarks.md is rewritten from
 that file, with the date, the machine (`nproc`, RAM) and its load average.
 """
@@ -44,6 +45,16 @@ def recreate_database(url):
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def vacuum(url):
+    """VACUUM (ANALYZE) the whole database after seeding, as autovacuum would on a server that
+    runs it (this machine's PostgreSQL has it off): fresh statistics, and the visibility map that
+    lets the board count old deals from the index alone (docs/board.md)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
 
 
 def run(command, env, log):
@@ -86,6 +97,7 @@ def bench_size(size, args):
     run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env, log)
     seed = ["--deals", str(size), "--reset", "--reps", str(args.users), "--moves-per-deal", str(args.moves_per_deal)]
     _out, seed_seconds = run([py, "manage.py", "seed_demo", *seed], env, log)
+    vacuum(url)
     board_json, load_json = VAR / f"bench-board-{size}.json", VAR / f"bench-load-{size}.json"
     repeat = ["--repeat", str(args.repeat)]
     run([py, "bench/board.py", "--deals", str(size), *repeat, "--json", str(board_json)], env, log)

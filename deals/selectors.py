@@ -171,7 +171,7 @@ def _with_totals(stages, filterset, shown=None):
             deals.filter(stage_id=OuterRef("pk"), stage_entered_at__lt=OuterRef("age_cutoff"))
             .order_by()
             .values("stage_id")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))  # not COUNT(id): the index holds no id, the count needs no row
             .values("n")
         )
         expressions["old"] = Subquery(old, output_field=models.IntegerField())
