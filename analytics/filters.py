@@ -123,6 +123,9 @@ class DashboardFilter(django_filters.FilterSet):
         else:
             teams = Team.objects.none()
         self.filters["team"].queryset = teams
+        for dashboard_filter in self.filters.values():
+            if isinstance(dashboard_filter, django_filters.ChoiceFilter):  # model choices too
+                dashboard_filter.extra["widget"] = widgets.Select  # drawn in Python, as on the board
         if dashboard_is_own_only(user):
             # A rep's dashboard shows their own numbers: no owner or team to pick.
             del self.filters["owner"]

@@ -64,15 +64,6 @@ class Section:
     def chart_id(self):
         return f"chart-{self.name}"
 
-    @property
-    def table_rows(self):
-        """Rows for the template: (value, kind) pairs and whether the row is highlighted."""
-        kinds = [column.kind for column in self.columns]
-        return [
-            {"cells": list(zip(row, kinds, strict=True)), "highlight": bool(self.highlight and self.highlight[i])}
-            for i, row in enumerate(self.rows)
-        ]
-
 
 # Scope ---------------------------------------------------------------------------------
 

@@ -1,31 +1,28 @@
-"""Formatting of dashboard table cells by column kind, localised."""
-
-from datetime import date
-from decimal import Decimal
+"""Formatting of dashboard cells by column kind, localised (analytics.tables)."""
 
 from django import template
-from django.conf import settings
-from django.utils.formats import date_format, number_format
-from django.utils.functional import Promise
+
+from analytics.tables import CellFormatter, table_body
 
 register = template.Library()
+FORMATTER = "analytics_cell_formatter"
 
 
-@register.filter
-def cell(value, kind):
-    """Render one table cell: money with grouping and currency, percentages, days, dates."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, (str, Promise)):
-        return str(value)
-    if kind == "money":
-        return f"{number_format(Decimal(value), 0, use_l10n=True, force_grouping=True)} {settings.CRM_CURRENCY}"
-    if kind == "percent":
-        return f"{number_format(value * 100, 1, use_l10n=True)} %"
-    if kind == "days":
-        return number_format(value, 1, use_l10n=True)
-    if kind == "int":
-        return number_format(value, 0, use_l10n=True, force_grouping=True)
-    if kind == "date" and isinstance(value, date):
-        return date_format(value, "SHORT_DATE_FORMAT")
-    return str(value)
+def _formatter(context):
+    """One formatter per template render (the language does not change within one)."""
+    formatter = context.render_context.get(FORMATTER)
+    if formatter is None:
+        formatter = context.render_context[FORMATTER] = CellFormatter()
+    return formatter
+
+
+@register.simple_tag(takes_context=True)
+def cell(context, value, kind):
+    """One cell or tile value: money with grouping and currency, percentages, days, dates."""
+    return _formatter(context).cell(value, kind)
+
+
+@register.simple_tag(takes_context=True)
+def section_rows(context, section):
+    """The rows of a section's table (analytics.tables.table_body)."""
+    return table_body(section, _formatter(context))
