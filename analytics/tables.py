@@ -95,11 +95,10 @@ def table_body(section, formatter):
     numeric = [column.kind != "text" for column in section.columns]
     kinds = [column.kind for column in section.columns]
     if not section.rows:
-        return SafeString(
-            f'<tr><td colspan="{len(section.columns)}" class="muted">{escape(gettext("No data for these filters."))}'
-            "</td></tr>"
-        )
-    out = []
+        empty = escape(gettext("No data for these filters."))
+        out = [f'<tr><td colspan="{len(section.columns)}" class="muted">{empty}</td></tr>']
+    else:
+        out = []
     for index, row in enumerate(section.rows):
         highlighted = bool(section.highlight and section.highlight[index])
         cells = "".join(
