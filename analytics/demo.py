@@ -16,22 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
+from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.defaults import ensure_defaults
 from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
 from leads import scoring
-from leads.models import (
-    Contact,
-    DecisionRole,
-    Industry,
-    Lead,
-    LeadStatusChange,
-    Organization,
-    Persona,
-    Region,
-    ScoringSettings,
-    SizeBand,
-    WebFormSettings,
-)
+from leads.models import Lead, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 
 BATCH = 5000
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import Team
+from customers.models import Region
 from deals.models import Deal, DealProduct, Pipeline, Product
-from leads.models import Lead, Region
+from leads.models import Lead
 from pipeline_crm import widgets
 
 PERIOD_CHOICES = [

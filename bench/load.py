@@ -37,9 +37,9 @@ def build_plan(*, users, deals_per_user, host, out_dir):
     """One account per simulated rep: its user (rep1…repN, shared round-robin when fewer reps
     exist) and a disjoint set of its own open deals, with stage and version."""
     from accounts.models import User
+    from customers.models import Region
     from deals import selectors
     from deals.models import Deal
-    from leads.models import Region
 
     pipeline = selectors.pipeline_get_default()
     stages = list(selectors.stage_list(pipeline=pipeline).values_list("pk", flat=True))

@@ -40,8 +40,9 @@ def main():
 
     from accounts.models import User
     from audit.models import LogEntry
+    from customers.models import Organization
     from deals.models import Deal, StageChange
-    from leads.models import Lead, Organization
+    from leads.models import Lead
 
     if not Deal.objects.exists():
         started = time.perf_counter()

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from customers.models import Contact, Organization
 from deals import services as deal_services
 from deals.models import Pipeline
 from leads import services as lead_services
-from leads.models import Contact, Lead, Organization
+from leads.models import Lead
 
 # E-mail domains that say nothing about the employer: never match an organization by them.
 FREE_MAIL_DOMAINS = frozenset(

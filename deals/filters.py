@@ -5,8 +5,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from customers.models import DecisionRole, Industry, Region, SizeBand
 from deals.models import Deal, DealProduct, Product
-from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+from leads.models import Lead, Persona
 from pipeline_crm import widgets
 
 OWNER_ME = "me"

@@ -135,7 +135,7 @@ class Deal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", verbose_name=_("owner")
     )
     organization = models.ForeignKey(
-        "leads.Organization",
+        "customers.Organization",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -143,7 +143,7 @@ class Deal(models.Model):
         verbose_name=_("organization"),
     )
     contact = models.ForeignKey(
-        "leads.Contact",
+        "customers.Contact",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts import scoping
 from audit import services as audit
+from customers.models import Organization
 from deals.models import CloseDateChange, Deal, LostReason, Stage, StageChange
-from leads.models import Organization
 
 
 class DealError(Exception):

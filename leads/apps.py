@@ -13,5 +13,5 @@ class LeadsConfig(AppConfig):
         # Audit trail (docs/audit.md): the score follows the criteria; its breakdown and the
         # touch/status times are bookkeeping.
         registry.register(models.Lead, exclude=["score_breakdown", "last_touch_at", "status_changed_at"])
-        for model in (models.Organization, models.Contact, models.Persona, models.ScoringSettings):
+        for model in (models.Persona, models.ScoringSettings):
             registry.register(model)

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
-from leads.models import DecisionRole, Industry, Lead, Persona, Region, ScoringSettings, SizeBand
+from customers.models import DecisionRole, Industry, Region, SizeBand
+from leads.models import Lead, Persona, ScoringSettings
 
 OPEN_STATUSES = [Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.NURTURING, Lead.Status.QUALIFIED]
 BAND_CHOICES = [("hot", _("hot")), ("warm", _("warm")), ("cold", _("cold"))]

@@ -14,8 +14,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from accounts import scoping
+from customers.models import DecisionRole, Industry, Region, SizeBand
 from leads import contact_keys, selectors
-from leads.models import DecisionRole, Industry, Lead, Persona, Region, SizeBand
+from leads.models import Lead, Persona
 from pipeline_crm import csvexport
 
 # Column name in the file → the lead field it fills; aliases accepted in headers.

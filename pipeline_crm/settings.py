@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "auditlog",
     "accounts",
     "audit",
+    "customers",
     "leads",
     "deals",
     "activities",

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity, FollowUpRule, Kind, Notification
+from customers.models import Contact, Organization
 from deals.defaults import ensure_defaults
 from deals.models import Deal, LostReason, Pipeline, Product, Stage, StageChange
-from leads.models import Contact, Lead, Organization, Persona
+from leads.models import Lead, Persona
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

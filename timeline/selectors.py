@@ -21,10 +21,11 @@ from django.urls import reverse
 from accounts import scoping
 from activities.models import Activity
 from audit.models import LogEntry
+from customers.models import Contact, Organization
 from deals import selectors as deal_selectors
 from deals.models import Deal, StageChange
 from leads import selectors as lead_selectors
-from leads.models import Contact, Lead, LeadStatusChange, Organization
+from leads.models import Lead, LeadStatusChange
 from timeline import formatting
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

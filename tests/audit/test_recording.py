@@ -15,11 +15,12 @@ from activities import services as activity_services
 from activities.models import Activity, FollowUpRule
 from audit import context
 from audit.models import LogEntry
+from customers.models import Contact, Organization
 from deals import services as deal_services
 from deals.models import Deal, LostReason, Pipeline, Product, Stage
 from leads import services as lead_services
 from leads import tasks as lead_tasks
-from leads.models import Contact, Lead, LeadImport, Organization, ScoringSettings
+from leads.models import Lead, LeadImport, ScoringSettings
 from tests import factories
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE

@@ -3,10 +3,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from customers.models import Contact, Organization
 from deals import conversion, defaults
 from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
 from leads import services as lead_services
-from leads.models import Contact, Lead, LeadStatusChange, Organization
+from leads.models import Lead, LeadStatusChange
 from tests import factories
 
 

@@ -2,8 +2,9 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from activities.models import Activity
+from customers.models import Contact, Organization
 from deals.models import Deal
-from leads.models import Contact, Lead, Organization
+from leads.models import Lead
 
 
 @pytest.fixture
