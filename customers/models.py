@@ -4,10 +4,16 @@ The models moved here from the leads app (the dependency line accounts ← custo
 docs/architecture.md) and kept their tables, `leads_organization` and `leads_contact`.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from pipeline_crm.history import AppendOnlyModel
+
+# How long a deleted organization or contact can be restored before the nightly purge removes it.
+RESTORE_DAYS = 30
 
 
 class Industry(models.TextChoices):
@@ -41,11 +47,26 @@ class Region(models.TextChoices):
     INTERNATIONAL = "intl", _("International")
 
 
+class Consent(models.TextChoices):
+    """Whether a contact may receive marketing e-mail (UWG § 7, GDPR): documented opt-in only."""
+
+    UNKNOWN = "unknown", _("not asked")
+    GRANTED = "granted", _("granted")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
 class DecisionRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Decision maker")
     INFLUENCER = "influencer", _("Influencer")
     USER = "user", _("User")
     GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+
+class LiveManager(models.Manager):
+    """The records not in the trash: what every list, picker and match sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Organization(models.Model):
@@ -57,10 +78,40 @@ class Organization(models.Model):
     email_domain = models.CharField(
         _("e-mail domain"), max_length=200, blank=True, help_text=_("Used to match leads to this organization.")
     )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("Stored in international form."))
+    vat_id = models.CharField(_("VAT ID"), max_length=20, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. DE."))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("owner"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deleted by"),
+    )
+
+    all_objects = models.Manager()
+    objects = LiveManager()
 
     class Meta:
         db_table = "leads_organization"  # moved from the leads app with its table (docs/architecture.md)
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"  # a deal's organization in the trash is still its organization
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
@@ -88,10 +139,38 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("owner"),
+    )
+    email_consent = models.CharField(
+        _("e-mail consent"), max_length=10, choices=Consent, default=Consent.UNKNOWN, editable=False
+    )
+    email_consent_at = models.DateTimeField(_("consent changed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deleted by"),
+    )
+
+    all_objects = models.Manager()
+    objects = LiveManager()
 
     class Meta:
         db_table = "leads_contact"
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["last_name", "first_name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -99,3 +178,87 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ContactChannel(models.Model):
+    """A further e-mail address or phone number of a contact (the main ones are on the contact)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
+
+    class Label(models.TextChoices):
+        WORK = "work", _("work")
+        MOBILE = "mobile", _("mobile")
+        PRIVATE = "private", _("private")
+        OTHER = "other", _("other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channels", verbose_name=_("contact"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind)
+    label = models.CharField(_("label"), max_length=10, choices=Label, default=Label.WORK)
+    value = models.CharField(
+        _("address or number"), max_length=254, help_text=_("Phone numbers in international form.")
+    )
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("further e-mail address or phone number")
+        verbose_name_plural = _("further e-mail addresses and phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "kind", "value"], name="contact_channel_unique_value"),
+        ]
+        indexes = [models.Index(Lower("value"), name="contact_channel_lower_value")]
+
+    def __str__(self):
+        return self.value
+
+
+class ContactMove(AppendOnlyModel):
+    """A contact changed organization: a contact belongs to one organization at a time and keeps
+    where it was before."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="moves", verbose_name=_("contact"))
+    from_organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("from")
+    )
+    to_organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("to")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("organization change")
+        verbose_name_plural = _("organization changes")
+
+
+class ConsentChange(AppendOnlyModel):
+    """The documented history of a contact's e-mail consent: who recorded what, when, from where."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="consent_changes", verbose_name=_("contact")
+    )
+    status = models.CharField(_("consent"), max_length=10, choices=Consent)
+    source = models.CharField(_("source"), max_length=200, help_text=_("How it was given, e.g. web form, signed form."))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")

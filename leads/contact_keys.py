@@ -5,8 +5,7 @@ lead for an e-mail or a phone number is one indexed lookup, not a scan over norm
 expressions. The web form, the lead form and the CSV import compare these keys.
 """
 
-import phonenumbers
-from django.conf import settings
+from customers import phones
 
 # E.164 has at most 15 digits after the "+".
 PHONE_KEY_LENGTH = 16
@@ -24,13 +23,4 @@ def phone_key(phone, *, region=None):
     National numbers are read with LEADS_PHONE_REGION (the installation's country); numbers
     written with "+" or "00" and a country code are read as such.
     """
-    text = (phone or "").strip()
-    if not text:
-        return ""
-    try:
-        number = phonenumbers.parse(text, region or settings.LEADS_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(number):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phones.e164(phone, region=region)

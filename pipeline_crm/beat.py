@@ -38,6 +38,15 @@ BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # --- customers: the trash ---
+    # 03:30 in the installation's time zone: organizations and contacts deleted more than
+    # 30 days ago (customers.models.RESTORE_DAYS) are removed for good; until then they can
+    # be restored. Command: `manage.py purge_trash`.
+    "customers-purge-trash": {
+        "task": "customers.purge_trash",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

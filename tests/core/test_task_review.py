@@ -31,6 +31,7 @@ REVIEWED = {
     "analytics.rollup_nightly": "replaces the day's rows in one transaction",
     "analytics.rollup_day": "replaces the day's rows in one transaction",
     "analytics.stage_health": "overwrites one verdict per stage",
+    "customers.purge_trash": "deletes only what is still past 30 days in the trash and unreferenced",
     "accounts.send_password_reset_email": "a second link is harmless: using one ends them all",
 }
 

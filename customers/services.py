@@ -1,0 +1,203 @@
+"""Writes of the customers app: organizations and contacts, their further addresses, a
+contact's moves between organizations and its consent, the trash and the restore.
+
+Views find the record through a scoped selector first (a user acts only on what they see); the
+rules here are the ones that need no other app: who may delete or hand over a record. Every save
+goes through the model, so the audit trail records it.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts import scoping
+from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization
+
+
+def _check_owner(actor, *, current, new):
+    """A new owner only as `scoping.can_reassign` allows (a rep may take an unowned record)."""
+    if new == current:
+        return
+    if new is not None and current is None and new.pk == actor.pk:
+        return
+    if new is None or not scoping.can_reassign(actor, current_owner=current, new_owner=new):
+        raise PermissionDenied(_("You may not hand this record to that owner."))
+
+
+def can_delete(user, record):
+    """Admins, and whoever may change a record of its owner (an unowned one: admins and managers)."""
+    if record.owner_id is None:
+        return scoping.is_admin(user) or user.role == "manager"
+    return scoping.can_change_owned(user, record.owner)
+
+
+def _save(record, fields, *, actor):
+    owner = fields.get("owner", record.owner)
+    _check_owner(actor, current=record.owner if record.pk else None, new=owner)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def organization_create(*, actor, **fields):
+    fields.setdefault("owner", actor)
+    return _save(Organization(), fields, actor=actor)
+
+
+@transaction.atomic
+def organization_update(*, actor, organization, **fields):
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    return _save(organization, fields, actor=actor)
+
+
+@transaction.atomic
+def contact_create(*, actor, channels=None, **fields):
+    fields.setdefault("owner", actor)
+    contact = _save(Contact(), fields, actor=actor)
+    if channels is not None:
+        contact_channels_set(contact=contact, channels=channels)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact, channels=None, **fields):
+    """Save the fields; a new organization leaves a ContactMove row (where the contact was before)."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    before = contact.organization_id
+    _save(contact, fields, actor=actor)
+    if contact.organization_id != before:
+        ContactMove.objects.create(
+            contact=contact, from_organization_id=before, to_organization_id=contact.organization_id, actor=actor
+        )
+    if channels is not None:
+        contact_channels_set(contact=contact, channels=channels)
+    return contact
+
+
+def contact_channels_set(*, contact, channels):
+    """Replace the contact's further addresses and numbers with `channels`: (kind, label, value)
+    tuples, already validated (phone numbers in E.164); duplicates and the main ones are dropped."""
+    main = {(ContactChannel.Kind.EMAIL, contact.email.casefold()), (ContactChannel.Kind.PHONE, contact.phone)}
+    wanted, seen = [], set(main)
+    for kind, label, value in channels:
+        key = (kind, value.casefold() if kind == ContactChannel.Kind.EMAIL else value)
+        if value and key not in seen:
+            seen.add(key)
+            wanted.append(ContactChannel(contact=contact, kind=kind, label=label, value=value))
+    contact.channels.all().delete()
+    ContactChannel.objects.bulk_create(wanted)
+    return wanted
+
+
+@transaction.atomic
+def contact_consent_set(*, actor, contact, status, source):
+    """Record the contact's e-mail consent with where it came from (kept as history)."""
+    if not source.strip():
+        raise ValidationError({"source": _("Say how the consent was given or withdrawn.")})
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    change = ConsentChange.objects.create(contact=contact, status=status, source=source.strip(), actor=actor)
+    contact.email_consent = status
+    contact.email_consent_at = change.at
+    contact.save(update_fields=["email_consent", "email_consent_at", "updated_at"])
+    return contact
+
+
+def _references(record):
+    """How many deals and leads point at the record (through the reverse relations; the
+    customers app reads them, it does not import the apps above it)."""
+    return record.deals.count(), record.leads.count()
+
+
+def _refuse_if_referenced(record):
+    deals, leads = _references(record)
+    if deals or leads:
+        raise ValidationError(
+            _("%(name)s still has %(deals)s and %(leads)s. Move them to another record first.")
+            % {
+                "name": record,
+                "deals": ngettext("%(count)d deal", "%(count)d deals", deals) % {"count": deals},
+                "leads": ngettext("%(count)d lead", "%(count)d leads", leads) % {"count": leads},
+            },
+            code="referenced",
+        )
+
+
+@transaction.atomic
+def organization_delete(*, actor, organization):
+    """Into the trash with the contacts that belong to it, restorable for RESTORE_DAYS days.
+    Refused while deals or leads (of the organization or of those contacts) point at it."""
+    if not can_delete(actor, organization):
+        raise PermissionDenied(_("You may not delete this organization."))
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    contacts = list(Contact.objects.select_for_update().filter(organization=organization))
+    for record in (organization, *contacts):
+        _refuse_if_referenced(record)
+    now = timezone.now()
+    for record in (organization, *contacts):
+        record.deleted_at, record.deleted_by = now, actor
+        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return organization
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact):
+    if not can_delete(actor, contact):
+        raise PermissionDenied(_("You may not delete this contact."))
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _refuse_if_referenced(contact)
+    contact.deleted_at, contact.deleted_by = timezone.now(), actor
+    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return contact
+
+
+def _check_restorable(actor, record):
+    if record.deleted_at is None:
+        raise ValidationError(_("%(name)s is not in the trash.") % {"name": record}, code="not_deleted")
+    if record.deleted_at < timezone.now() - timedelta(days=RESTORE_DAYS):
+        raise ValidationError(
+            _("%(name)s was deleted more than %(days)s days ago and can no longer be restored.")
+            % {"name": record, "days": RESTORE_DAYS},
+            code="expired",
+        )
+    if not can_delete(actor, record):
+        raise PermissionDenied(_("You may not restore this record."))
+
+
+@transaction.atomic
+def organization_restore(*, actor, organization):
+    """Out of the trash, with the contacts that went into it in the same deletion."""
+    organization = Organization.all_objects.select_for_update().get(pk=organization.pk)
+    _check_restorable(actor, organization)
+    contacts = Contact.all_objects.filter(organization=organization, deleted_at=organization.deleted_at)
+    for record in (organization, *contacts):
+        record.deleted_at, record.deleted_by = None, None
+        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return organization
+
+
+@transaction.atomic
+def contact_restore(*, actor, contact):
+    contact = Contact.all_objects.select_for_update().get(pk=contact.pk)
+    _check_restorable(actor, contact)
+    contact.deleted_at, contact.deleted_by = None, None
+    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return contact
+
+
+def trash_purge(*, now=None):
+    """Remove for good what has been in the trash longer than RESTORE_DAYS (the nightly job).
+    Returns (organizations, contacts) removed. A record something points at again stays."""
+    cutoff = (now or timezone.now()) - timedelta(days=RESTORE_DAYS)
+    removed = {}
+    for model in (Contact, Organization):
+        expired = model.all_objects.filter(deleted_at__lt=cutoff, deals__isnull=True, leads__isnull=True)
+        _total, per_model = model.all_objects.filter(pk__in=list(expired.values_list("pk", flat=True))).delete()
+        removed[model] = per_model.get(model._meta.label, 0)
+    return removed[Organization], removed[Contact]
