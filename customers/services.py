@@ -47,7 +47,8 @@ def _save(record, fields, *, actor):
 
 @transaction.atomic
 def organization_create(*, actor, **fields):
-    fields.setdefault("owner", actor)
+    """A new organization; its owner is the creator unless another one is given."""
+    fields["owner"] = fields.get("owner") or actor
     return _save(Organization(), fields, actor=actor)
 
 
@@ -59,7 +60,7 @@ def organization_update(*, actor, organization, **fields):
 
 @transaction.atomic
 def contact_create(*, actor, channels=None, **fields):
-    fields.setdefault("owner", actor)
+    fields["owner"] = fields.get("owner") or actor
     contact = _save(Contact(), fields, actor=actor)
     if channels is not None:
         contact_channels_set(contact=contact, channels=channels)

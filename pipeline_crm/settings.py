@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "deals",
     "activities",
     "timeline",
+    "directory",
     "analytics",
 ]
 

@@ -16,6 +16,6 @@ urlpatterns = [
     path("", include("deals.conversion_urls")),
     path("", include("activities.urls")),
     path("", include("timeline.urls")),
-    path("", include("timeline.organization_urls")),
+    path("", include("directory.organization_urls")),
     path("", include("analytics.urls")),
 ]

@@ -14,15 +14,13 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.db.models import Q
 from django.urls import reverse
 
 from accounts import scoping
 from activities.models import Activity
 from audit.models import LogEntry
 from customers.models import Contact, Organization
-from deals import selectors as deal_selectors
 from deals.models import Deal, StageChange
 from leads import selectors as lead_selectors
 from leads.models import Lead, LeadStatusChange
@@ -162,42 +160,6 @@ def _visible_deals(user, organization):
 
 def _visible_leads(user, organization):
     return lead_selectors.lead_list_for_user(user=user).filter(organization=organization)
-
-
-def organization_get_for_user(*, user, organization_id):
-    """An organization the user may look at: an admin every one, anybody else one with at
-    least one deal or lead they see (a manager: of their teams). Else Http404."""
-    organizations = Organization.objects.all()
-    if not scoping.is_admin(user):
-        organizations = organizations.filter(
-            Exists(Deal.objects.filter(scoping.visible_owner_q(user), organization=OuterRef("pk")))
-            | Exists(lead_selectors.lead_list_for_user(user=user).filter(organization=OuterRef("pk")))
-        )
-    try:
-        return organizations.get(pk=organization_id)
-    except (Organization.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such organization.") from None
-
-
-def organization_overview(*, user, organization, limit=100):
-    """What the organization page lists: its open and closed deals and its leads as the user
-    sees them, and its contacts (three queries)."""
-    deals = list(
-        deal_selectors.deal_list_for_user(user=user)
-        .filter(organization=organization)
-        .order_by("-created_at", "-id")
-        .fetch_mode(models.FETCH_RAISE)[:limit]
-    )
-    leads = list(
-        _visible_leads(user, organization).order_by("-created_at", "-id").fetch_mode(models.FETCH_RAISE)[:limit]
-    )
-    contacts = list(Contact.objects.filter(organization=organization).order_by("last_name", "first_name", "id")[:limit])
-    return {
-        "open_deals": [d for d in deals if d.status == Deal.Status.OPEN],
-        "closed_deals": [d for d in deals if d.status != Deal.Status.OPEN],
-        "leads": leads,
-        "contacts": contacts,
-    }
 
 
 def organization_timeline(*, user, organization, before=None, limit=None):

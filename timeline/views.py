@@ -1,4 +1,4 @@
-"""Thin views of the timelines and of the organization page.
+"""Thin views of the timelines (the organization page and its timeline are in directory).
 
 The deal and lead pages load their timeline into a frame with htmx (like the activities
 panel: a higher app renders into a lower app's page); the frame's link and every "Older
@@ -16,7 +16,7 @@ from leads import selectors as lead_selectors
 from timeline import selectors
 
 
-def _timeline(request, *, read, url, title, back_url):
+def timeline_response(request, *, read, url, title, back_url):
     """One page of a timeline: `read(before=cursor)` gives the page. htmx: the first page as
     the panel body, later pages as list items to append; without htmx: a page of its own with
     a link to the older entries. A broken cursor answers 400."""
@@ -36,7 +36,7 @@ def _timeline(request, *, read, url, title, back_url):
 @require_GET
 def deal_timeline(request, deal_id):
     deal = deal_selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
-    return _timeline(
+    return timeline_response(
         request,
         read=lambda before: selectors.deal_timeline(deal=deal, before=before),
         url=reverse("timeline:deal", args=[deal.pk]),
@@ -48,38 +48,10 @@ def deal_timeline(request, deal_id):
 @require_GET
 def lead_timeline(request, lead_id):
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
-    return _timeline(
+    return timeline_response(
         request,
         read=lambda before: selectors.lead_timeline(lead=lead, before=before),
         url=reverse("timeline:lead", args=[lead.pk]),
         title=str(lead),
         back_url=reverse("leads:detail", args=[lead.pk]),
     )
-
-
-@require_GET
-def organization_timeline(request, organization_id):
-    organization = selectors.organization_get_for_user(user=request.user, organization_id=organization_id)
-    return _timeline(
-        request,
-        read=lambda before: selectors.organization_timeline(
-            user=request.user, organization=organization, before=before
-        ),
-        url=reverse("organizations:timeline", args=[organization.pk]),
-        title=organization.name,
-        back_url=reverse("organizations:detail", args=[organization.pk]),
-    )
-
-
-@require_GET
-def organization_detail(request, organization_id):
-    """The organization: facts, its deals and leads as the user sees them, its contacts and
-    the first page of its timeline."""
-    organization = selectors.organization_get_for_user(user=request.user, organization_id=organization_id)
-    context = {
-        "organization": organization,
-        **selectors.organization_overview(user=request.user, organization=organization),
-        "page": selectors.organization_timeline(user=request.user, organization=organization),
-        "timeline_url": reverse("organizations:timeline", args=[organization.pk]),
-    }
-    return render(request, "timeline/organization_detail.html", context)

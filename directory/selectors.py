@@ -1,0 +1,154 @@
+"""Reads of the organization and contact pages, scoped to the user (DESIGN §5).
+
+Who sees a customer: an admin every one; anybody else an organization they may see the owner of,
+or one with a deal or a lead they see; a contact they may see the owner of, one on a deal or a
+lead they see, or one of an organization they see. The lists read this as EXISTS subqueries, so
+a page costs the same few queries whatever the number of organizations.
+"""
+
+from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import scoping
+from activities.models import Activity
+from customers.models import Contact, Organization
+from deals.models import Deal
+from leads import selectors as lead_selectors
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+OPEN = Deal.Status.OPEN
+
+
+def _visible_deals(user):
+    return Deal.objects.filter(scoping.visible_owner_q(user))
+
+
+def _visible_leads(user):
+    """The leads' own rule: a manager also sees the unassigned ones (leads.selectors)."""
+    return lead_selectors.lead_list_for_user(user=user).order_by()
+
+
+def organization_visible_q(user):
+    if scoping.is_admin(user):
+        return Q()
+    return (
+        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
+        | Q(Exists(_visible_deals(user).filter(organization=OuterRef("pk"))))
+        | Q(Exists(_visible_leads(user).filter(organization=OuterRef("pk"))))
+    )
+
+
+def contact_visible_q(user):
+    if scoping.is_admin(user):
+        return Q()
+    return (
+        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
+        | Q(Exists(_visible_deals(user).filter(contact=OuterRef("pk"))))
+        | Q(Exists(_visible_leads(user).filter(contact=OuterRef("pk"))))
+        | Q(organization__in=Organization.objects.filter(organization_visible_q(user)).values("pk"))
+    )
+
+
+def organization_list_for_user(*, user):
+    return Organization.objects.filter(organization_visible_q(user)).select_related("owner")
+
+
+def organization_get_for_user(*, user, organization_id):
+    """One organization the user sees (not in the trash), or Http404."""
+    try:
+        return organization_list_for_user(user=user).get(pk=organization_id)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such organization.") from None
+
+
+def _deal_sum(user, field, *, where):
+    deals = _visible_deals(user).filter(where, organization=OuterRef("pk")).order_by().values("organization")
+    return Coalesce(Subquery(deals.annotate(x=Sum(field)).values("x")), Value(0), output_field=MONEY)
+
+
+def _last_activity(parent_field, user):
+    """The latest done activity on the record's visible deals and leads (one subquery each)."""
+    deal_ids = _visible_deals(user).filter(**{parent_field: OuterRef(OuterRef("pk"))}).values("pk")
+    lead_ids = _visible_leads(user).filter(**{parent_field: OuterRef(OuterRef("pk"))}).values("pk")
+    done = Activity.objects.filter(Q(deal__in=deal_ids) | Q(lead__in=lead_ids), done_at__isnull=False)
+    return Subquery(done.order_by("-done_at").values("done_at")[:1])
+
+
+def organization_rows(*, user, queryset):
+    """The list's columns on `queryset` (already scoped and filtered): the open deals' count and
+    value, and the last done activity, over the deals and leads the user sees."""
+    open_count = (
+        _visible_deals(user)
+        .filter(status=OPEN, organization=OuterRef("pk"))
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return queryset.annotate(
+        open_deals=Coalesce(Subquery(open_count), Value(0)),
+        open_value=_deal_sum(user, "value", where=Q(status=OPEN)),
+        last_activity=_last_activity("organization", user),
+    )
+
+
+def organization_trash_for_user(*, user):
+    """What the user put in the trash or may restore, newest first (admins: everything)."""
+    trashed = Organization.all_objects.filter(deleted_at__isnull=False).select_related("owner", "deleted_by")
+    if not scoping.is_admin(user):
+        trashed = trashed.filter(Q(deleted_by=user) | (Q(owner__isnull=False) & scoping.changeable_owner_q(user)))
+    return trashed.order_by("-deleted_at", "-pk")
+
+
+def organization_trashed_get_for_user(*, user, organization_id):
+    try:
+        return organization_trash_for_user(user=user).get(pk=organization_id)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such organization in the trash.") from None
+
+
+def organization_overview(*, user, organization, limit=100):
+    """What the 360° page shows: open and closed deals and leads the user sees, the contacts,
+    the activities planned and done on them, and the key figures (lifetime value = won deals,
+    open pipeline, last and next contact)."""
+    deals = list(
+        _visible_deals(user)
+        .filter(organization=organization)
+        .select_related("stage", "pipeline", "owner", "contact")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    leads = list(
+        _visible_leads(user)
+        .filter(organization=organization)
+        .select_related("owner")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    contacts = list(
+        Contact.objects.filter(organization=organization).select_related("owner").order_by("last_name", "first_name")
+    )
+    activities = Activity.objects.filter(
+        Q(deal__in=[d.pk for d in deals]) | Q(lead__in=[lead.pk for lead in leads])
+    ).select_related("assignee", "deal", "lead")
+    figures = (
+        _visible_deals(user)
+        .filter(organization=organization)
+        .aggregate(
+            lifetime=Coalesce(Sum("value", filter=Q(status=Deal.Status.WON)), Value(0), output_field=MONEY),
+            pipeline=Coalesce(Sum("value", filter=Q(status=OPEN)), Value(0), output_field=MONEY),
+            won=Count("pk", filter=Q(status=Deal.Status.WON)),
+        )
+    )
+    contact_dates = activities.aggregate(
+        last=Max("done_at"), next=Min("due_at", filter=Q(done_at__isnull=True, due_at__gte=timezone.now()))
+    )
+    return {
+        "open_deals": [d for d in deals if d.status == OPEN],
+        "closed_deals": [d for d in deals if d.status != OPEN],
+        "leads": leads,
+        "contacts": contacts,
+        "planned": list(activities.filter(done_at__isnull=True).order_by("due_at", "id")[:20]),
+        "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
+        "figures": {**figures, "last_contact": contact_dates["last"], "next_contact": contact_dates["next"]},
+    }
