@@ -219,8 +219,13 @@ class Deal(models.Model):
             # The board: one column = (stage, status) ordered by (position, id).
             models.Index(fields=["stage", "status", "position", "id"], name="deal_board_column"),
             # The bottleneck's "older than the age limit" count: a range over only the old deals of a
-            # column, answered from the index alone on PostgreSQL (the owner is there for the scope).
-            models.Index(fields=["stage", "status", "stage_entered_at"], name="deal_column_age", include=["owner"]),
+            # column, answered from the index alone on PostgreSQL (the owner for the scope, the
+            # pipeline the board's selection names, the organization for the region filter).
+            models.Index(
+                fields=["stage", "status", "stage_entered_at"],
+                name="deal_column_age",
+                include=["owner", "pipeline", "organization"],
+            ),
             models.Index(fields=["pipeline", "status", "expected_close_date"], name="deal_pipeline_close"),
             models.Index(fields=["owner", "status"], name="deal_owner_status"),
             models.Index(fields=["status", "won_at"], name="deal_won_at"),
