@@ -146,9 +146,9 @@ def _with_totals(stages, filterset, shown=None):
     """Annotate each stage with `summary`: its count / sum / weighted parts / change counter
     from the per-(stage, owner, status) summary (deals.summary; O(owners in scope) rows per
     column, never the deals); `deal_totals`: the same numbers as an aggregate over the
-    filtered deals, only when the filters are ones the summary cannot answer (region,
-    segment, product, text, close dates); `old`: the number of filtered deals older than the
-    stage's age limit (a range on the `deal_column_age` index over only the old deals), only
+    filtered deals, only when the filters are ones the summary cannot answer (segment,
+    product, text, close dates); `old`: the number of filtered deals older than the
+    stage's age limit (an index-only range on `deal_column_age` over only the old deals), only
     for open deals. Also `owner_load`: the pile-up baseline of the owners the selection
     shows (None when the filters are not ones the snapshots keep). With `shown` (a Q on the
     stage) only the stages it matches are aggregated."""
@@ -206,7 +206,6 @@ def _columns_from(stages, filterset):
     cents = Decimal("0.01")
     columns = []
     for stage in stages:
-        totals = summary.totals_from(stage.summary, stage.probability)
         if hasattr(stage, "deal_totals"):
             aggregate = stage.deal_totals or {}
             totals = summary.Totals(
@@ -214,6 +213,8 @@ def _columns_from(stages, filterset):
                 total=Decimal(aggregate.get("total") or 0).quantize(cents),
                 weighted=Decimal(aggregate.get("weighted") or 0).quantize(cents),
             )
+        else:
+            totals = summary.totals_from(stage.summary, stage.probability)
         column = Column(
             stage=stage,
             count=totals.count,
