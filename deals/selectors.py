@@ -314,24 +314,107 @@ def board_page(*, user, pipeline_id, data):
     return pipelines, pipeline, filterset, _columns_from(own_stages, filterset)
 
 
-def _card_queryset(ids_q, *, user):
+class Card:
+    """A card's data as the board draws it: plain values from one row, no model instance
+    (building 150 Deal instances with their owner and organization cost more than the query).
+    `owner` is a User built once per owner from the row's name fields (its `str()` and
+    `initials` are the model's own); `organization` is None or has a `name`. `_decorate`
+    adds the flags the card shows."""
+
+    __slots__ = (
+        "can_change",
+        "close_overdue",
+        "days_in_stage",
+        "expected_close_date",
+        "is_rotting",
+        "last_activity_at",
+        "next_activity",
+        "next_due",
+        "organization",
+        "owner",
+        "owner_id",
+        "pk",
+        "position",
+        "stage_entered_at",
+        "stage_id",
+        "status",
+        "title",
+        "value",
+        "version",
+    )
+
+    @property
+    def id(self):
+        return self.pk
+
+
+@dataclass(frozen=True, slots=True)
+class CardOrganization:
+    pk: int
+    name: str
+
+
+# The row of a card, in the order Card takes it; the owner's and organization's names after.
+CARD_FIELDS = (
+    "pk",
+    "title",
+    "version",
+    "value",
+    "expected_close_date",
+    "status",
+    "stage_id",
+    "position",
+    "stage_entered_at",
+    "last_activity_at",
+    "owner_id",
+)
+CARD_JOINED = ("owner__username", "owner__first_name", "owner__last_name", "organization_id", "organization__name")
+
+
+def _card_rows(ids_q, *, user):
+    """The card rows of the deals `ids_q` matches: one query (owner and organization joined,
+    the next open activity's due date and the viewer's `can_change` as subquery and CASE),
+    as tuples — no model instances."""
     activity_model = Deal._meta.get_field("activities").related_model
     next_due = activity_model.objects.filter(deal=OuterRef("pk"), done_at__isnull=True, due_at__isnull=False)
     return (
         Deal.objects.filter(ids_q)
-        .select_related("owner", "organization")
         .annotate(
             next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]),
             can_change=scoping.changeable_expression(user),
         )
         .order_by("stage_id", "position", "id")
-        .fetch_mode(models.FETCH_RAISE)
+        .values_list(*CARD_FIELDS, *CARD_JOINED, "next_due", "can_change")
     )
 
 
+def _cards(rows):
+    """Card objects from `_card_rows`, one owner User per distinct owner."""
+    owners = {}
+    cards = []
+    width = len(CARD_FIELDS)
+    for row in rows:
+        card = Card()
+        for name, value in zip(CARD_FIELDS, row, strict=False):
+            setattr(card, name, value)
+        username, first_name, last_name, organization_id, organization_name, card.next_due, card.can_change = row[
+            width:
+        ]
+        owner = owners.get(card.owner_id)
+        if owner is None:
+            owner = User(pk=card.owner_id, username=username, first_name=first_name, last_name=last_name)
+            owners[card.owner_id] = owner
+        card.owner = owner
+        card.organization = (
+            CardOrganization(organization_id, organization_name) if organization_id is not None else None
+        )
+        cards.append(card)
+    return cards
+
+
 def board_cards(*, filterset, stage_ids, limit=CARDS_PER_PAGE + 1):
-    """The first `limit` cards of each column in one query (no OFFSET, no per-column query),
-    each annotated with `can_change` for the filterset's user.
+    """The first `limit` cards (`Card`) of each column in one query (no OFFSET, no per-column
+    query), each with `can_change` for the filterset's user.
 
     Each column is an index range scan on (stage, status, position, id) with a LIMIT;
     PostgreSQL unions them, SQLite (no LIMIT inside UNION) ORs the IN-subqueries.
@@ -346,7 +429,7 @@ def board_cards(*, filterset, stage_ids, limit=CARDS_PER_PAGE + 1):
         ids_q = Q()
         for part in parts:
             ids_q |= Q(pk__in=part)
-    return list(_card_queryset(ids_q, user=filterset.user))
+    return _cards(_card_rows(ids_q, user=filterset.user))
 
 
 def column_page(*, filterset, stage, cursor):
@@ -354,7 +437,7 @@ def column_page(*, filterset, stage, cursor):
     position, pk = cursor
     after = Q(position__gt=position) | Q(position=position, pk__gt=pk)
     ids = filterset.qs.filter(after, stage_id=stage.pk).order_by("position", "id").values("pk")[: CARDS_PER_PAGE + 1]
-    cards = list(_card_queryset(Q(pk__in=ids), user=filterset.user))
+    cards = _cards(_card_rows(Q(pk__in=ids), user=filterset.user))
     return _decorate(cards[:CARDS_PER_PAGE], stage), len(cards) > CARDS_PER_PAGE
 
 
