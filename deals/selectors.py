@@ -147,14 +147,17 @@ def _with_totals(stages, filterset, shown=None):
     from the per-(stage, owner, status) summary (deals.summary; O(owners in scope) rows per
     column, never the deals); `deal_totals`: the same numbers as an aggregate over the
     filtered deals, only when the filters are ones the summary cannot answer (segment,
-    product, text, close dates); `old`: the number of filtered deals older than the
-    stage's age limit (an index-only range on `deal_column_age` over only the old deals), only
-    for open deals. Also `owner_load`: the pile-up baseline of the owners the selection
+    product, text, close dates); for open deals, the number of filtered deals older than the
+    stage's age limit, from an index-only range on `deal_column_age`: with the summary's
+    exact count, `young` counts the deals entered since the cutoff (old = count - young: the
+    young ones are bounded by the column's inflow over the age limit, the old ones pile up
+    with the history), else `old` counts the old deals themselves. Also `owner_load`: the pile-up baseline of the owners the selection
     shows (None when the filters are not ones the snapshots keep). With `shown` (a Q on the
     stage) only the stages it matches are aggregated."""
     deals = filterset.qs
     expressions = {"summary": summary.stage_totals(filterset)}
-    if not summary.answers(filterset):
+    answered = summary.answers(filterset)
+    if not answered:
         # The outer row is the deal's stage, so its probability needs no join.
         weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
         totals = JSONObject(
@@ -167,14 +170,18 @@ def _with_totals(stages, filterset, shown=None):
             output_field=models.JSONField(),
         )
     if filterset.shows_open_deals:
-        old = (
-            deals.filter(stage_id=OuterRef("pk"), stage_entered_at__lt=OuterRef("age_cutoff"))
+        if answered:
+            name, age = "young", Q(stage_entered_at__gte=OuterRef("age_cutoff"))
+        else:
+            name, age = "old", Q(stage_entered_at__lt=OuterRef("age_cutoff"))
+        count = (
+            deals.filter(age, stage_id=OuterRef("pk"))
             .order_by()
             .values("stage_id")
             .annotate(n=Count("*"))  # not COUNT(id): the index holds no id, the count needs no row
             .values("n")
         )
-        expressions["old"] = Subquery(old, output_field=models.IntegerField())
+        expressions[name] = Subquery(count, output_field=models.IntegerField())
     owners = filterset.baseline_owner_q()
     if owners is None:
         load = Value(None, output_field=models.FloatField())
@@ -224,7 +231,7 @@ def _columns_from(stages, filterset):
         )
         if filterset.shows_open_deals:
             column.bottleneck = bottleneck_verdict(
-                stage=stage, count=column.count, old=getattr(stage, "old", None) or 0, baseline=stage.owner_load
+                stage=stage, count=column.count, old=_old_count(stage, column.count), baseline=stage.owner_load
             )
         columns.append(column)
     non_empty = [c.stage.pk for c in columns if c.count]
@@ -236,6 +243,15 @@ def _columns_from(stages, filterset):
         column.has_more = len(cards) > CARDS_PER_PAGE
         column.cards = _decorate(cards[:CARDS_PER_PAGE], column.stage)
     return columns
+
+
+def _old_count(stage, count):
+    """The column's deals older than the stage's age limit (0 without a limit)."""
+    if stage.age_cutoff is None:
+        return 0
+    if hasattr(stage, "young"):
+        return count - (stage.young or 0)
+    return stage.old or 0
 
 
 @dataclass
