@@ -15,6 +15,7 @@ The markup is the one DESIGN §6 and board.js rely on: `li.deal-card[data-deal-i
 JavaScript, carrying the board's filters.
 """
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -24,7 +25,7 @@ from django.utils import dateformat, formats
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from deals.models import Deal
 
@@ -45,6 +46,13 @@ DATE_PARTS = {
 OPEN = Deal.Status.OPEN
 # What the csrf context processor gives when no token could be made ({% csrf_token %} draws nothing).
 NO_CSRF_TOKEN = "NOTPROVIDED"  # noqa: S105 - a marker, not a secret
+
+
+@functools.lru_cache(maxsize=4096)
+def days_text(language, count):
+    """ "3 days", escaped, in `language` (the active one: the argument keys the cache). Kept
+    across requests: a large board shows many distinct ages, each a catalog look-up."""
+    return escape(ngettext("%(days)s day", "%(days)s days", count) % {"days": formats.localize(count)})
 
 
 def _url_pattern(name):
@@ -153,8 +161,7 @@ class CardRenderer:
         """ "3 days" in the active language, once per distinct count."""
         text = self._days.get(count)
         if text is None:
-            text = escape(ngettext("%(days)s day", "%(days)s days", count) % {"days": formats.localize(count)})
-            self._days[count] = text
+            text = self._days[count] = days_text(get_language(), count)
         return text
 
     def owner(self, user):

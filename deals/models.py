@@ -219,8 +219,13 @@ class Deal(models.Model):
             # The board: one column = (stage, status) ordered by (position, id).
             models.Index(fields=["stage", "status", "position", "id"], name="deal_board_column"),
             # The bottleneck's "older than the age limit" count: a range over only the old deals of a
-            # column, answered from the index alone on PostgreSQL (the owner is there for the scope).
-            models.Index(fields=["stage", "status", "stage_entered_at"], name="deal_column_age", include=["owner"]),
+            # column, answered from the index alone on PostgreSQL (the owner for the scope, the
+            # pipeline the board's selection names, the organization for the region filter).
+            models.Index(
+                fields=["stage", "status", "stage_entered_at"],
+                name="deal_column_age",
+                include=["owner", "pipeline", "organization"],
+            ),
             models.Index(fields=["pipeline", "status", "expected_close_date"], name="deal_pipeline_close"),
             models.Index(fields=["owner", "status"], name="deal_owner_status"),
             models.Index(fields=["status", "won_at"], name="deal_won_at"),
@@ -396,10 +401,12 @@ class StageOwnerLoad(models.Model):
 
 
 class DealSummary(models.Model):
-    """The deals of one (stage, owner, status), summed: kept by database triggers on
-    `deals_deal` in the same transaction as every write (deals/summary_sql.py, docs/board.md
-    "Totals and the poll token"). Money is kept in cents so that SQLite sums stay exact;
-    the weighted sum is split so that a stage's probability is applied when it is read:
+    """The deals of one (stage, owner, status, region of the deal's organization), summed:
+    kept by database triggers on `deals_deal` and `leads_organization` in the same
+    transaction as every write (deals/summary_sql.py, docs/board.md "Totals and the poll
+    token"); `region` is '' for a deal without an organization or whose organization has
+    none. Money is kept in cents so that SQLite sums stay exact; the weighted sum is split
+    so that a stage's probability is applied when it is read:
     `plain_cents` sums the values of the deals without a probability override,
     `override_weighted` sums value in cents × override. `change_count` only ever grows: the
     poll's change token. Rows are never deleted (a column that empties keeps its counter)."""
@@ -407,6 +414,7 @@ class DealSummary(models.Model):
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Deal.Status)
+    region = models.CharField(max_length=10, blank=True, default="")
     n = models.IntegerField(default=0)
     value_cents = models.DecimalField(max_digits=30, decimal_places=0, default=0)
     plain_cents = models.DecimalField(max_digits=30, decimal_places=0, default=0)
@@ -417,8 +425,8 @@ class DealSummary(models.Model):
         verbose_name = _("deal summary")
         verbose_name_plural = _("deal summaries")
         constraints = [
-            models.UniqueConstraint(fields=["stage", "owner", "status"], name="deal_summary_key"),
+            models.UniqueConstraint(fields=["stage", "owner", "status", "region"], name="deal_summary_key"),
         ]
 
     def __str__(self):
-        return f"{self.stage_id}/{self.owner_id}/{self.status}: {self.n}"
+        return f"{self.stage_id}/{self.owner_id}/{self.status}/{self.region}: {self.n}"

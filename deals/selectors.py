@@ -146,15 +146,18 @@ def _with_totals(stages, filterset, shown=None):
     """Annotate each stage with `summary`: its count / sum / weighted parts / change counter
     from the per-(stage, owner, status) summary (deals.summary; O(owners in scope) rows per
     column, never the deals); `deal_totals`: the same numbers as an aggregate over the
-    filtered deals, only when the filters are ones the summary cannot answer (region,
-    segment, product, text, close dates); `old`: the number of filtered deals older than the
-    stage's age limit (a range on the `deal_column_age` index over only the old deals), only
-    for open deals. Also `owner_load`: the pile-up baseline of the owners the selection
+    filtered deals, only when the filters are ones the summary cannot answer (segment,
+    product, text, close dates); for open deals, the number of filtered deals older than the
+    stage's age limit, from an index-only range on `deal_column_age`: with the summary's
+    exact count, `young` counts the deals entered since the cutoff (old = count - young: the
+    young ones are bounded by the column's inflow over the age limit, the old ones pile up
+    with the history), else `old` counts the old deals themselves. Also `owner_load`: the pile-up baseline of the owners the selection
     shows (None when the filters are not ones the snapshots keep). With `shown` (a Q on the
     stage) only the stages it matches are aggregated."""
     deals = filterset.qs
     expressions = {"summary": summary.stage_totals(filterset)}
-    if not summary.answers(filterset):
+    answered = summary.answers(filterset)
+    if not answered:
         # The outer row is the deal's stage, so its probability needs no join.
         weighted = Sum(F("value") * Coalesce("probability", OuterRef("probability"))) / Value(100)
         totals = JSONObject(
@@ -167,14 +170,18 @@ def _with_totals(stages, filterset, shown=None):
             output_field=models.JSONField(),
         )
     if filterset.shows_open_deals:
-        old = (
-            deals.filter(stage_id=OuterRef("pk"), stage_entered_at__lt=OuterRef("age_cutoff"))
+        if answered:
+            name, age = "young", Q(stage_entered_at__gte=OuterRef("age_cutoff"))
+        else:
+            name, age = "old", Q(stage_entered_at__lt=OuterRef("age_cutoff"))
+        count = (
+            deals.filter(age, stage_id=OuterRef("pk"))
             .order_by()
             .values("stage_id")
             .annotate(n=Count("*"))  # not COUNT(id): the index holds no id, the count needs no row
             .values("n")
         )
-        expressions["old"] = Subquery(old, output_field=models.IntegerField())
+        expressions[name] = Subquery(count, output_field=models.IntegerField())
     owners = filterset.baseline_owner_q()
     if owners is None:
         load = Value(None, output_field=models.FloatField())
@@ -206,7 +213,6 @@ def _columns_from(stages, filterset):
     cents = Decimal("0.01")
     columns = []
     for stage in stages:
-        totals = summary.totals_from(stage.summary, stage.probability)
         if hasattr(stage, "deal_totals"):
             aggregate = stage.deal_totals or {}
             totals = summary.Totals(
@@ -214,6 +220,8 @@ def _columns_from(stages, filterset):
                 total=Decimal(aggregate.get("total") or 0).quantize(cents),
                 weighted=Decimal(aggregate.get("weighted") or 0).quantize(cents),
             )
+        else:
+            totals = summary.totals_from(stage.summary, stage.probability)
         column = Column(
             stage=stage,
             count=totals.count,
@@ -223,7 +231,7 @@ def _columns_from(stages, filterset):
         )
         if filterset.shows_open_deals:
             column.bottleneck = bottleneck_verdict(
-                stage=stage, count=column.count, old=getattr(stage, "old", None) or 0, baseline=stage.owner_load
+                stage=stage, count=column.count, old=_old_count(stage, column.count), baseline=stage.owner_load
             )
         columns.append(column)
     non_empty = [c.stage.pk for c in columns if c.count]
@@ -235,6 +243,15 @@ def _columns_from(stages, filterset):
         column.has_more = len(cards) > CARDS_PER_PAGE
         column.cards = _decorate(cards[:CARDS_PER_PAGE], column.stage)
     return columns
+
+
+def _old_count(stage, count):
+    """The column's deals older than the stage's age limit (0 without a limit)."""
+    if stage.age_cutoff is None:
+        return 0
+    if hasattr(stage, "young"):
+        return count - (stage.young or 0)
+    return stage.old or 0
 
 
 @dataclass
@@ -313,24 +330,107 @@ def board_page(*, user, pipeline_id, data):
     return pipelines, pipeline, filterset, _columns_from(own_stages, filterset)
 
 
-def _card_queryset(ids_q, *, user):
+class Card:
+    """A card's data as the board draws it: plain values from one row, no model instance
+    (building 150 Deal instances with their owner and organization cost more than the query).
+    `owner` is a User built once per owner from the row's name fields (its `str()` and
+    `initials` are the model's own); `organization` is None or has a `name`. `_decorate`
+    adds the flags the card shows."""
+
+    __slots__ = (
+        "can_change",
+        "close_overdue",
+        "days_in_stage",
+        "expected_close_date",
+        "is_rotting",
+        "last_activity_at",
+        "next_activity",
+        "next_due",
+        "organization",
+        "owner",
+        "owner_id",
+        "pk",
+        "position",
+        "stage_entered_at",
+        "stage_id",
+        "status",
+        "title",
+        "value",
+        "version",
+    )
+
+    @property
+    def id(self):
+        return self.pk
+
+
+@dataclass(frozen=True, slots=True)
+class CardOrganization:
+    pk: int
+    name: str
+
+
+# The row of a card, in the order Card takes it; the owner's and organization's names after.
+CARD_FIELDS = (
+    "pk",
+    "title",
+    "version",
+    "value",
+    "expected_close_date",
+    "status",
+    "stage_id",
+    "position",
+    "stage_entered_at",
+    "last_activity_at",
+    "owner_id",
+)
+CARD_JOINED = ("owner__username", "owner__first_name", "owner__last_name", "organization_id", "organization__name")
+
+
+def _card_rows(ids_q, *, user):
+    """The card rows of the deals `ids_q` matches: one query (owner and organization joined,
+    the next open activity's due date and the viewer's `can_change` as subquery and CASE),
+    as tuples — no model instances."""
     activity_model = Deal._meta.get_field("activities").related_model
     next_due = activity_model.objects.filter(deal=OuterRef("pk"), done_at__isnull=True, due_at__isnull=False)
     return (
         Deal.objects.filter(ids_q)
-        .select_related("owner", "organization")
         .annotate(
             next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]),
             can_change=scoping.changeable_expression(user),
         )
         .order_by("stage_id", "position", "id")
-        .fetch_mode(models.FETCH_RAISE)
+        .values_list(*CARD_FIELDS, *CARD_JOINED, "next_due", "can_change")
     )
 
 
+def _cards(rows):
+    """Card objects from `_card_rows`, one owner User per distinct owner."""
+    owners = {}
+    cards = []
+    width = len(CARD_FIELDS)
+    for row in rows:
+        card = Card()
+        for name, value in zip(CARD_FIELDS, row, strict=False):
+            setattr(card, name, value)
+        username, first_name, last_name, organization_id, organization_name, card.next_due, card.can_change = row[
+            width:
+        ]
+        owner = owners.get(card.owner_id)
+        if owner is None:
+            owner = User(pk=card.owner_id, username=username, first_name=first_name, last_name=last_name)
+            owners[card.owner_id] = owner
+        card.owner = owner
+        card.organization = (
+            CardOrganization(organization_id, organization_name) if organization_id is not None else None
+        )
+        cards.append(card)
+    return cards
+
+
 def board_cards(*, filterset, stage_ids, limit=CARDS_PER_PAGE + 1):
-    """The first `limit` cards of each column in one query (no OFFSET, no per-column query),
-    each annotated with `can_change` for the filterset's user.
+    """The first `limit` cards (`Card`) of each column in one query (no OFFSET, no per-column
+    query), each with `can_change` for the filterset's user.
 
     Each column is an index range scan on (stage, status, position, id) with a LIMIT;
     PostgreSQL unions them, SQLite (no LIMIT inside UNION) ORs the IN-subqueries.
@@ -345,7 +445,7 @@ def board_cards(*, filterset, stage_ids, limit=CARDS_PER_PAGE + 1):
         ids_q = Q()
         for part in parts:
             ids_q |= Q(pk__in=part)
-    return list(_card_queryset(ids_q, user=filterset.user))
+    return _cards(_card_rows(ids_q, user=filterset.user))
 
 
 def column_page(*, filterset, stage, cursor):
@@ -353,7 +453,7 @@ def column_page(*, filterset, stage, cursor):
     position, pk = cursor
     after = Q(position__gt=position) | Q(position=position, pk__gt=pk)
     ids = filterset.qs.filter(after, stage_id=stage.pk).order_by("position", "id").values("pk")[: CARDS_PER_PAGE + 1]
-    cards = list(_card_queryset(Q(pk__in=ids), user=filterset.user))
+    cards = _cards(_card_rows(Q(pk__in=ids), user=filterset.user))
     return _decorate(cards[:CARDS_PER_PAGE], stage), len(cards) > CARDS_PER_PAGE
 
 

@@ -1,4 +1,4 @@
-"""The per-(stage, owner, status) summary of the deals (deals.models.DealSummary): the
+"""The per-(stage, owner, status, region) summary of the deals (deals.models.DealSummary): the
 board's column totals and the poll's change token without reading the deals.
 
 The triggers of deals/summary_sql.py keep the table; this module reads it, says which board
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject, Round
 
 from accounts import scoping
@@ -18,14 +18,15 @@ from deals import filters
 from deals.models import Deal, DealSummary
 
 CENTS = Decimal("0.01")
-# What the summary cannot know: the deal's organization, contact, lead, products, title,
-# close date. With any of these the board falls back to an aggregate over the deals.
-NOT_IN_SUMMARY = filters.BoardFilter.NOT_IN_SNAPSHOTS
+# What the summary cannot know: the deal's organization (but its region), contact, lead,
+# products, title, close date. With any of these the board falls back to an aggregate over
+# the deals.
+NOT_IN_SUMMARY = tuple(key for key in filters.BoardFilter.NOT_IN_SNAPSHOTS if key != "region")
 
 
 def answers(filterset):
     """Can the summary give exactly the totals of this board selection (pipeline, status,
-    owner / me / my team, the viewer's scope)?"""
+    owner / me / my team, region, the viewer's scope)?"""
     if filterset.is_bound and not filterset.is_valid():
         return False
     return not any(filterset.data.get(key) for key in NOT_IN_SUMMARY)
@@ -33,8 +34,9 @@ def answers(filterset):
 
 def rows_for(filterset):
     """The summary rows of the deals this selection can show, before the filters the summary
-    does not know: the viewer's scope, the status and the owner filter. For a selection the
-    summary does not answer this is a superset of its deals (what the change token needs)."""
+    does not know: the viewer's scope, the status, the owner and the region filter. For a
+    selection the summary does not answer this is a superset of its deals (what the change
+    token needs)."""
     rows = DealSummary.objects.filter(scoping.visible_owner_q(filterset.user))
     status = filterset.data.get("status")
     if status != filters.STATUS_ALL:
@@ -42,6 +44,9 @@ def rows_for(filterset):
     owner = str(filterset.data.get("owner") or "")
     if owner in (filters.OWNER_ME, filters.OWNER_TEAM) or owner.isdigit():
         rows = filterset.filter_owner(rows, "owner", owner)
+    region = filterset.data.get("region")
+    if region and (not filterset.is_bound or filterset.is_valid()):
+        rows = rows.filter(region=region)
     return rows
 
 
@@ -107,11 +112,12 @@ def signatures(*, filterset, pipeline_id):
 
 
 def _computed():
-    """{(stage, owner, status): (n, value, plain, override)} straight from the deals."""
+    """{(stage, owner, status, region): (n, value, plain, override)} straight from the deals."""
     cents = Round(F("value") * 100)
     rows = (
         Deal.objects.order_by()
-        .values("stage_id", "owner_id", "status")
+        .annotate(region=Coalesce("organization__region", Value("")))
+        .values("stage_id", "owner_id", "status", "region")
         .annotate(
             count=Count("pk"),
             value_sum=Coalesce(Sum(cents), 0, output_field=models.DecimalField()),
@@ -124,7 +130,7 @@ def _computed():
         )
     )
     return {
-        (r["stage_id"], r["owner_id"], r["status"]): (
+        (r["stage_id"], r["owner_id"], r["status"], r["region"]): (
             r["count"],
             Decimal(r["value_sum"]).to_integral_value(),
             Decimal(r["plain_sum"]).to_integral_value(),
@@ -135,7 +141,7 @@ def _computed():
 
 
 def _stored():
-    return {(s.stage_id, s.owner_id, s.status): s for s in DealSummary.objects.all()}
+    return {(s.stage_id, s.owner_id, s.status, s.region): s for s in DealSummary.objects.all()}
 
 
 def _numbers(row):
@@ -162,12 +168,12 @@ def rebuild():
     old change token can come back. Returns the number of rows corrected."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE deals_deal IN SHARE MODE")
+            cursor.execute("LOCK TABLE deals_deal, leads_organization IN SHARE MODE")
     fixes = differences()
     stored = _stored()
-    for (stage_id, owner_id, status), _have, (n, value, plain, override) in fixes:
-        row = stored.get((stage_id, owner_id, status)) or DealSummary(
-            stage_id=stage_id, owner_id=owner_id, status=status
+    for (stage_id, owner_id, status, region), _have, (n, value, plain, override) in fixes:
+        row = stored.get((stage_id, owner_id, status, region)) or DealSummary(
+            stage_id=stage_id, owner_id=owner_id, status=status, region=region
         )
         row.n, row.value_cents, row.plain_cents, row.override_weighted = n, value, plain, override
         row.change_count = (row.change_count or 0) + 1

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from deals import summary_sql
+from deals.migrations import _summary_sql_0006 as summary_sql
 
 
 def fill_and_install(apps, schema_editor):

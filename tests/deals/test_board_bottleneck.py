@@ -18,9 +18,10 @@ def column_stage(stages):
     return stages[2]
 
 
-def add_deals(owner, stage, count, *, age_days, **fields):
+def add_deals(owner, stage, count, *, age_days, hours=0, **fields):
     deals = [factories.DealFactory(owner=owner, stage=stage, **fields) for _ in range(count)]
-    Deal.objects.filter(pk__in=[d.pk for d in deals]).update(stage_entered_at=timezone.now() - timedelta(days=age_days))
+    entered = timezone.now() - timedelta(days=age_days, hours=hours)
+    Deal.objects.filter(pk__in=[d.pk for d in deals]).update(stage_entered_at=entered)
     return deals
 
 
@@ -57,6 +58,23 @@ def test_a_filter_narrows_the_verdict_like_the_count(client, rep, teammate, colu
     mine = column(client, column_stage, "?owner=me")
     assert (mine.count, mine.bottleneck.rule) == (5, "age")
     assert mine.bottleneck.text.startswith("5 of 5 open deals")
+
+
+@pytest.mark.parametrize(
+    ("query", "counted_by"),
+    [("", "summary minus young"), ("?region=north", "summary minus young"), ("?industry=software", "old deals")],
+)
+def test_the_old_count_is_the_same_whether_the_summary_answers_or_not(client, rep, column_stage, query, counted_by):
+    north = factories.OrganizationFactory(region="north", industry="software")
+    add_deals(rep, column_stage, 4, age_days=20, organization=north)
+    add_deals(rep, column_stage, 2, age_days=15, hours=1, organization=north)  # just past the limit
+    add_deals(rep, column_stage, 3, age_days=2, organization=north)
+    add_deals(
+        rep, column_stage, 7, age_days=30, organization=factories.OrganizationFactory(region="at", industry="retail")
+    )
+    client.force_login(rep)
+    filtered = column(client, column_stage, query + ("&" if query else "?") + "owner=me")
+    assert filtered.bottleneck.text.startswith("6 of 9 open deals" if query else "13 of 16 open deals"), counted_by
 
 
 def test_fewer_than_five_deals_are_never_a_bottleneck(client, rep, column_stage):

@@ -1,20 +1,25 @@
 """The board's read side: paging order, lazy loads, the ETag."""
 
 import pytest
-from django.core.exceptions import FieldFetchBlocked
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from deals import selectors
 from deals.models import Deal
 from tests import factories
 
 
-def test_cards_refuse_lazy_loads(rep, stages):
-    factories.DealFactory(owner=rep, stage=stages[0])
+def test_cards_carry_only_their_row_and_cannot_load_more(rep, stages):
+    organization = factories.OrganizationFactory(name="Acme")
+    factories.DealFactory(owner=rep, stage=stages[0], organization=organization)
     filterset = selectors.board_filter(user=rep, pipeline=stages[0].pipeline_id, data={})
-    (card,) = selectors.board_cards(filterset=filterset, stage_ids=[stages[0].pk])
-    assert card.owner.username == "alice"  # joined
-    with pytest.raises(FieldFetchBlocked):
-        _ = card.stage
+    with CaptureQueriesContext(connection) as captured:
+        (card,) = selectors.board_cards(filterset=filterset, stage_ids=[stages[0].pk])
+        assert (card.owner.username, str(card.owner), card.owner.initials) == ("alice", str(rep), rep.initials)
+        assert card.organization.name == "Acme"
+    assert len(captured) == 1  # owner and organization joined
+    with pytest.raises(AttributeError):
+        _ = card.stage  # not a model instance: nothing to load lazily
 
 
 def test_keyset_pages_neither_skip_nor_repeat_cards_with_equal_positions(rep, stages):

@@ -110,16 +110,22 @@ def test_filters_the_summary_cannot_answer_fall_back_to_the_aggregate(rep, stage
     factories.DealFactory(
         owner=rep, stage=stages[0], value=Decimal("900"), organization=factories.OrganizationFactory(region="at")
     )
-    for data in [{"region": "north"}, {"q": "Deal"}, {"close_to": "2000-01-01"}]:
+    factories.DealFactory(
+        owner=rep,
+        stage=stages[0],
+        value=Decimal("40"),
+        organization=factories.OrganizationFactory(region="north", industry="retail"),
+    )
+    for data in [{"industry": "software"}, {"q": "Deal"}, {"close_to": "2000-01-01"}]:
         filterset = selectors.board_filter(user=rep, pipeline=pipeline.pk, data=data)
         assert not summary.answers(filterset)
         column = selectors.board_columns(filterset=filterset, pipeline=pipeline.pk)[0]
         assert (column.count, column.total, column.weighted) == direct_totals(filterset, stages[0])
     column = selectors.board_columns(
-        filterset=selectors.board_filter(user=rep, pipeline=pipeline.pk, data={"region": "north"}),
+        filterset=selectors.board_filter(user=rep, pipeline=pipeline.pk, data={"industry": "software"}),
         pipeline=pipeline.pk,
     )[0]
-    assert column.total == Decimal("100.00")
+    assert column.total == Decimal("1000.00")
 
 
 def test_a_stage_probability_change_changes_the_weighted_sum(admin, rep, stages, pipeline):

@@ -5,7 +5,7 @@ from deals import summary
 
 class Command(BaseCommand):
     help = (
-        "Recompute the board's per-(stage, owner, status) deal summary from the deals. "
+        "Recompute the board's per-(stage, owner, status, region) deal summary from the deals. "
         "--check only compares and exits non-zero when the summary disagrees with the deals."
     )
 
@@ -15,9 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, verbosity=1, **options):
         if check:
             found = summary.differences()
-            for (stage_id, owner_id, status), have, want in found:
+            for (stage_id, owner_id, status, region), have, want in found:
                 self.stdout.write(
-                    f"stage {stage_id}, owner {owner_id}, {status}: summary (n, value, plain, override) = "
+                    f"stage {stage_id}, owner {owner_id}, {status}, region '{region}': summary (n, value, plain, override) = "
                     f"{tuple(str(x) for x in have)}, deals = {tuple(str(x) for x in want)}"
                 )
             if found:
