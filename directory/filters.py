@@ -52,12 +52,18 @@ class _CustomerFilter(django_filters.FilterSet):
         return queryset.filter(has_open if value == "yes" else ~has_open)
 
     def filter_activity(self, queryset, name, value):
-        days = int(value.removeprefix("none"))
-        since = timezone.now() - timedelta(days=days)
-        leads = lead_selectors.lead_list_for_user(user=self.user).filter(**{self.parent: OuterRef(OuterRef("pk"))})
-        deals = Deal.objects.filter(scoping.visible_owner_q(self.user), **{self.parent: OuterRef(OuterRef("pk"))})
+        """Done activities on the visible deals or leads since N days (two EXISTS: one OR over
+        both made PostgreSQL read every activity for every row)."""
+        since = timezone.now() - timedelta(days=int(value.removeprefix("none")))
+        on = {"done_at__gte": since}
         recent = Exists(
-            Activity.objects.filter(Q(deal__in=deals.values("pk")) | Q(lead__in=leads.values("pk")), done_at__gte=since)
+            Activity.objects.filter(
+                scoping.visible_owner_q(self.user, "deal__owner"), **{f"deal__{self.parent}": OuterRef("pk")}, **on
+            )
+        ) | Exists(
+            Activity.objects.filter(
+                lead_selectors.lead_scope_q(self.user, "lead__owner"), **{f"lead__{self.parent}": OuterRef("pk")}, **on
+            )
         )
         return queryset.filter(~recent if value.startswith("none") else recent)
 

@@ -17,16 +17,17 @@ from leads import contact_keys, filters
 from leads.models import Lead, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings
 
 
-def _lead_scope_q(user):
-    q = scoping.visible_owner_q(user)
+def lead_scope_q(user, owner_field="owner"):
+    """The leads `user` sees: as every record by owner, and for a manager the unassigned ones."""
+    q = scoping.visible_owner_q(user, owner_field)
     if user.is_authenticated and not scoping.is_admin(user) and user.role == User.Role.MANAGER:
-        q |= Q(owner__isnull=True)
+        q |= Q(**{f"{owner_field}__isnull": True})
     return q
 
 
 def lead_list_for_user(*, user):
     """The leads `user` may see, with the relations a row shows (one query)."""
-    return Lead.objects.filter(_lead_scope_q(user)).select_related("owner", "organization", "persona")
+    return Lead.objects.filter(lead_scope_q(user)).select_related("owner", "organization", "persona")
 
 
 def lead_filter_for_user(*, user, params):

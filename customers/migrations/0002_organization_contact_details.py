@@ -7,6 +7,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from customers.migrations._sqlite_rename import LEGACY_OFF, LEGACY_ON
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,6 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        LEGACY_ON,
         migrations.AlterModelOptions(
             name="contact",
             options={
@@ -318,4 +321,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        LEGACY_OFF,
     ]

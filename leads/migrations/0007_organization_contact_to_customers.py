@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0001_organization_contact_from_leads"),
-        ("deals", "0008_deal_customers_foreign_keys"),
+        ("deals", "0010_deal_customers_foreign_keys"),
         ("leads", "0006_import_heartbeat_lead_import_row"),
     ]
 

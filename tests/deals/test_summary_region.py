@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from deals import selectors, services, summary
 from deals.models import Deal, DealSummary, LostReason
-from leads.models import Organization
+from customers.models import Organization
 from tests import factories
 from tests.deals.test_summary import assert_board_matches_the_deals, assert_in_step, direct_totals
 

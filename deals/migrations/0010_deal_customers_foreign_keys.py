@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0001_organization_contact_from_leads"),
-        ("deals", "0007_column_age_index_covers_owner"),
+        ("deals", "0009_deal_summary_region"),
     ]
 
     # The foreign keys follow the models to the customers app; the columns and constraints stay.
