@@ -69,7 +69,31 @@ class LiveManager(models.Manager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-class Organization(models.Model):
+class TrashableModel(models.Model):
+    """A record that goes to the trash first (customers.services): `objects` leaves it out,
+    `all_objects` and foreign keys still reach it."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deleted by"),
+    )
+
+    all_objects = models.Manager()
+    objects = LiveManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"  # a deal's organization in the trash is still its organization
+
+
+class Organization(TrashableModel):
     name = models.CharField(_("name"), max_length=200)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry, blank=True)
     size_band = models.CharField(_("company size"), max_length=10, choices=SizeBand, blank=True)
@@ -94,24 +118,9 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("deleted by"),
-    )
 
-    all_objects = models.Manager()
-    objects = LiveManager()
-
-    class Meta:
+    class Meta(TrashableModel.Meta):
         db_table = "leads_organization"  # moved from the leads app with its table (docs/architecture.md)
-        default_manager_name = "objects"
-        base_manager_name = "all_objects"  # a deal's organization in the trash is still its organization
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
@@ -124,7 +133,7 @@ class Organization(models.Model):
         return self.name
 
 
-class Contact(models.Model):
+class Contact(TrashableModel):
     organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,
@@ -153,24 +162,9 @@ class Contact(models.Model):
     email_consent_at = models.DateTimeField(_("consent changed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("deleted by"),
-    )
 
-    all_objects = models.Manager()
-    objects = LiveManager()
-
-    class Meta:
+    class Meta(TrashableModel.Meta):
         db_table = "leads_contact"
-        default_manager_name = "objects"
-        base_manager_name = "all_objects"
         ordering = ["last_name", "first_name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")

@@ -130,6 +130,13 @@ def _refuse_if_referenced(record):
         )
 
 
+def _trash(records, *, at, by):
+    """Into the trash (`at` a time) or out of it (`at` None), saved one by one for the audit trail."""
+    for record in records:
+        record.deleted_at, record.deleted_by = at, by
+        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
 @transaction.atomic
 def organization_delete(*, actor, organization):
     """Into the trash with the contacts that belong to it, restorable for RESTORE_DAYS days.
@@ -140,10 +147,7 @@ def organization_delete(*, actor, organization):
     contacts = list(Contact.objects.select_for_update().filter(organization=organization))
     for record in (organization, *contacts):
         _refuse_if_referenced(record)
-    now = timezone.now()
-    for record in (organization, *contacts):
-        record.deleted_at, record.deleted_by = now, actor
-        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _trash((organization, *contacts), at=timezone.now(), by=actor)
     return organization
 
 
@@ -153,8 +157,7 @@ def contact_delete(*, actor, contact):
         raise PermissionDenied(_("You may not delete this contact."))
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _refuse_if_referenced(contact)
-    contact.deleted_at, contact.deleted_by = timezone.now(), actor
-    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _trash([contact], at=timezone.now(), by=actor)
     return contact
 
 
@@ -177,9 +180,7 @@ def organization_restore(*, actor, organization):
     organization = Organization.all_objects.select_for_update().get(pk=organization.pk)
     _check_restorable(actor, organization)
     contacts = Contact.all_objects.filter(organization=organization, deleted_at=organization.deleted_at)
-    for record in (organization, *contacts):
-        record.deleted_at, record.deleted_by = None, None
-        record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _trash((organization, *contacts), at=None, by=None)
     return organization
 
 
@@ -187,8 +188,7 @@ def organization_restore(*, actor, organization):
 def contact_restore(*, actor, contact):
     contact = Contact.all_objects.select_for_update().get(pk=contact.pk)
     _check_restorable(actor, contact)
-    contact.deleted_at, contact.deleted_by = None, None
-    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _trash([contact], at=None, by=None)
     return contact
 
 
