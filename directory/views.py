@@ -165,3 +165,12 @@ def organization_restore(request, organization_id):
         return redirect("organizations:trash")
     messages.success(request, _("%(name)s is restored.") % {"name": organization.name})
     return redirect("organizations:detail", organization.pk)
+
+
+@require_GET
+def organization_suggest(request):
+    """`<option>`s for the contact form's organization field: names the user sees (`q`, or the
+    field's own value when htmx sends the input)."""
+    text = request.GET.get("q") or request.GET.get("organization", "")
+    names = selectors.organization_suggestions(user=request.user, text=text)
+    return render(request, "directory/_organization_suggestions.html", {"names": names})
