@@ -130,6 +130,8 @@ def test_sorting_by_open_deals_and_by_organization(client, rep, world, stages):
 
 
 def test_the_list_costs_the_same_queries_at_two_sizes(client, rep, stages):
+    """4 queries: the session's user, the count, the owner filter's users, the page of rows
+    (organization and owner joined, open deals and last activity as subqueries)."""
     client.force_login(rep)
 
     def grow(n):
@@ -297,6 +299,10 @@ def test_the_timeline_leaves_out_deals_the_user_does_not_see(client, rep, outsid
 
 
 def test_the_360_page_costs_the_same_queries_at_two_sizes(client, rep, stages, world):
+    """The session's user and the contact; deals, leads, figures, last and next contact,
+    further addresses, moves, consent history, planned and done activities; the timeline: the
+    visible deal and lead ids, the content type, audit entries, stage changes, status changes,
+    activities planned and done, then one query per kind of record named by a change."""
     contact = world["mine"]
     client.force_login(rep)
 
