@@ -384,3 +384,12 @@ def test_the_organization_page_links_its_contacts_and_offers_a_new_one(client, r
     html = client.get(reverse("organizations:detail", args=[world["alpha"].pk])).content.decode()
     assert f'href="{reverse("contacts:detail", args=[world["mine"].pk])}"' in html
     assert f'href="{CREATE}?organization={world["alpha"].pk}"' in html
+
+
+def test_the_timeline_shows_the_contacts_own_changes(client, rep, world):
+    contact = world["mine"]
+    client.force_login(rep)
+    data = form_data(last_name="Mayer", organization="Alpha GmbH", owner=rep.pk, job_title="Einkaufsleitung")
+    assert client.post(reverse("contacts:edit", args=[contact.pk]), data).status_code == 302
+    html = client.get(reverse("contacts:timeline", args=[contact.pk]), **HTMX).content.decode()
+    assert "Einkaufsleitung" in html
