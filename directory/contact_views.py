@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers import services
 from customers.models import RESTORE_DAYS
-from directory import filters, forms, selectors
-from directory.views import PAGE_SIZE, _form_errors, list_context
+from directory import filters, forms, selectors, views
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
@@ -23,7 +22,7 @@ def contact_list(request):
     """The contacts the user sees, filtered, sorted and paged; htmx gets the table only."""
     contacts = selectors.contact_rows(user=request.user, queryset=selectors.contact_list_for_user(user=request.user))
     filterset = filters.ContactFilter(request.GET, queryset=contacts, user=request.user)
-    context = list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)))
+    context = views.list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)))
     template = "directory/contact_list.html#table" if request.htmx else "directory/contact_list.html"
     return render(request, template, context)
 
@@ -49,7 +48,7 @@ def _save(request, form, formset, save):
     try:
         return save(channels=forms.channels_of(formset), **form.cleaned_data)
     except (ValidationError, PermissionDenied) as error:
-        form.add_error(None, _form_errors(error))
+        form.add_error(None, views.form_errors(error))
         return None
 
 
@@ -117,7 +116,7 @@ def contact_consent(request, contact_id):
         try:
             services.contact_consent_set(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, _form_errors(error))
+            form.add_error(None, views.form_errors(error))
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("contacts:detail", contact.pk)
@@ -145,7 +144,7 @@ def contact_delete(request, contact_id):
         try:
             services.contact_delete(actor=request.user, contact=contact)
         except ValidationError as refused:
-            error = _form_errors(refused)
+            error = views.form_errors(refused)
         else:
             messages.success(
                 request,
@@ -165,7 +164,9 @@ def contact_delete(request, contact_id):
 
 @require_GET
 def contact_trash(request):
-    page = Paginator(selectors.contact_trash_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.contact_trash_for_user(user=request.user), views.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "directory/contact_trash.html", {"page": page, "days": RESTORE_DAYS})
 
 
@@ -175,7 +176,7 @@ def contact_restore(request, contact_id):
     try:
         services.contact_restore(actor=request.user, contact=contact)
     except ValidationError as refused:
-        messages.error(request, _form_errors(refused))
+        messages.error(request, views.form_errors(refused))
         return redirect("contacts:trash")
     messages.success(request, _("%(name)s is restored.") % {"name": contact})
     return redirect("contacts:detail", contact.pk)

@@ -207,7 +207,9 @@ def test_a_name_two_visible_organizations_share_asks_for_the_organizations_page(
 
 def test_new_contact_preselects_only_a_visible_organization(client, rep, world):
     client.force_login(rep)
-    assert 'value="Alpha GmbH"' in client.get(CREATE, {"organization": world["alpha"].pk}).content.decode()
+    page = client.get(CREATE, {"organization": world["alpha"].pk}).content.decode()
+    assert 'value="Alpha GmbH"' in page
+    assert f'hx-get="{SUGGEST}"' in page and '<datalist id="organization-suggestions">' in page
     assert "Delta SE" not in client.get(CREATE, {"organization": world["delta"].pk}).content.decode()
 
 
