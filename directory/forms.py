@@ -4,11 +4,14 @@ records to; phone numbers are checked and stored in international form."""
 import re
 
 from django import forms
+from django.core.validators import validate_email
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from customers import phones
-from customers.models import Organization
+from customers.models import Consent, Contact, ContactChannel, Organization
+from directory import selectors
 
 VAT_ID = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,12}$")
 
@@ -76,3 +79,134 @@ class OrganizationForm(OwnerMixin, forms.ModelForm):
 
     def clean_email_domain(self):
         return self.cleaned_data["email_domain"].strip().lower().removeprefix("@")
+
+
+class ContactForm(OwnerMixin, forms.ModelForm):
+    """The organization is typed by name and resolved among the organizations the editor sees
+    (a select of every organization would be thousands of options); `organization_id` keeps the
+    one picked on the organization's page or stored on the contact when two share the name."""
+
+    organization = forms.CharField(
+        label=_("organization"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "list": "organization-suggestions",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("organizations:suggest"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#organization-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        ),
+        help_text=_("Type the name; suggestions come from the organizations you see."),
+    )
+    organization_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "organization", "email", "phone", "job_title", "decision_role", "owner"]
+
+    def __init__(self, *args, user, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.limit_owner(user)
+        if organization is None and self.instance.pk:
+            organization = self.instance.organization
+        if not self.instance.pk:
+            self.initial.setdefault("owner", user.pk)
+        if organization is not None:
+            self.initial["organization"] = organization.name
+            self.initial["organization_id"] = organization.pk
+        else:
+            self.initial["organization"] = ""
+        if self.instance.phone:
+            self.initial["phone"] = phones.national(self.instance.phone)
+
+    def clean_phone(self):
+        return phones.normalise(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        name = " ".join(cleaned.get("organization", "").split())
+        picked = cleaned.pop("organization_id", None)
+        if not name:
+            cleaned["organization"] = None
+            return cleaned
+        matches = selectors.organization_by_name_for_user(user=self.user, name=name)
+        if picked and len(matches) > 1:
+            same = selectors.organization_list_for_user(user=self.user).filter(pk=picked, name__iexact=name).first()
+            matches = [same] if same else matches
+        if not matches:
+            self.add_error(
+                "organization",
+                _("You see no organization called “%(name)s”. Check the name or create it first.") % {"name": name},
+            )
+        elif len(matches) > 1:
+            self.add_error(
+                "organization",
+                _("Several organizations are called “%(name)s”. Create the contact from the organization’s page.")
+                % {"name": name},
+            )
+        else:
+            cleaned["organization"] = matches[0]
+        return cleaned
+
+    def _post_clean(self):
+        # The organization is resolved in clean(); the model's own checks run in the service.
+        pass
+
+
+class ChannelForm(forms.Form):
+    """One further e-mail address or phone number; a row without a value is ignored."""
+
+    kind = forms.ChoiceField(label=_("kind"), choices=ContactChannel.Kind.choices)
+    label = forms.ChoiceField(label=_("label"), choices=ContactChannel.Label.choices)
+    value = forms.CharField(label=_("address or number"), max_length=254, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get("value", "").strip()
+        if value and cleaned.get("kind") == ContactChannel.Kind.EMAIL:
+            try:
+                validate_email(value)
+            except forms.ValidationError:
+                self.add_error("value", _("“%(value)s” is not a valid e-mail address.") % {"value": value})
+        elif value and cleaned.get("kind") == ContactChannel.Kind.PHONE:
+            try:
+                value = phones.normalise(value)
+            except forms.ValidationError as error:
+                self.add_error("value", error)
+        cleaned["value"] = value
+        return cleaned
+
+
+ChannelFormSet = forms.formset_factory(ChannelForm, extra=2, max_num=20, absolute_max=40)
+
+
+def channel_formset(data=None, *, contact=None):
+    """The further addresses of `contact` (phone numbers in national form) and two blank rows."""
+    initial = []
+    if contact is not None and contact.pk:
+        initial = [
+            {"kind": c.kind, "label": c.label, "value": phones.national(c.value) if c.kind == "phone" else c.value}
+            for c in contact.channels.all()
+        ]
+    return ChannelFormSet(data, initial=initial, prefix="channels")
+
+
+def channels_of(formset):
+    """(kind, label, value) of the rows that have a value, for the services."""
+    return [
+        (row.cleaned_data["kind"], row.cleaned_data["label"], row.cleaned_data["value"])
+        for row in formset
+        if row.cleaned_data.get("value")
+    ]
+
+
+class ConsentForm(forms.Form):
+    status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
+    source = forms.CharField(
+        label=_("source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
+    )

@@ -7,6 +7,7 @@ app_name = "organizations"
 urlpatterns = [
     path("organizations/", views.organization_list, name="list"),
     path("organizations/new/", views.organization_create, name="create"),
+    path("organizations/suggest/", views.organization_suggest, name="suggest"),
     path("organizations/trash/", views.organization_trash, name="trash"),
     path("organizations/<int:organization_id>/", views.organization_detail, name="detail"),
     path("organizations/<int:organization_id>/edit/", views.organization_edit, name="edit"),

@@ -174,3 +174,114 @@ def organization_overview(*, user, organization, limit=100):
         "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
         "figures": {**figures, "last_contact": contact_dates["last"], "next_contact": contact_dates["next"]},
     }
+
+
+# --- contacts -----------------------------------------------------------------------------------
+
+
+def contact_list_for_user(*, user):
+    return Contact.objects.filter(contact_visible_q(user)).select_related("owner", "organization")
+
+
+def contact_get_for_user(*, user, contact_id):
+    """One contact the user sees (not in the trash), or Http404."""
+    try:
+        return contact_list_for_user(user=user).get(pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such contact.") from None
+
+
+def contact_rows(*, user, queryset):
+    """The list's columns on `queryset` (already scoped and filtered): the open deals' count and
+    the last done activity, over the deals and leads the user sees."""
+    open_count = (
+        _visible_deals(user)
+        .filter(status=OPEN, contact=OuterRef("pk"))
+        .order_by()
+        .values("contact")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    queryset = queryset.annotate(open_deals=Coalesce(Subquery(open_count), Value(0)))
+    return with_last_activity(queryset, user=user, parent_field="contact")
+
+
+def contact_trash_for_user(*, user):
+    """The contacts the user put in the trash or may restore, newest first (admins: all)."""
+    trashed = Contact.all_objects.filter(deleted_at__isnull=False).select_related("owner", "deleted_by", "organization")
+    if not scoping.is_admin(user):
+        trashed = trashed.filter(Q(deleted_by=user) | (Q(owner__isnull=False) & scoping.changeable_owner_q(user)))
+    return trashed.order_by("-deleted_at", "-pk")
+
+
+def contact_trashed_get_for_user(*, user, contact_id):
+    try:
+        return contact_trash_for_user(user=user).get(pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such contact in the trash.") from None
+
+
+def organization_suggestions(*, user, text, limit=20):
+    """Names of the organizations the user sees that contain `text` (the contact form's
+    suggestions): at most `limit`, names that start with it first."""
+    text = " ".join((text or "").split())
+    if not text:
+        return []
+    names = (
+        organization_list_for_user(user=user)
+        .filter(name__icontains=text)
+        .annotate(starts=Case(When(name__istartswith=text, then=Value(0)), default=Value(1)))
+        .order_by("starts", "name")
+        .values_list("name", flat=True)
+    )
+    return list(dict.fromkeys(names[: limit * 2]))[:limit]
+
+
+def organization_by_name_for_user(*, user, name):
+    """The organizations the user sees called `name` (case and spacing ignored), at most two:
+    one is the answer, two say the name is ambiguous."""
+    return list(organization_list_for_user(user=user).filter(name__iexact=" ".join(name.split())).order_by("pk")[:2])
+
+
+def contact_overview(*, user, contact, limit=100):
+    """What the contact's 360° page shows: its further addresses, organization history and
+    consent history, the deals and leads the user sees with their activities, and the figures
+    (open deals and their value, won value, last and next contact). A fixed number of queries."""
+    deals = list(
+        _visible_deals(user)
+        .filter(contact=contact)
+        .select_related("stage", "pipeline", "owner", "organization")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    leads = list(
+        _visible_leads(user).filter(contact=contact).select_related("owner").order_by("-created_at", "-id")[:limit]
+    )
+    activities = Activity.objects.filter(
+        Q(deal__in=[d.pk for d in deals]) | Q(lead__in=[lead.pk for lead in leads])
+    ).select_related("assignee", "deal", "lead")
+    figures = (
+        _visible_deals(user)
+        .filter(contact=contact)
+        .aggregate(
+            won_value=Coalesce(Sum("value", filter=Q(status=Deal.Status.WON)), Value(0), output_field=MONEY),
+            open_value=Coalesce(Sum("value", filter=Q(status=OPEN)), Value(0), output_field=MONEY),
+            open_count=Count("pk", filter=Q(status=OPEN)),
+            won=Count("pk", filter=Q(status=Deal.Status.WON)),
+        )
+    )
+    contact_dates = activities.aggregate(
+        last=Max("done_at"), next=Min("due_at", filter=Q(done_at__isnull=True, due_at__gte=timezone.now()))
+    )
+    channels = list(contact.channels.all())
+    return {
+        "emails": [c for c in channels if c.kind == "email"],
+        "phones": [c for c in channels if c.kind == "phone"],
+        "moves": list(contact.moves.select_related("from_organization", "to_organization", "actor")[:50]),
+        "consent_changes": list(contact.consent_changes.select_related("actor")[:50]),
+        "open_deals": [d for d in deals if d.status == OPEN],
+        "closed_deals": [d for d in deals if d.status != OPEN],
+        "leads": leads,
+        "planned": list(activities.filter(done_at__isnull=True).order_by("due_at", "id")[:20]),
+        "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
+        "figures": {**figures, "last_contact": contact_dates["last"], "next_contact": contact_dates["next"]},
+    }

@@ -36,7 +36,7 @@ def list_context(request, filterset, rows):
     }
 
 
-def _form_errors(error):
+def form_errors(error):
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
@@ -64,7 +64,7 @@ def organization_create(request):
         try:
             organization = services.organization_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _form_errors(error))
+            form.add_error(None, form_errors(error))
         else:
             messages.success(request, _("Organization %(name)s created.") % {"name": organization.name})
             return redirect("organizations:detail", organization.pk)
@@ -80,7 +80,7 @@ def organization_edit(request, organization_id):
         try:
             services.organization_update(actor=request.user, organization=organization, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _form_errors(error))
+            form.add_error(None, form_errors(error))
         else:
             messages.success(request, _("Saved."))
             return redirect("organizations:detail", organization.pk)
@@ -125,10 +125,8 @@ def organization_delete(request, organization_id):
     if request.method == "POST":
         try:
             services.organization_delete(actor=request.user, organization=organization)
-        except PermissionDenied as denied:
-            raise denied
         except ValidationError as refused:
-            error = _form_errors(refused)
+            error = form_errors(refused)
         else:
             messages.success(
                 request,
@@ -161,7 +159,16 @@ def organization_restore(request, organization_id):
     try:
         services.organization_restore(actor=request.user, organization=organization)
     except ValidationError as refused:
-        messages.error(request, _form_errors(refused))
+        messages.error(request, form_errors(refused))
         return redirect("organizations:trash")
     messages.success(request, _("%(name)s is restored.") % {"name": organization.name})
     return redirect("organizations:detail", organization.pk)
+
+
+@require_GET
+def organization_suggest(request):
+    """`<option>`s for the contact form's organization field: names the user sees (`q`, or the
+    field's own value when htmx sends the input)."""
+    text = request.GET.get("q") or request.GET.get("organization", "")
+    names = selectors.organization_suggestions(user=request.user, text=text)
+    return render(request, "directory/_organization_suggestions.html", {"names": names})

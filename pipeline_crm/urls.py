@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),
+    path("", include("directory.contact_urls")),
     path("", include("analytics.urls")),
 ]

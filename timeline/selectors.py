@@ -1,4 +1,4 @@
-"""The merged timelines of a deal, a lead and an organization: field changes (audit log),
+"""The merged timelines of a deal, a lead, an organization and a contact: field changes (audit log),
 stage and status changes, activities planned and done — newest first, one keyset-paged
 stream, scoped to the viewer.
 
@@ -199,12 +199,59 @@ def organization_timeline(*, user, organization, before=None, limit=None):
     ]
     page = _merge(sources, before, limit)
     for item in page.items:
-        item.record_label, item.record_url = _record_of(item, organization)
+        item.record_label, item.record_url = _record_of(item, Organization)
     return page
 
 
-def _record_of(item, organization):
-    """(label, URL) of the deal, lead or contact an organization timeline item belongs to."""
+# --- contacts -----------------------------------------------------------------------------------
+
+
+def contact_timeline(*, user, contact, before=None, limit=None):
+    """The contact's own changes and the timelines of its deals and leads that the user sees
+    (a hidden deal or lead adds nothing). Same queries as `organization_timeline`."""
+    limit = _page_size(limit)
+    ids = (
+        Deal.objects.filter(scoping.visible_owner_q(user), contact=contact)
+        .order_by()
+        .values_list("pk", models.Value("deal"))
+        .union(
+            lead_selectors.lead_list_for_user(user=user)
+            .filter(contact=contact)
+            .order_by()
+            .values_list("pk", models.Value("lead")),
+            all=True,
+        )
+        .order_by()
+    )
+    deal_ids, lead_ids = [], []
+    for pk, kind in ids:
+        (deal_ids if kind == "deal" else lead_ids).append(pk)
+    entries = _entries(
+        Q(content_type=ContentType.objects.get_for_model(Contact), object_id=contact.pk)
+        | _of(Deal, deal_ids)
+        | _of(Lead, lead_ids)
+    )
+    parents = Q(deal_id__in=deal_ids) | Q(lead_id__in=lead_ids)
+    sources = [
+        (CHANGE, entries, "timestamp"),
+        (
+            STAGE,
+            StageChange.objects.filter(deal_id__in=deal_ids).select_related("from_stage", "to_stage", "actor", "deal"),
+            "at",
+        ),
+        (STATUS, LeadStatusChange.objects.filter(lead_id__in=lead_ids).select_related("actor", "lead"), "at"),
+        (PLANNED, _activities(parents).select_related("deal", "lead"), "created_at"),
+        (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
+    ]
+    page = _merge(sources, before, limit)
+    for item in page.items:
+        item.record_label, item.record_url = _record_of(item, Contact)
+    return page
+
+
+def _record_of(item, own_model):
+    """(label, URL) of the deal, lead or contact an item on the timeline of a record of
+    `own_model` (an organization or a contact) belongs to; nothing for the record itself."""
     obj = item.obj
     if item.kind == CHANGE:
         model = formatting.entry_model(obj)
@@ -212,8 +259,10 @@ def _record_of(item, organization):
             return obj.object_repr, reverse("deals:detail", args=[obj.object_id])
         if model is Lead:
             return obj.object_repr, reverse("leads:detail", args=[obj.object_id])
-        if model is Organization:
+        if model is own_model:
             return "", ""
+        if model is Contact:
+            return obj.object_repr, reverse("contacts:detail", args=[obj.object_id])
         return obj.object_repr, ""
     if item.kind == STAGE:
         return obj.deal.title, reverse("deals:detail", args=[obj.deal_id])

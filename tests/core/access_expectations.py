@@ -87,6 +87,10 @@ def _organization(cast):
     return {"organization_id": cast.deal.organization_id}
 
 
+def _contact(cast):
+    return {"contact_id": cast.deal.organization.contacts.get().pk}
+
+
 def _activity(cast):
     return {"activity_id": cast.activity.pk}
 
@@ -243,8 +247,41 @@ EXPECTATIONS = {
     # --- timelines and the organization page (visible with one of its visible deals or leads) ---
     "deals/<int:deal_id>/timeline/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
     "leads/<int:lead_id>/timeline/": Expect(kwargs=_lead, get=see(200), post=not_allowed()),
+    # --- organizations and contacts: shared customer records, seen through the owner's deal ---
+    # Whoever sees one may edit its facts; deleting needs an admin or a manager (the records have no
+    # owner), and is refused (400) while the deal points at them.
+    "organizations/": Expect(get=everyone(200), post=not_allowed()),
+    "organizations/new/": Expect(get=everyone(200), post=everyone(400), data=lambda cast: {"name": ""}),
+    "organizations/suggest/": Expect(get=everyone(200), post=not_allowed(), query=lambda cast: {"q": "Co"}),
+    "organizations/trash/": Expect(get=everyone(200), post=not_allowed()),
     "organizations/<int:organization_id>/": Expect(kwargs=_organization, get=see(200), post=not_allowed()),
+    "organizations/<int:organization_id>/edit/": Expect(
+        kwargs=_organization, get=see(200), post=see(400), data=lambda cast: {"name": ""}
+    ),
+    "organizations/<int:organization_id>/delete/": Expect(
+        kwargs=_organization,
+        get=see(200),
+        post=_codes(owner=403, teammate=403, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
+    # Nothing of the cast is in the trash.
+    "organizations/<int:organization_id>/restore/": Expect(kwargs=_organization, get=not_allowed(), post=everyone(404)),
     "organizations/<int:organization_id>/timeline/": Expect(kwargs=_organization, get=see(200), post=not_allowed()),
+    "contacts/": Expect(get=everyone(200), post=not_allowed()),
+    "contacts/new/": Expect(get=everyone(200), post=everyone(400), data=lambda cast: {"last_name": ""}),
+    "contacts/trash/": Expect(get=everyone(200), post=not_allowed()),
+    "contacts/<int:contact_id>/": Expect(kwargs=_contact, get=see(200), post=not_allowed()),
+    "contacts/<int:contact_id>/edit/": Expect(
+        kwargs=_contact, get=see(200), post=see(400), data=lambda cast: {"last_name": ""}
+    ),
+    "contacts/<int:contact_id>/delete/": Expect(
+        kwargs=_contact,
+        get=see(200),
+        post=_codes(owner=403, teammate=403, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
+    "contacts/<int:contact_id>/restore/": Expect(kwargs=_contact, get=not_allowed(), post=everyone(404)),
+    "contacts/<int:contact_id>/timeline/": Expect(kwargs=_contact, get=see(200), post=not_allowed()),
+    # Recording consent needs its source: the empty POST answers 400 to whoever sees the contact.
+    "contacts/<int:contact_id>/consent/": Expect(kwargs=_contact, get=not_allowed(), post=see(400)),
     # --- analytics ---
     "dashboard/": Expect(get=everyone(200), post=everyone(200)),
     "dashboard/export/<slug:section>.csv": Expect(

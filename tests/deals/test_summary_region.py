@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from customers.models import Organization
 from deals import selectors, services, summary
 from deals.models import Deal, DealSummary, LostReason
-from customers.models import Organization
 from tests import factories
 from tests.deals.test_summary import assert_board_matches_the_deals, assert_in_step, direct_totals
 

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from directory import contact_views as views
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("contacts/", views.contact_list, name="list"),
+    path("contacts/new/", views.contact_create, name="create"),
+    path("contacts/trash/", views.contact_trash, name="trash"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="detail"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="edit"),
+    path("contacts/<int:contact_id>/delete/", views.contact_delete, name="delete"),
+    path("contacts/<int:contact_id>/restore/", views.contact_restore, name="restore"),
+    path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="timeline"),
+    path("contacts/<int:contact_id>/consent/", views.contact_consent, name="consent"),
+]
