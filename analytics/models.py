@@ -19,7 +19,9 @@ class DailySnapshot(models.Model):
     # database constraints on the references, whose per-row checks at commit and extra indexes
     # cost more than the statement itself. The rows come from the StageChange history, which
     # protects its pipelines, stages and owners (PROTECT, with constraints), and Django's delete
-    # still cascades. Pipeline and stage lookups are served by the two composite indexes.
+    # still cascades. Nothing reads the rows by stage or pipeline alone (the cascade of deleting a
+    # stage or pipeline without history scans the (day, pipeline, stage) index: 0.13 s at 6.4 million
+    # rows), so they have no index of their own, which the twelve-month backfill would maintain.
     day = models.DateField(_("day"))
     pipeline = models.ForeignKey(
         "deals.Pipeline", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
@@ -57,7 +59,6 @@ class DailySnapshot(models.Model):
         verbose_name_plural = _("daily snapshots")
         indexes = [
             models.Index(fields=["day", "pipeline", "stage"], name="snapshot_day_pipeline_stage"),
-            models.Index(fields=["stage", "day"], name="snapshot_stage_day"),
             # The dashboard's trend reads one product's rows (or the all-deals rows, product NULL)
             # over a range of days.
             models.Index(fields=["product", "day"], name="snapshot_product_day"),
