@@ -116,12 +116,17 @@ def organization_rows(*, user, queryset):
     return with_last_activity(queryset, user=user, parent_field="organization")
 
 
-def organization_trash_for_user(*, user):
-    """What the user put in the trash or may restore, newest first (admins: everything)."""
-    trashed = Organization.all_objects.filter(deleted_at__isnull=False).select_related("owner", "deleted_by")
+def _trash_for_user(model, *, user, related=()):
+    """What the user put in the trash or may restore (records of owners whose records they may
+    change), newest first; admins: everything."""
+    trashed = model.all_objects.filter(deleted_at__isnull=False).select_related("owner", "deleted_by", *related)
     if not scoping.is_admin(user):
         trashed = trashed.filter(Q(deleted_by=user) | (Q(owner__isnull=False) & scoping.changeable_owner_q(user)))
     return trashed.order_by("-deleted_at", "-pk")
+
+
+def organization_trash_for_user(*, user):
+    return _trash_for_user(Organization, user=user)
 
 
 def organization_trashed_get_for_user(*, user, organization_id):
@@ -131,52 +136,48 @@ def organization_trashed_get_for_user(*, user, organization_id):
         raise Http404("No such organization in the trash.") from None
 
 
-def organization_overview(*, user, organization, limit=100):
-    """What the 360° page shows: open and closed deals and leads the user sees, the contacts,
-    the activities planned and done on them, and the key figures (lifetime value = won deals,
-    open pipeline, last and next contact)."""
-    deals = list(
-        _visible_deals(user)
-        .filter(organization=organization)
-        .select_related("stage", "pipeline", "owner", "contact")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    leads = list(
-        _visible_leads(user)
-        .filter(organization=organization)
-        .select_related("owner")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    contacts = list(
-        Contact.objects.filter(organization=organization).select_related("owner").order_by("last_name", "first_name")
-    )
+def _deals_leads_activities(*, user, where, deal_related, limit):
+    """A customer's deals and leads the user sees, the activities planned and done on them, and
+    the figures (open deals and their value, won deals and their value, last contact = latest
+    done activity, next contact = earliest planned one due from now). Five queries."""
+    visible = _visible_deals(user).filter(**where)
+    deals = list(visible.select_related(*deal_related).order_by("-created_at", "-id")[:limit])
+    leads = list(_visible_leads(user).filter(**where).select_related("owner").order_by("-created_at", "-id")[:limit])
     activities = Activity.objects.filter(
         Q(deal__in=[d.pk for d in deals]) | Q(lead__in=[lead.pk for lead in leads])
     ).select_related("assignee", "deal", "lead")
-    figures = (
-        _visible_deals(user)
-        .filter(organization=organization)
-        .aggregate(
-            lifetime=Coalesce(Sum("value", filter=Q(status=Deal.Status.WON)), Value(0), output_field=MONEY),
-            pipeline=Coalesce(Sum("value", filter=Q(status=OPEN)), Value(0), output_field=MONEY),
-            won=Count("pk", filter=Q(status=Deal.Status.WON)),
-        )
+    figures = visible.aggregate(
+        won_value=Coalesce(Sum("value", filter=Q(status=Deal.Status.WON)), Value(0), output_field=MONEY),
+        open_value=Coalesce(Sum("value", filter=Q(status=OPEN)), Value(0), output_field=MONEY),
+        open_count=Count("pk", filter=Q(status=OPEN)),
+        won=Count("pk", filter=Q(status=Deal.Status.WON)),
     )
-    contact_dates = activities.aggregate(
+    dates = activities.aggregate(
         last=Max("done_at"), next=Min("due_at", filter=Q(done_at__isnull=True, due_at__gte=timezone.now()))
     )
     return {
         "open_deals": [d for d in deals if d.status == OPEN],
         "closed_deals": [d for d in deals if d.status != OPEN],
         "leads": leads,
-        "contacts": contacts,
         "planned": list(activities.filter(done_at__isnull=True).order_by("due_at", "id")[:20]),
         "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
-        "figures": {**figures, "last_contact": contact_dates["last"], "next_contact": contact_dates["next"]},
+        "figures": {**figures, "last_contact": dates["last"], "next_contact": dates["next"]},
     }
 
 
-# --- contacts -----------------------------------------------------------------------------------
+def organization_overview(*, user, organization, limit=100):
+    """What the 360° page shows: its deals, leads, activities and figures (lifetime value = the
+    won deals' value, open pipeline) and its contacts."""
+    contacts = Contact.objects.filter(organization=organization).select_related("owner")
+    return {
+        **_deals_leads_activities(
+            user=user,
+            where={"organization": organization},
+            deal_related=("stage", "pipeline", "owner", "contact"),
+            limit=limit,
+        ),
+        "contacts": list(contacts.order_by("last_name", "first_name")),
+    }
 
 
 def contact_list_for_user(*, user):
@@ -207,11 +208,7 @@ def contact_rows(*, user, queryset):
 
 
 def contact_trash_for_user(*, user):
-    """The contacts the user put in the trash or may restore, newest first (admins: all)."""
-    trashed = Contact.all_objects.filter(deleted_at__isnull=False).select_related("owner", "deleted_by", "organization")
-    if not scoping.is_admin(user):
-        trashed = trashed.filter(Q(deleted_by=user) | (Q(owner__isnull=False) & scoping.changeable_owner_q(user)))
-    return trashed.order_by("-deleted_at", "-pk")
+    return _trash_for_user(Contact, user=user, related=("organization",))
 
 
 def contact_trashed_get_for_user(*, user, contact_id):
@@ -245,43 +242,17 @@ def organization_by_name_for_user(*, user, name):
 
 def contact_overview(*, user, contact, limit=100):
     """What the contact's 360° page shows: its further addresses, organization history and
-    consent history, the deals and leads the user sees with their activities, and the figures
-    (open deals and their value, won value, last and next contact). A fixed number of queries."""
-    deals = list(
-        _visible_deals(user)
-        .filter(contact=contact)
-        .select_related("stage", "pipeline", "owner", "organization")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    leads = list(
-        _visible_leads(user).filter(contact=contact).select_related("owner").order_by("-created_at", "-id")[:limit]
-    )
-    activities = Activity.objects.filter(
-        Q(deal__in=[d.pk for d in deals]) | Q(lead__in=[lead.pk for lead in leads])
-    ).select_related("assignee", "deal", "lead")
-    figures = (
-        _visible_deals(user)
-        .filter(contact=contact)
-        .aggregate(
-            won_value=Coalesce(Sum("value", filter=Q(status=Deal.Status.WON)), Value(0), output_field=MONEY),
-            open_value=Coalesce(Sum("value", filter=Q(status=OPEN)), Value(0), output_field=MONEY),
-            open_count=Count("pk", filter=Q(status=OPEN)),
-            won=Count("pk", filter=Q(status=Deal.Status.WON)),
-        )
-    )
-    contact_dates = activities.aggregate(
-        last=Max("done_at"), next=Min("due_at", filter=Q(done_at__isnull=True, due_at__gte=timezone.now()))
-    )
+    consent history, and its deals, leads, activities and figures. A fixed number of queries."""
     channels = list(contact.channels.all())
     return {
+        **_deals_leads_activities(
+            user=user,
+            where={"contact": contact},
+            deal_related=("stage", "pipeline", "owner", "organization"),
+            limit=limit,
+        ),
         "emails": [c for c in channels if c.kind == "email"],
         "phones": [c for c in channels if c.kind == "phone"],
         "moves": list(contact.moves.select_related("from_organization", "to_organization", "actor")[:50]),
         "consent_changes": list(contact.consent_changes.select_related("actor")[:50]),
-        "open_deals": [d for d in deals if d.status == OPEN],
-        "closed_deals": [d for d in deals if d.status != OPEN],
-        "leads": leads,
-        "planned": list(activities.filter(done_at__isnull=True).order_by("due_at", "id")[:20]),
-        "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
-        "figures": {**figures, "last_contact": contact_dates["last"], "next_contact": contact_dates["next"]},
     }
