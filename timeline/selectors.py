@@ -151,7 +151,7 @@ def lead_timeline(*, lead, before=None, limit=None):
     return _merge(sources, before, limit)
 
 
-# --- organizations ------------------------------------------------------------------------------
+# --- organizations and contacts -----------------------------------------------------------------
 
 
 def _customer_timeline(*, user, record, field, own, before, limit):
