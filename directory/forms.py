@@ -29,7 +29,7 @@ class OwnerMixin:
 class OrganizationForm(OwnerMixin, forms.ModelForm):
     # Longer than the stored two letters, so that "Germany" gets the explaining message below.
     country = forms.CharField(
-        label=_("country"), max_length=60, required=False, help_text=_("Two-letter code, e.g. DE.")
+        label=_("Country"), max_length=60, required=False, help_text=_("Two-letter code, e.g. DE.")
     )
 
     class Meta:
@@ -161,9 +161,9 @@ class ContactForm(OwnerMixin, forms.ModelForm):
 class ChannelForm(forms.Form):
     """One further e-mail address or phone number; a row without a value is ignored."""
 
-    kind = forms.ChoiceField(label=_("kind"), choices=ContactChannel.Kind.choices)
-    label = forms.ChoiceField(label=_("label"), choices=ContactChannel.Label.choices)
-    value = forms.CharField(label=_("address or number"), max_length=254, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactChannel.Kind.choices)
+    label = forms.ChoiceField(label=_("Label"), choices=ContactChannel.Label.choices)
+    value = forms.CharField(label=_("Address or number"), max_length=254, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -208,5 +208,5 @@ def channels_of(formset):
 class ConsentForm(forms.Form):
     status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
     source = forms.CharField(
-        label=_("source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
+        label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
     )

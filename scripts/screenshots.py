@@ -30,12 +30,22 @@ FLAGS = [
     "--no-first-run",
 ]
 PAGES = [
-    # (file name, user, path, what to wait for)
+    # (file name, user, path, what to wait for[, a link to follow first])
     ("board.png", "rep1", "/board/", "[data-stage-id]"),
     ("board-manager.png", "manager", "/board/", "[data-stage-id]"),
     ("dashboard.png", "manager", "/dashboard/", "canvas"),
     ("leads.png", "manager", "/leads/", "table"),
     ("activities.png", "rep1", "/activities/", "main"),
+    ("organizations.png", "manager", "/organizations/?o=-open_value", "[data-testid=organization-table]"),
+    (
+        "organization.png",
+        "rep1",
+        "/organizations/?o=-open_value",
+        "[data-testid=organization-figures]",
+        "[data-testid=organization-table] tbody a",
+    ),
+    ("contacts.png", "manager", "/contacts/?open_deals=yes", "table"),
+    ("contact.png", "rep1", "/contacts/?open_deals=yes", "[data-testid=contact-figures]", "table tbody td a"),
 ]
 
 
@@ -86,13 +96,15 @@ def main():
             wait_for(f"{base}/healthz")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-                for filename, username, path, ready in PAGES:
+                for filename, username, path, ready, *follow in PAGES:
                     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
                     page = context.new_page()
                     page.goto(f"{base}/accounts/login/?next={path}")
                     page.get_by_label("Username").fill(username)
                     page.get_by_label("Password").fill("demo")
                     page.get_by_role("button", name="Log in").click()
+                    if follow:
+                        page.locator(follow[0]).first.click()
                     page.wait_for_selector(ready, timeout=15000)
                     page.wait_for_timeout(800)  # let charts finish their animation
                     page.screenshot(path=OUT / filename, full_page=False)
