@@ -150,6 +150,15 @@ class Deal(models.Model):
         related_name="deals",
         verbose_name=_("contact"),
     )
+    origin = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+        help_text=_("The won deal this cross- or upselling deal follows."),
+    )
     source_lead = models.OneToOneField(
         "leads.Lead",
         on_delete=models.SET_NULL,

@@ -59,7 +59,7 @@ def deal_detail_for_user(*, user, deal_id):
     try:
         return (
             deal_list_for_user(user=user)
-            .select_related("contact", "lost_reason", "lost_from_stage", "updated_by", "stage__health")
+            .select_related("contact", "lost_reason", "lost_from_stage", "updated_by", "stage__health", "origin")
             .get(pk=deal_id)
         )
     except (Deal.DoesNotExist, ValueError, TypeError):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from audit import services as audit
 from customers.models import Organization
-from deals.models import CloseDateChange, Deal, LostReason, Stage, StageChange
+from deals.models import CloseDateChange, Deal, LostReason, Pipeline, Stage, StageChange
 
 
 class DealError(Exception):
@@ -68,6 +68,7 @@ def deal_create(
     expected_close_date=None,
     probability=None,
     source_lead=None,
+    origin=None,
     position=None,
 ):
     """Create an open deal in `stage` and record its 'created' history row.
@@ -95,12 +96,40 @@ def deal_create(
         expected_close_date=expected_close_date,
         probability=probability,
         source_lead=source_lead,
+        origin=origin,
         stage_entered_at=now,
         created_at=now,
         updated_by=actor,
     )
     stage_change_record(deal=deal, kind=StageChange.Kind.CREATED, actor=actor, at=now)
     return deal
+
+
+@transaction.atomic
+def deal_follow_up_create(*, origin_id, actor):
+    """From a won deal, a new open deal in the first stage of the expansion pipeline (cross- or
+    upselling) for the same organization and contact, linked to its origin, owned by the origin's
+    owner (or by `actor` when that owner is no longer active)."""
+    origin = _deal_for_change(actor=actor, deal_id=origin_id)
+    if origin.status != Deal.Status.WON:
+        raise DealError(_("Only a won deal gets a follow-up deal."), deal=origin)
+    stage = (
+        Stage.objects.filter(pipeline__kind=Pipeline.Kind.EXPANSION, pipeline__is_active=True)
+        .select_related("pipeline")
+        .order_by("pipeline__order", "pipeline_id", "order")
+        .first()
+    )
+    if stage is None:
+        raise DealError(_("There is no active expansion pipeline. An admin can add one."), deal=origin)
+    return deal_create(
+        title=(_("Follow-up: %(title)s") % {"title": origin.title})[: Deal._meta.get_field("title").max_length],
+        stage=stage,
+        owner=origin.owner if origin.owner.is_active else actor,
+        actor=actor,
+        organization=origin.organization,
+        contact=origin.contact,
+        origin=origin,
+    )
 
 
 def _deal_for_change(*, actor, deal_id, **annotations):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("deals/<int:deal_id>/", views.deal_detail, name="detail"),
     path("deals/<int:deal_id>/move/", views.deal_move, name="move"),
     path("deals/<int:deal_id>/win/", views.deal_win, name="win"),
+    path("deals/<int:deal_id>/follow-up/", views.deal_follow_up, name="follow_up"),
     path("deals/<int:deal_id>/lose/", views.deal_lose, name="lose"),
     path("deals/<int:deal_id>/reopen/", views.deal_reopen, name="reopen"),
 ]

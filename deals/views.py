@@ -304,6 +304,20 @@ def deal_lose(request, deal_id):
 
 
 @require_POST
+def deal_follow_up(request, deal_id):
+    """From a won deal: a new deal in the expansion pipeline for the same customer (cross- or
+    upselling), opened right away."""
+    try:
+        follow_up = services.deal_follow_up_create(origin_id=deal_id, actor=request.user)
+    except Http404:
+        return _not_found(request)
+    except services.DealError as error:
+        return _outcome_error(request, error)
+    messages.success(request, _("Follow-up deal “%(deal)s” created.") % {"deal": follow_up.title})
+    return redirect("deals:detail", follow_up.pk)
+
+
+@require_POST
 def deal_reopen(request, deal_id):
     form = forms.VersionForm(request.POST)
     if not form.is_valid():

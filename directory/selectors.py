@@ -173,7 +173,7 @@ def organization_overview(*, user, organization, limit=100):
         **_deals_leads_activities(
             user=user,
             where={"organization": organization},
-            deal_related=("stage", "pipeline", "owner", "contact"),
+            deal_related=("stage", "pipeline", "owner", "contact", "origin"),
             limit=limit,
         ),
         "contacts": list(contacts.order_by("last_name", "first_name")),
@@ -248,7 +248,7 @@ def contact_overview(*, user, contact, limit=100):
         **_deals_leads_activities(
             user=user,
             where={"contact": contact},
-            deal_related=("stage", "pipeline", "owner", "organization"),
+            deal_related=("stage", "pipeline", "owner", "organization", "origin"),
             limit=limit,
         ),
         "emails": [c for c in channels if c.kind == "email"],

@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from customers.migrations._sqlite_rename import LEGACY_OFF, LEGACY_ON
+from pipeline_crm.sqlite_migrations import LEGACY_OFF, LEGACY_ON
 
 
 class Migration(migrations.Migration):

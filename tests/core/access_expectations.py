@@ -158,6 +158,8 @@ EXPECTATIONS = {
         post=change(302),
         htmx_post=change(200),
     ),
+    # The cast's deal is open: whoever may change it hears why a follow-up needs a won deal (400).
+    "deals/<int:deal_id>/follow-up/": Expect(kwargs=_deal, get=not_allowed(), post=change(400)),
     "deals/<int:deal_id>/win/": Expect(
         kwargs=_deal,
         get=not_allowed(),
