@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import scoping
+from customers import selectors
 from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization
 
 
@@ -110,14 +111,8 @@ def contact_consent_set(*, actor, contact, status, source):
     return contact
 
 
-def _references(record):
-    """How many deals and leads point at the record (through the reverse relations; the
-    customers app reads them, it does not import the apps above it)."""
-    return record.deals.count(), record.leads.count()
-
-
 def _refuse_if_referenced(record):
-    deals, leads = _references(record)
+    deals, leads = selectors.references(record)
     if deals or leads:
         raise ValidationError(
             _("%(name)s still has %(deals)s and %(leads)s. Move them to another record first.")
@@ -145,8 +140,9 @@ def organization_delete(*, actor, organization):
         raise PermissionDenied(_("You may not delete this organization."))
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     contacts = list(Contact.objects.select_for_update().filter(organization=organization))
-    for record in (organization, *contacts):
-        _refuse_if_referenced(record)
+    _refuse_if_referenced(organization)
+    for contact in selectors.contacts_in_use(organization, limit=1):
+        _refuse_if_referenced(contact)  # its message names the contact and what points at it
     _trash((organization, *contacts), at=timezone.now(), by=actor)
     return organization
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
 from directory import filters, forms, selectors, views
@@ -155,8 +156,7 @@ def contact_delete(request, contact_id):
     context = {
         "contact": contact,
         "error": error,
-        "deal_count": contact.deals.count(),
-        "lead_count": contact.leads.count(),
+        **customer_selectors.deletion_preview(contact),
         "days": RESTORE_DAYS,
     }
     return render(request, "directory/contact_delete.html", context, status=400 if error else 200)

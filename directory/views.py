@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
 from directory import filters, forms, selectors
@@ -137,9 +138,7 @@ def organization_delete(request, organization_id):
     context = {
         "organization": organization,
         "error": error,
-        "deal_count": organization.deals.count(),
-        "lead_count": organization.leads.count(),
-        "contact_count": organization.contacts.count(),
+        **customer_selectors.deletion_preview(organization),
         "days": RESTORE_DAYS,
     }
     return render(request, "directory/organization_delete.html", context, status=400 if error else 200)

@@ -178,3 +178,14 @@ def test_someone_elses_trash_cannot_be_restored_by_a_rep(client, rep, teammate):
     client.force_login(rep)
     assert "trash is empty" in client.get(reverse("organizations:trash")).content.decode()
     assert client.post(reverse("organizations:restore", args=[organization.pk])).status_code == 404
+
+
+def test_the_delete_page_names_the_contacts_that_keep_the_organization(client, rep, pipeline):
+    organization = factories.OrganizationFactory(name="Gebunden GmbH", owner=rep)
+    contact = factories.ContactFactory(organization=organization, last_name="Huber")
+    factories.DealFactory(owner=rep, organization=None, contact=contact)
+    client.force_login(rep)
+    page = client.get(reverse("organizations:delete", args=[organization.pk])).content.decode()
+    blocked = page.split('data-testid="delete-blocked-contacts"')[1].split("</p>")[0]
+    assert "Huber" in blocked
+    assert 'data-testid="confirm-delete"' not in page
