@@ -2,11 +2,13 @@
 
 import os
 import shutil
+import time
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 
 from tests.testenv import IN_CI
 
@@ -58,3 +60,26 @@ def login(live_server):
         return page
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _database_outlives_the_page(transactional_db):
+    """After each browser test the database is flushed with one TRUNCATE over all tables. Set up before
+    the page, this fixture makes the flush wait until the page is closed; left to fixture order, a test
+    whose first database fixture came after `page` flushed while its page was still polling, and a board
+    request taking its table locks in another order ended the TRUNCATE as a deadlock. The page is closed
+    first, then no other session of the test database may be running a statement (seen twice in a row)."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 15
+    quiet_checks = 0
+    while quiet_checks < 2 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+            )
+            busy = cursor.fetchone()[0]
+        quiet_checks = quiet_checks + 1 if busy == 0 else 0
+        time.sleep(0.05)
