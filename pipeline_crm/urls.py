@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("directory.organization_urls")),
     path("", include("directory.contact_urls")),
     path("", include("analytics.urls")),
+    path("", include("search.urls")),
 ]
