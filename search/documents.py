@@ -23,6 +23,14 @@ class Folded(Func):
         super().__init__(*(F(name) for name in fields))
 
 
+class WordDistance(Func):
+    """doc <->> 'query': 1 − word similarity, the order a GiST trigram index can return rows in."""
+
+    template = "%(expressions)s"
+    arg_joiner = " <->> "
+    output_field = FloatField()
+
+
 class Words(Func):
     """The German and the English full-text vector of the fields (PostgreSQL only)."""
 

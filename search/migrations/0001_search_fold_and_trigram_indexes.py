@@ -23,17 +23,22 @@ FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE OR REPLACE FUNCTION search_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
     f"AS $$ SELECT {FOLD} $$",
-    # Names and e-mail addresses: trigrams of the folded text (typos, umlauts, parts of words).
-    "CREATE INDEX IF NOT EXISTS search_organization_trgm ON leads_organization "
-    "USING gin (search_fold(name || ' ' || email_domain || ' ' || city) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS search_contact_trgm ON leads_contact "
-    "USING gin (search_fold(first_name || ' ' || last_name || ' ' || email) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS search_lead_trgm ON leads_lead "
-    "USING gin (search_fold(first_name || ' ' || last_name || ' ' || company_name || ' ' || email) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS search_deal_trgm ON deals_deal USING gin (search_fold(title) gin_trgm_ops)",
-    # Words: German and English full-text search (stems, stop words) over titles, subjects and notes.
-    "CREATE INDEX IF NOT EXISTS search_deal_fts ON deals_deal "
-    "USING gin ((to_tsvector('german'::regconfig, title) || to_tsvector('english'::regconfig, title)))",
+    # Names and e-mail addresses: trigrams of the folded text (typos, umlauts, parts of words), each
+    # twice. GIN answers "which rows match" fast, also when few or none do; GiST can return the
+    # matches nearest first (ORDER BY … <->> query LIMIT n), so a name that thousands of rows share
+    # costs a few index pages instead of ranking them all (docs/search.md has the measurements).
+    *(
+        f"CREATE INDEX IF NOT EXISTS search_{name}_{method} ON {table} "
+        f"USING {method} (search_fold({expression}) {method}_trgm_ops{options})"
+        for name, table, expression in (
+            ("organization", "leads_organization", "name || ' ' || email_domain || ' ' || city"),
+            ("contact", "leads_contact", "first_name || ' ' || last_name || ' ' || email"),
+            ("lead", "leads_lead", "first_name || ' ' || last_name || ' ' || company_name || ' ' || email"),
+            ("deal", "deals_deal", "title"),
+        )
+        for method, options in (("gin", ""), ("gist", "(siglen=64)"))
+    ),
+    # Words: German and English full-text search (stems, stop words) over activity subjects and notes.
     "CREATE INDEX IF NOT EXISTS search_activity_fts ON activities_activity USING gin (("
     "to_tsvector('german'::regconfig, subject || ' ' || note) "
     "|| to_tsvector('english'::regconfig, subject || ' ' || note)))",
@@ -41,11 +46,11 @@ FORWARD = [
 
 BACKWARD = [
     "DROP INDEX IF EXISTS search_activity_fts",
-    "DROP INDEX IF EXISTS search_deal_fts",
-    "DROP INDEX IF EXISTS search_deal_trgm",
-    "DROP INDEX IF EXISTS search_lead_trgm",
-    "DROP INDEX IF EXISTS search_contact_trgm",
-    "DROP INDEX IF EXISTS search_organization_trgm",
+    *(
+        f"DROP INDEX IF EXISTS search_{name}_{method}"
+        for name in ("organization", "contact", "lead", "deal")
+        for method in ("gin", "gist")
+    ),
     "DROP FUNCTION IF EXISTS search_fold(text)",
 ]
 

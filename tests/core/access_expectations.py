@@ -289,6 +289,8 @@ EXPECTATIONS = {
     "dashboard/export/<slug:section>.csv": Expect(
         kwargs=lambda cast: {"section": "funnel"}, get=everyone(200), post=everyone(200)
     ),
+    # --- global search: every signed-in user searches their own scope (tests/search) ---
+    "search/": Expect(get=everyone(200), post=not_allowed(), query=lambda cast: {"q": "Matrix"}),
 }
 
 # Known differences from DESIGN §5, each with its reason. Strict: once an entry answers as

@@ -232,3 +232,33 @@ def test_sqlite_fallback_needs_every_word_and_tolerates_no_typo(client, rep, rec
 
 def test_words_are_capped(rep):
     assert selectors.normalise("  a  b c d e f g ") == "a b c d e"
+
+
+@pytest.mark.parametrize("role", ["rep", "teammate", "outsider", "manager", "manager_south", "admin"])
+def test_the_search_sees_the_customers_the_directory_lists(request, role, rep, outsider, teammate):
+    """The search restates the directory's customer rule for reading along an index
+    (search.selectors._visible_through); both must give the same rows."""
+    from directory import selectors as directory_selectors
+
+    user = request.getfixturevalue(role)
+    own = factories.OrganizationFactory(name="Owned", owner=rep)
+    through_deal = factories.OrganizationFactory(name="Through deal", owner=None)
+    through_lead = factories.OrganizationFactory(name="Through lead", owner=None)
+    other = factories.OrganizationFactory(name="Other team", owner=outsider)
+    factories.OrganizationFactory(name="Nobody's", owner=None)
+    factories.DealFactory(owner=teammate, organization=through_deal)
+    factories.LeadFactory(owner=rep, organization=through_lead)
+    for organization in (own, through_deal, through_lead, other):
+        factories.ContactFactory(organization=organization)
+    factories.ContactFactory(organization=None, owner=rep)
+    lone = factories.ContactFactory(organization=None, owner=None)
+    factories.DealFactory(owner=outsider, organization=None, contact=lone)
+    factories.LeadFactory(owner=None, organization=None, contact=factories.ContactFactory(organization=None))
+
+    def ids(queryset):
+        return set(queryset.values_list("pk", flat=True))
+
+    assert ids(selectors._organization_list_for_user(user)) == ids(
+        directory_selectors.organization_list_for_user(user=user)
+    )
+    assert ids(selectors._contact_list_for_user(user)) == ids(directory_selectors.contact_list_for_user(user=user))
