@@ -39,6 +39,7 @@
       event.preventDefault();
       if (index <= 0) { input.focus(); } else { list[index - 1].focus(); }
     } else if (event.key === "Escape") {
+      event.preventDefault();  // keep the text (a search field would clear itself)
       close();
       input.blur();
     }
