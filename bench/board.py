@@ -8,7 +8,7 @@ Usage (uses its own database file unless DATABASE_URL is set; never the shared d
 It migrates, seeds with `seed_demo --deals N` (when the database has no deals), then prints,
 as the demo rep, the manager and the admin: the board page, its htmx partial, a filtered
 board, "load more", a move (drop into the next column and back), the unchanged 304
-poll, a deal's page and the lead list — median of --repeat runs, with the number of
+poll, a deal's page, the lead list and the global search — median of --repeat runs, with the number of
 queries. --json writes the figures (for bench/run_all.py).
 """
 
@@ -86,6 +86,12 @@ def main():
         timed("poll, unchanged (304)", lambda: client.get(poll_url, HTTP_IF_NONE_MATCH=etag))
 
         timed("lead list", lambda: client.get(reverse("leads:list")))
+        # The global search (bench/search.py has more queries and EXPLAIN ANALYZE): a surname that
+        # a fortieth of the demo people share, the same with a typo, and the header's dropdown.
+        search_url = reverse("search:page")
+        timed("search (Müller)", lambda: client.get(search_url, {"q": "Müller"}))
+        timed("search typo (Schmitd)", lambda: client.get(search_url, {"q": "Schmitd"}))
+        timed("search dropdown (Müller)", lambda: client.get(search_url, {"q": "Müller"}, HTTP_HX_REQUEST="true"))
         deal = Deal.objects.filter(selectors.scoping.changeable_owner_q(user), pipeline=pipeline, status="open").first()
         if deal is None:
             return

@@ -262,3 +262,11 @@ def test_the_search_sees_the_customers_the_directory_lists(request, role, rep, o
         directory_selectors.organization_list_for_user(user=user)
     )
     assert ids(selectors._contact_list_for_user(user)) == ids(directory_selectors.contact_list_for_user(user=user))
+
+
+def test_the_search_speaks_german(client, rep, records):
+    client.force_login(rep)
+    html = search(client, "Müller", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Organisationen" in html and "Aktivitäten" in html
+    assert "Nichts gefunden für „Xylophon“." in search(client, "Xylophon", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Geben Sie mindestens 2 Zeichen ein." in search(client, "M", HTTP_ACCEPT_LANGUAGE="de").content.decode()
