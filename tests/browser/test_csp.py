@@ -184,7 +184,7 @@ def tour_board(page, base, world):
     expect(first.locator("li.deal-card")).not_to_have_count(cards_before)
 
     # A filter is pushed to the browser's history; going back restores the board.
-    page.get_by_role("searchbox").fill("Column filler")
+    page.locator("main").get_by_role("searchbox").fill("Column filler")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"q=Column"))
     page.go_back()
@@ -197,10 +197,14 @@ def tour_records(page, base, world):
     expect(page.get_by_text("Call the buyer").first).to_be_visible()
 
     visit(page, f"{base}/leads/")
-    page.get_by_role("searchbox").fill("Toured")
+    page.locator("main").get_by_role("searchbox").fill("Toured")
     expect(page).to_have_url(re.compile(r"q=Toured"))
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"q=Toured"))
+    # The header's search: its dropdown (htmx) and the results page.
+    page.get_by_test_id("global-search").fill("Toured")
+    expect(page.get_by_test_id("global-search-results").get_by_test_id("search-results")).to_be_visible()
+    visit(page, f"{base}/search/?q=Toured")
     visit(page, f"{base}/leads/{world['lead'].pk}/")
     qualification = page.locator("#qualification")
     qualification.locator("select").first.select_option(index=2)

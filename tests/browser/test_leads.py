@@ -42,7 +42,7 @@ def test_web_lead_is_qualified_converted_and_lands_on_the_board(page, live_serve
     login(page, owner)
     page.goto(f"{live_server.url}/leads/")
     expect(page.locator(f'tr[data-lead-id="{other.pk}"]')).to_be_visible()
-    page.get_by_role("searchbox").fill("Webber")
+    page.locator("main").get_by_role("searchbox").fill("Webber")
     row = page.locator(f'tr[data-lead-id="{lead.pk}"]')
     expect(page.locator(f'tr[data-lead-id="{other.pk}"]')).to_have_count(0)
     expect(row).to_be_visible()
