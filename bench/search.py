@@ -92,7 +92,7 @@ def main():
 
 def explain(user, text):
     """EXPLAIN ANALYZE of the query of every type, as the search runs it."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.models.query import QuerySet
 
     from search import selectors
@@ -110,9 +110,9 @@ def explain(user, text):
         selectors.search_for_user(user=user, text=text, limit=10)
     finally:
         QuerySet.__getitem__ = original
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(selectors.WORD_SIMILARITY_THRESHOLD)],
         )
         for kind, query in zip(selectors.KINDS, captured, strict=True):

@@ -3,7 +3,8 @@
 Each record type is read in one query from its own app's scoped selector (the same rules as its
 list and its page: out of scope never appears), ranked, and cut at `limit` + 1 rows (the extra row
 only says "there is more"). A search therefore costs a fixed number of queries whatever the data
-size: on PostgreSQL one to set the trigram threshold and one per type; on SQLite one per type.
+size: on PostgreSQL one to set the trigram threshold and one per type, in one transaction; on SQLite
+one per type.
 
 PostgreSQL (docs/search.md):
 - deals, leads, organizations, contacts: the folded query (search/fold.py) is word-similar
@@ -20,7 +21,7 @@ first word come first.
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -277,12 +278,19 @@ def search_for_user(*, user, text, limit, kinds=None):
     KINDS order, each with at most `limit` hits and whether there are more. Empty groups are kept
     (the template says "nothing" once for all of them)."""
     text = normalise(text)
-    if _postgres():
+    if not _postgres():
+        return _groups(user, text, limit, kinds)
+    # One transaction, so that the threshold is set for exactly these queries (SET LOCAL), also
+    # behind a pooler that hands each transaction another server connection.
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            # Session-wide on purpose: only the search's trigram operators read this setting.
             cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(WORD_SIMILARITY_THRESHOLD)]
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY_THRESHOLD)]
             )
+        return _groups(user, text, limit, kinds)
+
+
+def _groups(user, text, limit, kinds):
     groups = []
     for kind in kinds or KINDS:
         hits, more_url = READERS[kind](user, text, limit)
