@@ -218,7 +218,8 @@ def test_a_search_costs_the_same_queries_whatever_the_data_size(client, rep, tea
     large, response = count()
     assert all(group.has_more for group in response.context["groups"])
     assert large == small
-    # On PostgreSQL the search runs in a transaction: inside the test's own, a savepoint and its release.
+    # On PostgreSQL the search runs in a transaction (BEGIN and COMMIT; inside the test's own
+    # transaction, a savepoint and its release).
     assert small == 1 + 5 + (1 + 2 if connection.vendor == "postgresql" else 0)
 
 
