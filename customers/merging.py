@@ -321,6 +321,12 @@ def merge_undo(*, actor, merge):
     come out of the trash. Refused when already undone, too old, or a merged-away record is no
     longer in the trash (restored or purged)."""
     merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
+    model = merge.model
+    survivor = model.all_objects.select_for_update().filter(pk=merge.survivor_id).first()
+    others = list(model.all_objects.select_for_update().filter(pk__in=merge.merged_ids).order_by("pk"))
+    for record in (survivor, *others):
+        if record is not None and not may_merge(actor, record):
+            raise PermissionDenied(_("You may not undo this merge."))
     if merge.undone_at is not None:
         raise ValidationError(_("This merge has been undone already."), code="undone")
     if not can_undo(merge):
@@ -328,19 +334,12 @@ def merge_undo(*, actor, merge):
             _("This merge is more than %(days)s days old and can no longer be undone.") % {"days": RESTORE_DAYS},
             code="expired",
         )
-    model = merge.model
-    survivor = model.all_objects.select_for_update().filter(pk=merge.survivor_id).first()
-    others = list(model.all_objects.select_for_update().filter(pk__in=merge.merged_ids).order_by("pk"))
     if survivor is None or survivor.deleted_at is not None:
         raise ValidationError(_("The merged record is in the trash or gone: restore it first."), code="survivor_gone")
     if len(others) != len(merge.merged_ids) or any(o.deleted_at is None for o in others):
         raise ValidationError(
             _("A merged-away record is no longer in the trash, so the merge cannot be undone."), code="restored"
         )
-    for record in (survivor, *others):
-        if not may_merge(actor, record):
-            raise PermissionDenied(_("You may not undo this merge."))
-
     for label, field_name, from_id, pks in reversed(merge.moved):
         related = apps.get_model(label)
         field = related._meta.get_field(field_name)
