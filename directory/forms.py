@@ -227,7 +227,7 @@ def _display(record, name):
 class MergeForm(forms.Form):
     """The merge screen: which record survives (a radio), and for every field on which the
     records differ, whose value survives (a radio per record). Fields on which they agree are
-    shown without a choice. `rows` lists (label, bound field or None, [values]) for the table."""
+    shown without a choice. `rows` lists (name, label, bound field or None, [values]) for the table."""
 
     def __init__(self, *args, records, fields, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,21 +244,22 @@ class MergeForm(forms.Form):
             raw = [getattr(r, model_field.attname) for r in records]
             shown = [_display(r, name) for r in records]
             if len(set(raw)) == 1:
-                self.rows.append((model_field.verbose_name, None, shown))
+                self.rows.append((name, model_field.verbose_name, None, shown))
                 continue
             key = f"pick_{name}"
             self.fields[key] = forms.TypedChoiceField(
                 label=model_field.verbose_name,
                 choices=[(r.pk, value or "—") for r, value in zip(records, shown, strict=True)],
                 coerce=int,
+                empty_value=None,
+                required=False,  # no pick: the value of the record kept
                 widget=forms.RadioSelect,
             )
             # The first record's value, unless it is empty and another has one.
             self.initial.setdefault(key, next((r.pk for r, v in zip(records, raw, strict=True) if v), records[0].pk))
-            self.rows.append((model_field.verbose_name, self[key], shown))
+            self.rows.append((name, model_field.verbose_name, self[key], shown))
 
     def picks(self):
         """{field: id of the record whose value survives} for the merge service."""
-        return {
-            name: self.cleaned_data[f"pick_{name}"] for name in self.field_names if f"pick_{name}" in self.cleaned_data
-        }
+        picked = {name: self.cleaned_data.get(f"pick_{name}") for name in self.field_names}
+        return {name: source for name, source in picked.items() if source is not None}

@@ -39,8 +39,8 @@ KINDS = {
 
 def _duplicate_list(request, model):
     """Groups of records that share a key, for admins: a GROUP BY over the key, then the records
-    of the page's groups. Five queries whatever the number of records (session, user, count,
-    groups, records)."""
+    of the page's groups. Four queries whatever the number of records (the user, the groups'
+    COUNT, the page of groups, their records)."""
     if not scoping.is_admin(request.user):
         raise PermissionDenied(_("Only admins see the list of possible duplicates."))
     kind = KINDS[model]
