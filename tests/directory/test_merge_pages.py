@@ -254,3 +254,11 @@ def test_a_duplicates_list_costs_the_same_queries_at_two_sizes(client, admin, na
     grow(40)
     # the user (the session is cached), COUNT of the groups, the page of groups, their records
     assert count() == small == 4
+
+
+def test_the_merge_shows_in_the_timeline_of_the_record_kept(client, rep, pair):
+    keep, away, _deal = pair
+    client.force_login(rep)
+    client.post(ORG_MERGE, {"ids": [keep.pk, away.pk], "survivor": keep.pk})
+    html = client.get(reverse("organizations:detail", args=[keep.pk])).content.decode()
+    assert "Merged with" in html and f"Mueller (#{away.pk})" in html
