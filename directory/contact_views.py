@@ -110,11 +110,20 @@ def contact_edit(request, contact_id):
 
 
 def _detail(request, contact, consent_form=None, status=200):
+    overview = selectors.contact_overview(user=request.user, contact=contact)
     context = {
         "contact": contact,
         "can_delete": services.can_delete(request.user, contact),
         "consent_form": consent_form or forms.ConsentForm(initial={"status": contact.email_consent}),
-        **selectors.contact_overview(user=request.user, contact=contact),
+        "possible_duplicates": duplicates.contact_duplicate_candidates(
+            user=request.user,
+            email=contact.email,
+            phone=contact.phone,
+            emails=[c.value for c in overview["emails"]],
+            phones=[c.value for c in overview["phones"]],
+            exclude=[contact.pk],
+        ).visible,
+        **overview,
         "page": timeline_selectors.contact_timeline(user=request.user, contact=contact),
         "timeline_url": reverse("contacts:timeline", args=[contact.pk]),
     }

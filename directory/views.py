@@ -110,6 +110,14 @@ def organization_detail(request, organization_id):
     context = {
         "organization": organization,
         "can_delete": services.can_delete(request.user, organization),
+        "possible_duplicates": duplicates.organization_duplicate_candidates(
+            user=request.user,
+            name=organization.name,
+            website=organization.website,
+            email_domain=organization.email_domain,
+            vat_id=organization.vat_id,
+            exclude=[organization.pk],
+        ).visible,
         **selectors.organization_overview(user=request.user, organization=organization),
         "page": timeline_selectors.organization_timeline(user=request.user, organization=organization),
         "timeline_url": reverse("organizations:timeline", args=[organization.pk]),

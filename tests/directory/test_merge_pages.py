@@ -262,3 +262,21 @@ def test_the_merge_shows_in_the_timeline_of_the_record_kept(client, rep, pair):
     client.post(ORG_MERGE, {"ids": [keep.pk, away.pk], "survivor": keep.pk})
     html = client.get(reverse("organizations:detail", args=[keep.pk])).content.decode()
     assert "Merged with" in html and f"Mueller (#{away.pk})" in html
+
+
+def test_the_360_page_names_possible_duplicates_with_a_merge_link(client, rep, pair):
+    keep, away, _deal = pair
+    client.force_login(rep)
+    html = client.get(reverse("organizations:detail", args=[keep.pk])).content.decode()
+    notice = html.split('data-testid="possible-duplicates-of-record"')[1].split("</section>")[0]
+    assert f'data-duplicate-id="{away.pk}"' in notice
+    assert f"{ORG_MERGE}?ids={keep.pk}&amp;ids={away.pk}" in notice
+
+
+def test_the_contact_page_names_a_contact_with_the_same_further_address(client, rep):
+    contact = factories.ContactFactory(owner=rep, email="ann@acme.example")
+    twin = factories.ContactFactory(owner=rep, email="other@acme.example")
+    ContactChannel.objects.create(contact=twin, kind="email", value="ANN@acme.example")
+    client.force_login(rep)
+    html = client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
+    assert f'data-duplicate-id="{twin.pk}"' in html
