@@ -18,9 +18,9 @@ from collections import Counter
 from datetime import timedelta
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,12 +151,23 @@ def _restore_fields(record, values):
         setattr(record, attname, field.to_python(value))
 
 
+def _has_version(model):
+    """A model with optimistic locking: a `version` integer that every change bumps (deals)."""
+    try:
+        return isinstance(model._meta.get_field("version"), models.IntegerField)
+    except FieldDoesNotExist:
+        return False
+
+
 def _move(model, field, pks, *, to_id):
     """Point the rows `pks` of `model` at `to_id`: one UPDATE, and audit entries for the rows of an
     audited model (the deal's or lead's timeline shows its new organization or contact)."""
     rows = model._base_manager.filter(pk__in=pks)
     olds = list(rows) if audit_registry.is_registered(model) else []
-    rows.update(**{field.attname: to_id})
+    changes = {field.attname: to_id}
+    if _has_version(model):
+        changes["version"] = F("version") + 1  # optimistic locking: an open form or board sees the change
+    rows.update(**changes)
     pairs = []
     for old in olds:
         new = copy.copy(old)

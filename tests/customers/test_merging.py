@@ -226,3 +226,9 @@ def test_the_preview_counts_what_points_at_each_record(rep, people):
     assert preview[people["keep"]] == []
     counts = dict(preview[people["away"]])
     assert counts["deals"] == 1 and counts["leads"] == 1 and counts["consent changes"] == 1
+
+
+def test_a_moved_deal_gets_a_new_version_so_an_open_form_or_board_sees_the_change(rep, orgs):
+    before = orgs["deal"].version
+    merging.records_merge(actor=rep, survivor=orgs["keep"], others=[orgs["away"]])
+    assert Deal.objects.get(pk=orgs["deal"].pk).version == before + 1
