@@ -11,6 +11,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
 
+from accounts import scoping
 from customers import duplicates
 from customers.models import MergeRecord, Organization
 from directory import selectors
@@ -114,7 +115,7 @@ def merge_get_for_user(*, user, merge_id):
         merge = MergeRecord.objects.select_related("actor", "undone_by").get(pk=merge_id)
     except (MergeRecord.DoesNotExist, ValueError, TypeError):
         raise Http404("No such merge.") from None
-    if merge.actor_id == user.pk:
+    if merge.actor_id == user.pk or scoping.is_admin(user):
         return merge
     visible = (
         selectors.organization_list_for_user(user=user)
