@@ -123,6 +123,7 @@ def _detail(request, contact, consent_form=None, status=200):
             phones=[c.value for c in overview["phones"]],
             exclude=[contact.pk],
         ).visible,
+        "recent_merges": duplicates.recent_merges_into(contact),
         **overview,
         "page": timeline_selectors.contact_timeline(user=request.user, contact=contact),
         "timeline_url": reverse("contacts:timeline", args=[contact.pk]),

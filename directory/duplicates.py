@@ -7,13 +7,16 @@ records the user may open and the mere fact that others exist (as on the lead fo
 leads.selectors.lead_duplicates_for_user).
 """
 
+from datetime import timedelta
+
 from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import scoping
 from customers import duplicates
-from customers.models import MergeRecord, Organization
+from customers.models import RESTORE_DAYS, MergeRecord, Organization
 from directory import selectors
 from leads.selectors import Duplicates
 
@@ -134,3 +137,15 @@ def merge_records(merge):
     survivor = model.all_objects.select_related(*related).filter(pk=merge.survivor_id).first()
     others = list(model.all_objects.select_related(*related).filter(pk__in=merge.merged_ids).order_by("pk"))
     return survivor, others
+
+
+def recent_merges_into(record):
+    """The merges into `record` that can still be undone (not undone, younger than RESTORE_DAYS),
+    newest first, for its 360° page (one query)."""
+    kind = MergeRecord.Kind.ORGANIZATION if isinstance(record, Organization) else MergeRecord.Kind.CONTACT
+    since = timezone.now() - timedelta(days=RESTORE_DAYS)
+    return list(
+        MergeRecord.objects.filter(kind=kind, survivor_id=record.pk, undone_at__isnull=True, at__gte=since)
+        .select_related("actor")
+        .order_by("-at", "-pk")[:5]
+    )

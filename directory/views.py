@@ -118,6 +118,7 @@ def organization_detail(request, organization_id):
             vat_id=organization.vat_id,
             exclude=[organization.pk],
         ).visible,
+        "recent_merges": duplicates.recent_merges_into(organization),
         **selectors.organization_overview(user=request.user, organization=organization),
         "page": timeline_selectors.organization_timeline(user=request.user, organization=organization),
         "timeline_url": reverse("organizations:timeline", args=[organization.pk]),

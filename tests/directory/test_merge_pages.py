@@ -280,3 +280,15 @@ def test_the_contact_page_names_a_contact_with_the_same_further_address(client, 
     client.force_login(rep)
     html = client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
     assert f'data-duplicate-id="{twin.pk}"' in html
+
+
+def test_the_record_kept_links_its_recent_merge_until_it_is_undone(client, rep, pair):
+    keep, away, _deal = pair
+    client.force_login(rep)
+    client.post(ORG_MERGE, {"ids": [keep.pk, away.pk], "survivor": keep.pk})
+    merge = MergeRecord.objects.get()
+    page = reverse("organizations:detail", args=[keep.pk])
+    recent = client.get(page).content.decode().split('data-testid="recent-merges"')[1].split("</section>")[0]
+    assert reverse("merges:detail", args=[merge.pk]) in recent and "1 record merged into this one" in recent
+    client.post(reverse("merges:undo", args=[merge.pk]))
+    assert 'data-testid="recent-merges"' not in client.get(page).content.decode()
