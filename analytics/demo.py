@@ -229,6 +229,10 @@ def _company_name(rng, index):
 
 
 def _bulk(model, objects):
+    if hasattr(model, "set_duplicate_keys"):  # bulk_create skips save(), which keeps the keys
+        objects = list(objects)
+        for obj in objects:
+            obj.set_duplicate_keys()
     return model.objects.bulk_create(objects, batch_size=BATCH)
 
 

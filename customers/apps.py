@@ -10,5 +10,6 @@ class CustomersConfig(AppConfig):
         from audit import registry
         from customers import models
 
-        for model in (models.Organization, models.Contact):
-            registry.register(model)
+        # The duplicate keys follow the name and website: recorded once, as those.
+        registry.register(models.Organization, exclude=["name_key", "website_domain"])
+        registry.register(models.Contact)

@@ -118,6 +118,10 @@ class Organization(TrashableModel):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The duplicate keys (customers.duplicates), kept in step by save() and by the bulk writers,
+    # so that finding a likely duplicate is an indexed lookup.
+    name_key = models.CharField(_("name key"), max_length=200, blank=True, default="", editable=False)
+    website_domain = models.CharField(_("website domain"), max_length=200, blank=True, default="", editable=False)
 
     class Meta(TrashableModel.Meta):
         db_table = "leads_organization"  # moved from the leads app with its table (docs/architecture.md)
@@ -127,10 +131,27 @@ class Organization(TrashableModel):
         indexes = [
             models.Index(Lower("name"), name="organization_lower_name"),
             models.Index(fields=["email_domain"], name="organization_email_domain"),
+            models.Index(fields=["name_key"], name="organization_name_key"),
+            models.Index(fields=["website_domain"], name="organization_website_domain"),
+            models.Index(fields=["vat_id"], name="organization_vat_id"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.set_duplicate_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "website"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key", "website_domain"}
+        super().save(*args, **kwargs)
+
+    def set_duplicate_keys(self):
+        """Recompute name_key and website_domain; bulk writers call it, save() does it itself."""
+        from customers import duplicates
+
+        self.name_key = duplicates.name_key(self.name)
+        self.website_domain = duplicates.domain(self.website)
 
 
 class Contact(TrashableModel):
@@ -168,7 +189,10 @@ class Contact(TrashableModel):
         ordering = ["last_name", "first_name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(Lower("email"), name="contact_lower_email")]
+        indexes = [
+            models.Index(Lower("email"), name="contact_lower_email"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}".strip()
@@ -256,3 +280,54 @@ class ConsentChange(AppendOnlyModel):
         ordering = ["-at", "-id"]
         verbose_name = _("consent change")
         verbose_name_plural = _("consent changes")
+
+
+class MergeRecord(models.Model):
+    """Two or more organizations or contacts merged into one: what moved where, so that the merge
+    can be undone for RESTORE_DAYS days (customers.merging). The merged-away records are in the
+    trash meanwhile; the ids are plain numbers, so the record outlives a purge."""
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("organizations")
+        CONTACT = "contact", _("contacts")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    survivor_id = models.PositiveBigIntegerField(_("surviving record"))
+    merged_ids = models.JSONField(_("merged records"), default=list)
+    # {field attname: value} of the surviving record before the merge (restored by the undo).
+    survivor_before = models.JSONField(default=dict)
+    # {field attname: value} after the merge, as picked.
+    survivor_after = models.JSONField(default=dict)
+    # [[model label, field name, from id, [row ids]], ...]: the rows moved to the surviving record.
+    moved = models.JSONField(default=list)
+    # Ids of the ContactChannel rows the merge created from the merged-away main addresses.
+    channels_created = models.JSONField(default=list)
+    # {what: how many} for the page that shows the merge, e.g. {"deals": 3, "contacts": 2}.
+    summary = models.JSONField(_("what moved"), default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("merged at"), default=timezone.now)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        indexes = [models.Index(fields=["kind", "survivor_id"], name="merge_survivor")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.merged_ids} → {self.survivor_id}"
+
+    @property
+    def model(self):
+        return Organization if self.kind == self.Kind.ORGANIZATION else Contact
+
+    @property
+    def undo_until(self):
+        from datetime import timedelta
+
+        return self.at + timedelta(days=RESTORE_DAYS)

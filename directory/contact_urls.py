@@ -1,6 +1,7 @@
 from django.urls import path
 
 from directory import contact_views as views
+from directory import merge_views
 
 app_name = "contacts"
 
@@ -8,6 +9,8 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="list"),
     path("contacts/new/", views.contact_create, name="create"),
     path("contacts/trash/", views.contact_trash, name="trash"),
+    path("contacts/duplicates/", merge_views.contact_duplicates, name="duplicates"),
+    path("contacts/merge/", merge_views.contact_merge, name="merge"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="detail"),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="delete"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
-from directory import filters, forms, selectors, views
+from directory import duplicates, filters, forms, selectors, views
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
@@ -53,17 +53,37 @@ def _save(request, form, formset, save):
         return None
 
 
-def _form_response(request, form, formset, contact=None):
+def _form_response(request, form, formset, contact=None, *, found=None):
     status = 400 if form.errors or any(formset.errors) or formset.non_form_errors() else 200
-    context = {"form": form, "formset": formset, "contact": contact}
-    return render(request, "directory/contact_form.html", context, status=status)
+    context = {"form": form, "formset": formset, "contact": contact, "duplicates": found}
+    return render(request, "directory/contact_form.html", context, status=409 if found else status)
+
+
+def _duplicates_of(request, form, formset):
+    """Contacts with one of the typed e-mail addresses or phone numbers, unless the user said
+    "create anyway" (or the input is not valid yet)."""
+    if request.POST.get("create_anyway") or not (form.is_valid() & formset.is_valid()):
+        return None
+    channels = forms.channels_of(formset)
+    return duplicates.contact_duplicate_candidates(
+        user=request.user,
+        email=form.cleaned_data["email"],
+        phone=form.cleaned_data["phone"],
+        emails=[value for kind, _label, value in channels if kind == "email"],
+        phones=[value for kind, _label, value in channels if kind == "phone"],
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
+    """The new-contact form. Contacts with a typed e-mail address or phone number come back
+    first (409, the form as typed) with links and "Create anyway"."""
     form = forms.ContactForm(request.POST or None, user=request.user, organization=_preselected_organization(request))
     formset = forms.channel_formset(request.POST or None)
     if request.method == "POST":
+        found = _duplicates_of(request, form, formset)
+        if found:
+            return _form_response(request, form, formset, found=found)
         contact = _save(request, form, formset, lambda **fields: services.contact_create(actor=request.user, **fields))
         if contact is not None:
             messages.success(request, _("Contact %(name)s created.") % {"name": contact})
@@ -90,11 +110,21 @@ def contact_edit(request, contact_id):
 
 
 def _detail(request, contact, consent_form=None, status=200):
+    overview = selectors.contact_overview(user=request.user, contact=contact)
     context = {
         "contact": contact,
         "can_delete": services.can_delete(request.user, contact),
         "consent_form": consent_form or forms.ConsentForm(initial={"status": contact.email_consent}),
-        **selectors.contact_overview(user=request.user, contact=contact),
+        "possible_duplicates": duplicates.contact_duplicate_candidates(
+            user=request.user,
+            email=contact.email,
+            phone=contact.phone,
+            emails=[c.value for c in overview["emails"]],
+            phones=[c.value for c in overview["phones"]],
+            exclude=[contact.pk],
+        ).visible,
+        "recent_merges": duplicates.recent_merges_into(contact),
+        **overview,
         "page": timeline_selectors.contact_timeline(user=request.user, contact=contact),
         "timeline_url": reverse("contacts:timeline", args=[contact.pk]),
     }

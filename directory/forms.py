@@ -210,3 +210,56 @@ class ConsentForm(forms.Form):
     source = forms.CharField(
         label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
     )
+
+
+def _display(record, name):
+    """A field's value as the merge screen shows it."""
+    field = record._meta.get_field(name)
+    if field.is_relation:
+        value = getattr(record, name)
+        return str(value) if value is not None else ""
+    if field.choices:
+        return getattr(record, f"get_{name}_display")()
+    value = getattr(record, name)
+    return phones.national(value) if name == "phone" and value else str(value or "")
+
+
+class MergeForm(forms.Form):
+    """The merge screen: which record survives (a radio), and for every field on which the
+    records differ, whose value survives (a radio per record). Fields on which they agree are
+    shown without a choice. `rows` lists (name, label, bound field or None, [values]) for the table."""
+
+    def __init__(self, *args, records, fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = records
+        self.field_names = fields
+        ids = [(r.pk, str(r)) for r in records]
+        self.fields["survivor"] = forms.TypedChoiceField(
+            label=_("Keep this record"), choices=ids, coerce=int, widget=forms.RadioSelect
+        )
+        self.initial.setdefault("survivor", records[0].pk)
+        self.rows = []
+        for name in fields:
+            model_field = records[0]._meta.get_field(name)
+            raw = [getattr(r, model_field.attname) for r in records]
+            shown = [_display(r, name) for r in records]
+            if len(set(raw)) == 1:
+                self.rows.append((name, model_field.verbose_name, None, shown))
+                continue
+            key = f"pick_{name}"
+            self.fields[key] = forms.TypedChoiceField(
+                label=model_field.verbose_name,
+                choices=[(r.pk, value or "—") for r, value in zip(records, shown, strict=True)],
+                coerce=int,
+                empty_value=None,
+                required=False,  # no pick: the value of the record kept
+                widget=forms.RadioSelect,
+            )
+            # The first record's value, unless it is empty and another has one.
+            self.initial.setdefault(key, next((r.pk for r, v in zip(records, raw, strict=True) if v), records[0].pk))
+            self.rows.append((name, model_field.verbose_name, self[key], shown))
+
+    def picks(self):
+        """{field: id of the record whose value survives} for the merge service."""
+        picked = {name: self.cleaned_data.get(f"pick_{name}") for name in self.field_names}
+        return {name: source for name, source in picked.items() if source is not None}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import views
+from directory import merge_views, views
 
 app_name = "organizations"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="create"),
     path("organizations/suggest/", views.organization_suggest, name="suggest"),
     path("organizations/trash/", views.organization_trash, name="trash"),
+    path("organizations/duplicates/", merge_views.organization_duplicates, name="duplicates"),
+    path("organizations/merge/", merge_views.organization_merge, name="merge"),
     path("organizations/<int:organization_id>/", views.organization_detail, name="detail"),
     path("organizations/<int:organization_id>/edit/", views.organization_edit, name="edit"),
     path("organizations/<int:organization_id>/delete/", views.organization_delete, name="delete"),

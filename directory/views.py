@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
-from directory import filters, forms, selectors
+from directory import duplicates, filters, forms, selectors
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
@@ -60,8 +60,21 @@ def _order(queryset):
 
 @require_http_methods(["GET", "POST"])
 def organization_create(request):
+    """The new-organization form. Likely duplicates of what was typed (same name key, domain or
+    VAT ID) come back first (409, the form as typed) with links and "Create anyway"."""
     form = forms.OrganizationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if not request.POST.get("create_anyway"):
+            found = duplicates.organization_duplicate_candidates(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                website=form.cleaned_data["website"],
+                email_domain=form.cleaned_data["email_domain"],
+                vat_id=form.cleaned_data["vat_id"],
+            )
+            if found:
+                context = {"form": form, "duplicates": found}
+                return render(request, "directory/organization_form.html", context, status=409)
         try:
             organization = services.organization_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
@@ -97,6 +110,15 @@ def organization_detail(request, organization_id):
     context = {
         "organization": organization,
         "can_delete": services.can_delete(request.user, organization),
+        "possible_duplicates": duplicates.organization_duplicate_candidates(
+            user=request.user,
+            name=organization.name,
+            website=organization.website,
+            email_domain=organization.email_domain,
+            vat_id=organization.vat_id,
+            exclude=[organization.pk],
+        ).visible,
+        "recent_merges": duplicates.recent_merges_into(organization),
         **selectors.organization_overview(user=request.user, organization=organization),
         "page": timeline_selectors.organization_timeline(user=request.user, organization=organization),
         "timeline_url": reverse("organizations:timeline", args=[organization.pk]),

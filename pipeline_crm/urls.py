@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),
     path("", include("directory.contact_urls")),
+    path("", include("directory.merge_urls")),
     path("", include("analytics.urls")),
     path("", include("search.urls")),
 ]

@@ -14,9 +14,16 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 EMPTY = "—"
 TEXT_LIMIT = 160
+# Entries that are not a field's change (customers.merging writes them on both sides of a merge).
+NOTE_LABELS = {
+    "merged_into": gettext_lazy("Merged into"),
+    "merged_from": gettext_lazy("Merged with"),
+    "merge_undone": gettext_lazy("Merge undone"),
+}
 
 
 @dataclass
@@ -124,7 +131,8 @@ def field_changes(entry, names, *, skip_empty=False):
             continue  # a new record: its creation time is the entry's own time
         field = _field(model, name) if model else None
         if field is None:
-            result.append(FieldChange(label=name, old=str(old), new=str(new)))
+            label = str(NOTE_LABELS.get(name, name))
+            result.append(FieldChange(label=label, old=EMPTY if old is None else str(old), new=str(new)))
             continue
         result.append(
             FieldChange(

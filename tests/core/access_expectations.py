@@ -9,6 +9,7 @@ are not a ModelAdmin's changelist, add, change, history or delete page.
 import uuid
 from dataclasses import dataclass
 
+from customers.models import MergeRecord
 from deals import selectors as deal_selectors
 from deals.models import LostReason
 
@@ -89,6 +90,22 @@ def _organization(cast):
 
 def _contact(cast):
     return {"contact_id": cast.deal.organization.contacts.get().pk}
+
+
+def _two_organizations(cast):
+    return {"ids": [cast.deal.organization_id, cast.won_deal.organization_id]}
+
+
+def _two_contacts(cast):
+    return {"ids": [_contact(cast)["contact_id"], cast.won_deal.organization.contacts.get().pk]}
+
+
+def _merge(cast):
+    return {"merge_id": MergeRecord.objects.get().pk}
+
+
+def _everyone_but_admin(code):
+    return dict.fromkeys(("owner", "teammate", "outsider", "manager", "manager_south"), code)
 
 
 def _activity(cast):
@@ -282,6 +299,29 @@ EXPECTATIONS = {
     ),
     "contacts/<int:contact_id>/restore/": Expect(kwargs=_contact, get=not_allowed(), post=everyone(404)),
     "contacts/<int:contact_id>/timeline/": Expect(kwargs=_contact, get=see(200), post=not_allowed()),
+    # --- duplicates and merges: the lists are the admins'; merging needs an admin or a manager
+    # (the cast's customers have no owner); the POST without picks answers 400 to them ---
+    "organizations/duplicates/": Expect(get=_codes(**_everyone_but_admin(403), admin=200), post=not_allowed()),
+    "contacts/duplicates/": Expect(get=_codes(**_everyone_but_admin(403), admin=200), post=not_allowed()),
+    "organizations/merge/": Expect(
+        query=_two_organizations,
+        data=_two_organizations,
+        get=_codes(owner=403, teammate=403, outsider=404, manager=200, manager_south=404, admin=200),
+        post=_codes(owner=403, teammate=403, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
+    "contacts/merge/": Expect(
+        query=_two_contacts,
+        data=_two_contacts,
+        get=_codes(owner=403, teammate=403, outsider=404, manager=200, manager_south=404, admin=200),
+        post=_codes(owner=403, teammate=403, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
+    # The cast's merge was made by the owner; its merged-away record is gone, so undoing answers 400.
+    "merges/<int:merge_id>/": Expect(kwargs=_merge, get=see(200), post=not_allowed()),
+    "merges/<int:merge_id>/undo/": Expect(
+        kwargs=_merge,
+        get=not_allowed(),
+        post=_codes(owner=403, teammate=403, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
     # Recording consent needs its source: the empty POST answers 400 to whoever sees the contact.
     "contacts/<int:contact_id>/consent/": Expect(kwargs=_contact, get=not_allowed(), post=see(400)),
     # --- analytics ---

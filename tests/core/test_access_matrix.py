@@ -42,6 +42,7 @@ from django.utils import timezone
 from accounts.models import User
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot
+from customers.models import MergeRecord
 from deals.models import CloseDateChange, Deal
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from tests import factories
@@ -112,6 +113,9 @@ def build_cast():
     # The deal's contact: deleting it is refused (a deal points at it), so the matrix's POSTs leave it.
     contact = factories.ContactFactory(organization=deal.organization)
     Deal.objects.filter(pk=deal.pk).update(contact=contact)
+    # A second contact (of the won deal's organization) to merge with it, and a merge to look at.
+    factories.ContactFactory(organization=won_deal.organization)
+    MergeRecord.objects.create(kind="organization", survivor_id=deal.organization_id, merged_ids=[0], actor=owner)
     factories.ProductFactory()
     factories.LostReasonFactory()
     Persona.objects.create(name="Matrix persona")
