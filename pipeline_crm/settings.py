@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "activities",
     "timeline",
     "directory",
+    "lists",
     "analytics",
 ]
 

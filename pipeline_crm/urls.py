@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),
     path("", include("directory.contact_urls")),
+    path("", include("lists.urls")),
     path("", include("analytics.urls")),
 ]
