@@ -187,16 +187,12 @@ def _customer_owner(*, actor, kind, ids, target):
 
 
 def _add_tag(*, actor, kind, ids, target):
-    records = list(kind.model.objects.filter(pk__in=ids).select_related(*_owner_related(kind)).order_by("pk"))
+    records = list(kind.model.objects.filter(pk__in=ids).select_related("owner").order_by("pk"))
     for record in records:
         if not kind.can_change(actor, record):
             _refuse(record, PermissionDenied(_("You may not change it.")))
     changed = customer_services.record_tags_change(records=records, add=[target])
     return [{"id": record.pk, "before": {"tag": None}, "after": {"tag": target.pk}} for record in changed]
-
-
-def _owner_related(kind):
-    return ("owner",)
 
 
 def _customer_delete(*, actor, kind, ids, target):
