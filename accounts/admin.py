@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
-from accounts.models import Team, User
+from accounts.models import SavedView, Team, User
 
 # The admin's login page tells a locked-out user why (login throttling, docs/accounts.md).
 admin.site.login_form = AdminLoginForm
@@ -34,3 +34,12 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Pipeline CRM"), {"fields": ["role", "team"]}))
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "list_key", "owner", "shared", "updated_at"]
+    list_filter = ["list_key", "shared"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "owner__username"]
+    raw_id_fields = ["owner"]

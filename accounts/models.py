@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,3 +66,35 @@ class User(AbstractUser):
         if parts:
             return "".join(p[0] for p in parts).upper()
         return self.username[:2].upper()
+
+
+class SavedView(models.Model):
+    """A named set of filters (the list's query string) and visible columns of one list, private
+    to its owner or shared with the owner's team. Generic over the lists, so it lives in the
+    lowest app (docs/lists.md)."""
+
+    class ListKey(models.TextChoices):
+        DEALS = "deals", _("Deals")
+        LEADS = "leads", _("Leads")
+        ORGANIZATIONS = "organizations", _("Organizations")
+        CONTACTS = "contacts", _("Contacts")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner"))
+    list_key = models.CharField(_("list"), max_length=20, choices=ListKey)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.TextField(_("filters"), blank=True, help_text=_("The list's query string."))
+    columns = models.JSONField(_("visible columns"), default=list, blank=True)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["list_key", "name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint("owner", "list_key", Lower("name"), name="saved_view_unique_name_per_owner_list"),
+        ]
+
+    def __str__(self):
+        return self.name

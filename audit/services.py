@@ -106,3 +106,27 @@ def audit_record_bulk_update(*, pairs, fields, batch_size=1000):
             )
     LogEntry.objects.bulk_create(entries, batch_size=batch_size)
     return len(entries)
+
+
+def audit_record_tag_changes(*, changes):
+    """UPDATE entries for tags added to or removed from records (many-to-many writes send no
+    field diff): `changes` are (instance, tag names before, tag names after); each entry reads
+    {"tags": [before, after]} with the names joined by commas, like any other field change."""
+    changes = [(obj, before, after) for obj, before, after in changes if sorted(before) != sorted(after)]
+    if not changes or not auditlog.contains(type(changes[0][0])):
+        return 0
+    ctx, now = context.current(), timezone.now()
+    content_type = ContentType.objects.get_for_model(type(changes[0][0]))
+    entries = [
+        _entry(
+            obj,
+            action=LogEntry.Action.UPDATE,
+            changes={"tags": [", ".join(sorted(before)), ", ".join(sorted(after))]},
+            ctx=ctx,
+            content_type=content_type,
+            now=now,
+        )
+        for obj, before, after in changes
+    ]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from customers.models import ConsentChange, Contact, ContactChannel, ContactMove, Organization
+from customers.models import ConsentChange, Contact, ContactChannel, ContactMove, Organization, Tag
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Name and colour (from the fixed palette); the app's /tags/ page does the same."""
+
+    list_display = ["name", "colour", "created_at"]
+    list_filter = ["colour"]
+    search_fields = ["name"]
 
 
 @admin.register(Organization)

@@ -62,6 +62,34 @@ class DecisionRole(models.TextChoices):
     GATEKEEPER = "gatekeeper", _("Gatekeeper")
 
 
+class Tag(models.Model):
+    """A free label on organizations, contacts, leads and deals. Admins pick its colour from a
+    fixed palette (each colour has a CSS class with enough contrast, static/css/lists.css)."""
+
+    class Colour(models.TextChoices):
+        GREY = "grey", _("grey")
+        BLUE = "blue", _("blue")
+        GREEN = "green", _("green")
+        YELLOW = "yellow", _("yellow")
+        ORANGE = "orange", _("orange")
+        RED = "red", _("red")
+        PURPLE = "purple", _("purple")
+        TEAL = "teal", _("teal")
+
+    name = models.CharField(_("name"), max_length=50)
+    colour = models.CharField(_("colour"), max_length=10, choices=Colour, default=Colour.GREY)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = [Lower("name")]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_unique_lower_name")]
+
+    def __str__(self):
+        return self.name
+
+
 class LiveManager(models.Manager):
     """The records not in the trash: what every list, picker and match sees."""
 
@@ -116,6 +144,7 @@ class Organization(TrashableModel):
         related_name="organizations",
         verbose_name=_("owner"),
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="organizations", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The duplicate keys (customers.duplicates), kept in step by save() and by the bulk writers,
@@ -181,6 +210,7 @@ class Contact(TrashableModel):
         _("e-mail consent"), max_length=10, choices=Consent, default=Consent.UNKNOWN, editable=False
     )
     email_consent_at = models.DateTimeField(_("consent changed at"), null=True, blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import scoping
+from audit import services as audit
 from customers import selectors
-from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization
+from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization, Tag
 
 
 def _check_owner(actor, *, current, new):
@@ -198,3 +199,78 @@ def trash_purge(*, now=None):
         _total, per_model = model.all_objects.filter(pk__in=list(expired.values_list("pk", flat=True))).delete()
         removed[model] = per_model.get(model._meta.label, 0)
     return removed[Organization], removed[Contact]
+
+
+# --- tags ---------------------------------------------------------------------------------------
+
+
+def _check_tag_admin(actor):
+    if not scoping.is_admin(actor):
+        raise PermissionDenied(_("Only admins manage tags."))
+
+
+def _tag_save(tag, *, name, colour):
+    tag.name, tag.colour = " ".join((name or "").split()), colour
+    tag.full_clean(validate_constraints=False)
+    if Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
+        raise ValidationError({"name": _("A tag called %(name)s exists already.") % {"name": tag.name}})
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_create(*, actor, name, colour=Tag.Colour.GREY):
+    """A new tag (admins only); names are unique whatever their case."""
+    _check_tag_admin(actor)
+    return _tag_save(Tag(), name=name, colour=colour)
+
+
+@transaction.atomic
+def tag_update(*, actor, tag, name, colour):
+    _check_tag_admin(actor)
+    return _tag_save(Tag.objects.select_for_update().get(pk=tag.pk), name=name, colour=colour)
+
+
+@transaction.atomic
+def tag_delete(*, actor, tag):
+    """Removes the tag from every record it is on (the records themselves stay)."""
+    _check_tag_admin(actor)
+    tag.delete()
+
+
+def record_tags_change(*, records, add=(), remove=()):
+    """Add the tags `add` to and remove the tags `remove` from `records` (organizations,
+    contacts, leads or deals, all of one model, which the caller may change), with one audit
+    entry per record whose tags changed. Returns the records that changed.
+
+    Set-based: one read of the current tags, one INSERT, one DELETE, one INSERT of entries."""
+    records = list(records)
+    if not records:
+        return []
+    through = type(records[0]).tags.through
+    owner_field = type(records[0])._meta.model_name  # "organization", "contact", "lead", "deal"
+    ids = [r.pk for r in records]
+    current = {}
+    for record_id, tag_id, name in through.objects.filter(**{f"{owner_field}_id__in": ids}).values_list(
+        f"{owner_field}_id", "tag_id", "tag__name"
+    ):
+        current.setdefault(record_id, {})[tag_id] = name
+    add, remove = list(add), list(remove)
+    new_links, changes, changed = [], [], []
+    for record in records:
+        before = dict(current.get(record.pk, {}))
+        after = dict(before)
+        for tag in add:
+            if tag.pk not in after:
+                after[tag.pk] = tag.name
+                new_links.append(through(**{f"{owner_field}_id": record.pk, "tag_id": tag.pk}))
+        for tag in remove:
+            after.pop(tag.pk, None)
+        if after.keys() != before.keys():
+            changes.append((record, list(before.values()), list(after.values())))
+            changed.append(record)
+    through.objects.bulk_create(new_links, ignore_conflicts=True)
+    if remove:
+        through.objects.filter(**{f"{owner_field}_id__in": ids}, tag__in=[t.pk for t in remove]).delete()
+    audit.audit_record_tag_changes(changes=changes)
+    return changed

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
-from customers.models import DecisionRole, Industry, Region, SizeBand
+from customers.models import DecisionRole, Industry, Region, SizeBand, Tag
 from deals.models import Deal, DealProduct, Product
 from leads.models import Lead, Persona
 from pipeline_crm import widgets
@@ -63,6 +63,9 @@ class BoardFilter(django_filters.FilterSet):
         method="filter_product",
         label=_("Product"),
         empty_label=_("All products"),
+    )
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tag", label=_("Tag"), empty_label=_("All tags")
     )
     close_from = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Closing from"))
     close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Closing until"))
@@ -129,6 +132,9 @@ class BoardFilter(django_filters.FilterSet):
     def filter_product(self, queryset, name, value):
         return queryset.filter(Exists(DealProduct.objects.filter(deal=OuterRef("pk"), product=value)))
 
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(Exists(Deal.tags.through.objects.filter(deal_id=OuterRef("pk"), tag=value)))
+
     def filter_status(self, queryset, name, value):
         if value == STATUS_ALL:
             return queryset
@@ -145,6 +151,7 @@ class BoardFilter(django_filters.FilterSet):
         "persona",
         "source",
         "product",
+        "tag",
         "close_from",
         "close_to",
     )

@@ -192,6 +192,7 @@ class Deal(models.Model):
     stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, help_text=_("Bumped on every change."))
+    tags = models.ManyToManyField("customers.Tag", blank=True, related_name="deals", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(

@@ -506,3 +506,43 @@ def stage_get(*, pipeline, stage_id):
 
 def lost_reason_list():
     return LostReason.objects.filter(is_active=True)
+
+
+# --- the deal list ------------------------------------------------------------------------------
+
+# The deal list's sortable columns: the `o` parameter's key and what it orders by.
+DEAL_LIST_SORTS = {
+    "title": ("title",),
+    "organization": ("organization__name",),
+    "stage": ("pipeline__order", "pipeline_id", "stage__order"),
+    "value": ("value",),
+    "close": ("expected_close_date",),
+    "owner": ("owner__first_name", "owner__username"),
+    "status": ("status",),
+    "created": ("created_at",),
+}
+
+
+def deal_list_order(sort):
+    """ORDER BY for the `o` parameter ("value", "-value", …), then id for stable paging;
+    newest first for an unknown or missing key."""
+    descending = sort.startswith("-")
+    fields = DEAL_LIST_SORTS.get(sort.removeprefix("-"))
+    if not fields:
+        return ["-created_at", "-id"]
+    return [f"-{f}" if descending else f for f in fields] + ["-id" if descending else "id"]
+
+
+def deal_list_rows(*, user, data):
+    """(the board's FilterSet over every visible deal, the filtered and sorted rows).
+
+    A page costs: the rows (stage, pipeline, owner, organization joined), one prefetch of
+    their tags, and the paginator's count; a lazy load raises (FETCH_RAISE)."""
+    filterset = board_filter(user=user, pipeline=None, data=data)
+    rows = (
+        filterset.qs.select_related("stage", "pipeline", "owner", "organization")
+        .prefetch_related("tags")
+        .order_by(*deal_list_order(str(data.get("o") or "")))
+        .fetch_mode(models.FETCH_RAISE)
+    )
+    return filterset, rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/<int:pipeline_id>/poll/", views.board_poll, name="board_poll"),
     path("board/<int:pipeline_id>/stages/<int:stage_id>/more/", views.column_more, name="column_more"),
     path("board/<int:pipeline_id>/stages/<int:stage_id>/add/", views.deal_quick_add, name="quick_add"),
+    path("deals/", views.deal_list, name="list"),
     path("deals/<int:deal_id>/", views.deal_detail, name="detail"),
     path("deals/<int:deal_id>/move/", views.deal_move, name="move"),
     path("deals/<int:deal_id>/win/", views.deal_win, name="win"),

@@ -6,17 +6,20 @@ always shows the truth; without htmx they redirect back with a flash message.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
 from deals import forms, selectors, services
+from pipeline_crm import listcolumns
 
-FILTER_KEYS = ("q", "owner", "region", "product", "close_from", "close_to", "status")
+FILTER_KEYS = ("q", "owner", "region", "product", "tag", "close_from", "close_to", "status")
 
 
 def _filter_query(request):
@@ -44,6 +47,41 @@ def _board_context(request, pipeline, pipelines, filterset, columns):
         "board_query": query,
         "etag": selectors.board_etag(user=request.user, pipeline_id=pipeline.pk, query=query, signatures=signatures),
     }
+
+
+LIST_PAGE_SIZE = 50
+LIST_COLUMNS = [
+    ("organization", _lazy("Organization")),
+    ("stage", _lazy("Stage")),
+    ("value", _lazy("Value")),
+    ("close", _lazy("Expected close")),
+    ("owner", _lazy("Owner")),
+    ("status", _lazy("Status")),
+    ("tags", _lazy("Tags")),
+]
+
+
+@require_GET
+def deal_list(request):
+    """The deals the user sees as a table, with the board's filters, sortable columns and 50 a
+    page; htmx gets the table only. Queries: user, owner choices, count, rows, their tags (and
+    the form's product, persona and tag choices)."""
+    filterset, rows = selectors.deal_list_rows(user=request.user, data=request.GET)
+    page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("o", None)
+    context = {
+        "page": page,
+        "filter": filterset,
+        "querystring": params.urlencode(),
+        "sort_querystring": sort_params.urlencode(),
+        "current_sort": request.GET.get("o", ""),
+        **listcolumns.context(request.GET, LIST_COLUMNS),
+    }
+    template = "deals/deal_list.html#table" if request.htmx else "deals/deal_list.html"
+    return render(request, template, context)
 
 
 @require_GET

@@ -23,7 +23,7 @@ def contact_list(request):
     """The contacts the user sees, filtered, sorted and paged; htmx gets the table only."""
     contacts = selectors.contact_rows(user=request.user, queryset=selectors.contact_list_for_user(user=request.user))
     filterset = filters.ContactFilter(request.GET, queryset=contacts, user=request.user)
-    context = views.list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)))
+    context = views.list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)), views.CONTACT_COLUMNS)
     template = "directory/contact_list.html#table" if request.htmx else "directory/contact_list.html"
     return render(request, template, context)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from activities.models import Activity
-from customers.models import Consent, Contact, DecisionRole, Industry, Organization, Region, SizeBand
+from customers.models import Consent, Contact, DecisionRole, Industry, Organization, Region, SizeBand, Tag
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from pipeline_crm import widgets
@@ -34,6 +34,9 @@ class _CustomerFilter(django_filters.FilterSet):
     )
     activity = django_filters.ChoiceFilter(
         choices=ACTIVITY_CHOICES, method="filter_activity", label=_("Last activity"), empty_label=_("any time")
+    )
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tag", label=_("Tag"), empty_label=_("any")
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -66,6 +69,10 @@ class _CustomerFilter(django_filters.FilterSet):
             )
         )
         return queryset.filter(~recent if value.startswith("none") else recent)
+
+    def filter_tag(self, queryset, name, value):
+        through = queryset.model.tags.through
+        return queryset.filter(Exists(through.objects.filter(**{f"{self.parent}_id": OuterRef("pk")}, tag=value)))
 
     @staticmethod
     def filter_text(queryset, fields, value):

@@ -8,19 +8,39 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
 from directory import duplicates, filters, forms, selectors
+from pipeline_crm import listcolumns
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
 PAGE_SIZE = 50
+# The columns a saved view may hide (the name column always shows).
+ORGANIZATION_COLUMNS = [
+    ("city", gettext_lazy("City")),
+    ("region", gettext_lazy("Region")),
+    ("industry", gettext_lazy("Industry")),
+    ("open_deals", gettext_lazy("Open deals")),
+    ("open_value", gettext_lazy("Open value")),
+    ("last_activity", gettext_lazy("Last activity")),
+    ("owner", gettext_lazy("Owner")),
+]
+CONTACT_COLUMNS = [
+    ("organization", gettext_lazy("Organization")),
+    ("job_title", gettext_lazy("Job title")),
+    ("decision_role", gettext_lazy("Decision role")),
+    ("open_deals", gettext_lazy("Open deals")),
+    ("last_activity", gettext_lazy("Last activity")),
+    ("owner", gettext_lazy("Owner")),
+]
 
 
-def list_context(request, filterset, rows):
+def list_context(request, filterset, rows, columns=()):
     """Page, filters and the query strings for paging and sorting links."""
     queryset = rows(filterset.qs) if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -34,6 +54,7 @@ def list_context(request, filterset, rows):
         "querystring": params.urlencode(),
         "sort_querystring": sort_params.urlencode(),
         "current_sort": request.GET.get("o", ""),
+        **listcolumns.context(request.GET, columns),
     }
 
 
@@ -48,7 +69,7 @@ def organization_list(request):
         user=request.user, queryset=selectors.organization_list_for_user(user=request.user)
     )
     filterset = filters.OrganizationFilter(request.GET, queryset=organizations, user=request.user)
-    context = list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)))
+    context = list_context(request, filterset, lambda qs: qs.order_by(*_order(qs)), ORGANIZATION_COLUMNS)
     template = "directory/organization_list.html#table" if request.htmx else "directory/organization_list.html"
     return render(request, template, context)
 

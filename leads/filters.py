@@ -3,11 +3,11 @@ and the sortable columns. Applied inside selectors; the state lives in the URL."
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
-from customers.models import DecisionRole, Industry, Region, SizeBand
+from customers.models import DecisionRole, Industry, Region, SizeBand, Tag
 from leads.models import Lead, Persona, ScoringSettings
 
 OPEN_STATUSES = [Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.NURTURING, Lead.Status.QUALIFIED]
@@ -42,6 +42,9 @@ class LeadFilter(django_filters.FilterSet):
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", label=_("Score to"))
     band = django_filters.ChoiceFilter(
         choices=BAND_CHOICES, method="filter_band", label=_("Band"), empty_label=_("any")
+    )
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tag", label=_("Tag"), empty_label=_("any")
     )
     o = django_filters.OrderingFilter(
         fields=(
@@ -79,6 +82,9 @@ class LeadFilter(django_filters.FilterSet):
                 | Q(campaign__icontains=term)
             )
         return queryset.filter(q)
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(Exists(Lead.tags.through.objects.filter(lead_id=OuterRef("pk"), tag=value)))
 
     def filter_status(self, queryset, name, value):
         if value == "open":

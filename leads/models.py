@@ -108,6 +108,7 @@ class Lead(models.Model):
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    tags = models.ManyToManyField("customers.Tag", blank=True, related_name="leads", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The CSV import that created the lead and the file's line: unique together, so a retried

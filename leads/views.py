@@ -7,14 +7,25 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import network
 from leads import forms, import_encoding, importing, scoring, selectors, services
 from leads.models import LeadImport
-from pipeline_crm import csvexport
+from pipeline_crm import csvexport, listcolumns
 
 PAGE_SIZE = 50
+# The columns a saved view may hide (the name column always shows).
+LIST_COLUMNS = [
+    ("company", gettext_lazy("Company")),
+    ("source", gettext_lazy("Source")),
+    ("segment", gettext_lazy("Segment")),
+    ("status", gettext_lazy("Status")),
+    ("score", gettext_lazy("Score")),
+    ("owner", gettext_lazy("Owner")),
+    ("created", gettext_lazy("Created")),
+]
 
 
 @require_GET
@@ -34,6 +45,7 @@ def lead_list(request):
         "sort_querystring": sort_params.urlencode(),
         "current_sort": request.GET.get("o", ""),
         "config": selectors.scoring_settings(),
+        **listcolumns.context(request.GET, LIST_COLUMNS),
     }
     template = "leads/lead_list.html#lead-table" if request.htmx else "leads/lead_list.html"
     return render(request, template, context)

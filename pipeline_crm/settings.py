@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "timeline",
     "directory",
     "search",
+    "lists",
     "analytics",
 ]
 

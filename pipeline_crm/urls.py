@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("directory.organization_urls")),
     path("", include("directory.contact_urls")),
     path("", include("directory.merge_urls")),
+    path("", include("lists.urls")),
     path("", include("analytics.urls")),
     path("", include("search.urls")),
 ]

@@ -183,3 +183,11 @@ class NotificationFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     message = factory.Sequence(lambda n: f"Notification {n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Tag"
+
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    colour = "blue"

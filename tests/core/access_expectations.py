@@ -9,9 +9,11 @@ are not a ModelAdmin's changelist, add, change, history or delete page.
 import uuid
 from dataclasses import dataclass
 
-from customers.models import MergeRecord
+from accounts.models import SavedView
+from customers.models import MergeRecord, Tag
 from deals import selectors as deal_selectors
 from deals.models import LostReason
+from lists.models import BulkAction
 
 ROLES = ("anonymous", "owner", "teammate", "outsider", "manager", "manager_south", "admin")
 LOGIN = "login"  # 302 to /accounts/login/?next=…
@@ -118,6 +120,18 @@ def _column(cast):
 
 def _next_stage(cast):
     return cast.deal.pipeline.stages.exclude(pk=cast.deal.stage_id).order_by("order").first().pk
+
+
+def _saved_view(cast):
+    return {"view_id": SavedView.objects.get(owner=cast.owner, name="Matrix view").pk}
+
+
+def _tag(cast):
+    return {"tag_id": Tag.objects.get(name="Matrix tag").pk}
+
+
+def _admin_only(code):
+    return _codes(owner=403, teammate=403, outsider=403, manager=403, manager_south=403, admin=code)
 
 
 EXPECTATIONS = {
@@ -332,6 +346,58 @@ EXPECTATIONS = {
     # --- global search: every signed-in user searches their own scope (tests/search) ---
     "search/": Expect(get=everyone(200), post=not_allowed(), query=lambda cast: {"q": "Matrix"}),
 }
+
+EXPECTATIONS.update(
+    {
+        # --- the deal list, saved views, bulk actions and tags (docs/lists.md) ---
+        "deals/": Expect(get=everyone(200), post=not_allowed()),
+        "lists/<slug:list_key>/toolbar/": Expect(
+            kwargs=lambda cast: {"list_key": "deals"}, get=everyone(200), post=not_allowed()
+        ),
+        # An empty name is refused (400) for everyone.
+        "lists/<slug:list_key>/views/": Expect(
+            kwargs=lambda cast: {"list_key": "deals"}, get=not_allowed(), post=everyone(400)
+        ),
+        # The owner's view, shared with her team: her team and its manager open it; the admin,
+        # outside the team, does not see it.
+        "lists/views/<int:view_id>/": Expect(
+            kwargs=_saved_view,
+            get=_codes(owner=302, teammate=302, outsider=404, manager=302, manager_south=404, admin=404),
+            post=not_allowed(),
+        ),
+        # Only the owner changes it (an empty name: 400).
+        "lists/views/<int:view_id>/edit/": Expect(
+            kwargs=_saved_view,
+            get=not_allowed(),
+            post=_codes(owner=400, teammate=403, outsider=404, manager=403, manager_south=404, admin=404),
+        ),
+        "lists/views/<int:view_id>/delete/": Expect(
+            kwargs=_saved_view,
+            get=not_allowed(),
+            post=_codes(owner=302, teammate=403, outsider=404, manager=403, manager_south=404, admin=404),
+        ),
+        # Nothing selected: 400 for everyone.
+        "lists/<slug:list_key>/bulk/": Expect(
+            kwargs=lambda cast: {"list_key": "deals"}, get=not_allowed(), post=everyone(400)
+        ),
+        # A bulk action is its actor's: anyone else does not find it.
+        "lists/bulk/<int:action_id>/undo/": Expect(
+            kwargs=lambda cast: {"action_id": BulkAction.objects.get(actor=cast.owner).pk},
+            get=not_allowed(),
+            post=own(302),
+        ),
+        # The deal's tags: seen with the deal; changed by who may change it (no tag named: 400).
+        "lists/<slug:list_key>/<int:record_id>/tags/": Expect(
+            kwargs=lambda cast: {"list_key": "deals", "record_id": cast.deal.pk},
+            get=see(200),
+            post=change(400),
+        ),
+        # Admins manage tags.
+        "tags/": Expect(get=_admin_only(200), post=_admin_only(400)),
+        "tags/<int:tag_id>/": Expect(kwargs=_tag, get=not_allowed(), post=_admin_only(400)),
+        "tags/<int:tag_id>/delete/": Expect(kwargs=_tag, get=not_allowed(), post=_admin_only(302)),
+    }
+)
 
 # Known differences from DESIGN §5, each with its reason. Strict: once an entry answers as
 # designed, the matrix fails until the entry is deleted.

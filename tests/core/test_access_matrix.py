@@ -39,12 +39,13 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import SavedView, User
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot
-from customers.models import MergeRecord
+from customers.models import MergeRecord, Tag
 from deals.models import CloseDateChange, Deal
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
+from lists.models import BulkAction
 from tests import factories
 from tests.core.access_expectations import (
     ADMIN_ACTIONS,
@@ -130,6 +131,10 @@ def build_cast():
     DailySnapshot.objects.create(
         day=now.date() - timedelta(days=1), pipeline=deal.pipeline, stage=deal.stage, owner=owner
     )
+    # Lists: a tag, the owner's view shared with her team, her last bulk action (of no rows).
+    Tag.objects.create(name="Matrix tag")
+    SavedView.objects.create(owner=owner, list_key="deals", name="Matrix view", query="status=all", shared=True)
+    BulkAction.objects.create(actor=owner, list_key="deals", kind="tag", target="Matrix tag")
     # Login throttling's records (django-axes).
     access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
     AccessAttempt.objects.create(

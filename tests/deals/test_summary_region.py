@@ -154,7 +154,7 @@ def test_the_region_board_reads_its_totals_from_the_summary_at_two_sizes(client,
     small = region_board_queries(client, rep, pipeline)
     bulk_deals(300, owner=rep, stages=stages)
     large = region_board_queries(client, rep, pipeline)
-    # user, owner choices, stages + totals (summary) + old-deal count, cards, product and persona choices
-    assert len(small) == len(large) == 6
+    # user, owner choices, stages + totals (summary) + old-deal count, cards, product, persona and tag choices
+    assert len(small) == len(large) == 7
     totals_sql = next(q["sql"] for q in large if "deals_dealsummary" in q["sql"])
     assert 'SUM("deals_deal"."value")' not in totals_sql  # the fallback aggregate's sum
