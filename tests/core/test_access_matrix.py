@@ -112,6 +112,7 @@ def build_cast():
     # The deal's contact: deleting it is refused (a deal points at it), so the matrix's POSTs leave it.
     contact = factories.ContactFactory(organization=deal.organization)
     Deal.objects.filter(pk=deal.pk).update(contact=contact)
+    deal.line_items.create(description="Matrix line", unit_price=1)
     factories.ProductFactory()
     factories.LostReasonFactory()
     Persona.objects.create(name="Matrix persona")
