@@ -195,7 +195,7 @@ class LineItemForm(forms.Form):
         widget=forms.NumberInput(attrs={"list": "vat-rates", "step": "0.01"}),
     )
 
-    def __init__(self, *args, line=None, **kwargs):
+    def __init__(self, *args, line=None, product_choices=None, **kwargs):
         if line is not None:
             kwargs.setdefault(
                 "initial",
@@ -214,6 +214,12 @@ class LineItemForm(forms.Form):
         if line is not None and line.product_id:
             products = Product.objects.filter(Q(is_active=True) | Q(pk=line.product_id))
         self.fields["product"].queryset = products.order_by("name")
+        if product_choices is not None:
+            # The page's forms share one read of the catalogue: [(id, name, active)].
+            wanted = line.product_id if line is not None else None
+            self.fields["product"].widget.choices = [("", self.fields["product"].empty_label)] + [
+                (pk, name) for pk, name, active in product_choices if active or pk == wanted
+            ]
 
     def clean(self):
         cleaned = super().clean()

@@ -615,6 +615,13 @@ def deal_line_item_get(*, deal, line_id):
         raise Http404("No such line item.") from None
 
 
+def product_choices(*, extra_ids=()):
+    """[(id, name, active)] of the active products and of the inactive ones named in
+    `extra_ids` (they stay on the lines that have them): one query for every form of a page."""
+    rows = Product.objects.filter(Q(is_active=True) | Q(pk__in=list(extra_ids))).order_by("name", "pk")
+    return list(rows.values_list("pk", "name", "is_active"))
+
+
 def product_list(*, active_only=False):
     products = Product.objects.order_by("name", "pk")
     return products.filter(is_active=True) if active_only else products

@@ -432,14 +432,20 @@ def _render_detail(request, deal, *, form=None, status=200, line_form=None, new_
 
 
 def _line_items_context(deal, *, can_change, line_form=None, edit_forms=None):
+    """The line items and, for a user who may change them, one form per line and the add form,
+    all offering the products of one catalogue read."""
     items = selectors.deal_line_items(deal=deal)
-    if can_change:
-        edit_forms = edit_forms or {}
-        for line in items.lines:
-            line.form = edit_forms.get(line.pk) or forms.LineItemForm(line=line, prefix=f"line-{line.pk}")
+    if not can_change:
+        return {"line_items": items, "line_form": None, "vat_rates": money.COMMON_VAT_RATES}
+    choices = selectors.product_choices(extra_ids={line.product_id for line in items.lines if line.product_id})
+    edit_forms = edit_forms or {}
+    for line in items.lines:
+        line.form = edit_forms.get(line.pk) or forms.LineItemForm(
+            line=line, prefix=f"line-{line.pk}", product_choices=choices
+        )
     return {
         "line_items": items,
-        "line_form": line_form or (forms.LineItemForm(prefix="new_line") if can_change else None),
+        "line_form": line_form or forms.LineItemForm(prefix="new_line", product_choices=choices),
         "vat_rates": money.COMMON_VAT_RATES,
     }
 

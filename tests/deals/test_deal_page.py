@@ -151,9 +151,7 @@ def test_a_page_with_an_older_version_keeps_it_after_a_line_change(client, rep, 
     """Someone else changed the deal: the form's version must stay old, so its save is refused."""
     services.deal_update(deal_id=deal.pk, version=1, actor=rep, title="Changed elsewhere")
     client.force_login(rep)
-    response = client.post(
-        url("line_item_add", deal), {**line_data(product=licence.pk), "version": 1}, headers=HTMX
-    )
+    response = client.post(url("line_item_add", deal), {**line_data(product=licence.pk), "version": 1}, headers=HTMX)
     assert response.status_code == 200
     assert 'id="id_version" hx-swap-oob="true"' not in response.content.decode()
 
