@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from deals import services
 from deals.models import (
     MAX_STAGES_PER_PIPELINE,
     CloseDateChange,
@@ -212,6 +213,11 @@ class DealAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [DealProductInline, StageChangeInline]
     show_full_result_count = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Line items edited in the inline: a value that follows them is brought up to date.
+        services.deal_value_follow(deal_id=form.instance.pk, actor=request.user)
 
 
 @admin.register(StageChange)

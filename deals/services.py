@@ -523,6 +523,16 @@ def _lines_changed(*, deal, actor):
     return version
 
 
+@transaction.atomic
+def deal_value_follow(*, deal_id, actor):
+    """After line items were changed outside these services (the Django admin's inline): a deal
+    whose value follows them gets their net total now (version bumped, audited)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    if deal.value_follows_line_items and deal.value != _line_net_total(deal.pk):
+        _lines_changed(deal=deal, actor=actor)
+    return deal
+
+
 def _save_line(line):
     try:
         with transaction.atomic():

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from audit.models import LogEntry
 from deals import money, services, summary
@@ -217,3 +218,35 @@ def test_only_admins_manage_the_catalogue(rep, manager, admin):
     services.product_update(actor=admin, product_id=product.pk, unit_price=Decimal("12.50"))
     product.refresh_from_db()
     assert product.unit_price == Decimal("12.50")
+
+
+def test_line_items_added_in_django_admin_update_a_following_value(client, admin, following, licence, pipeline):
+    deal = following
+    client.force_login(admin)
+    data = {
+        "title": deal.title,
+        "pipeline": deal.pipeline_id,
+        "stage": deal.stage_id,
+        "position": 0,
+        "owner": deal.owner_id,
+        "value": "0",
+        "value_follows_line_items": "on",
+        "probability": "",
+        "status": "open",
+        "line_items-TOTAL_FORMS": 1,
+        "line_items-INITIAL_FORMS": 0,
+        "line_items-0-product": licence.pk,
+        "line_items-0-position": 1,
+        "line_items-0-quantity": "2",
+        "line_items-0-unit_price": "100",
+        "line_items-0-discount_percent": "0",
+        "line_items-0-vat_rate": "19",
+        "stage_changes-TOTAL_FORMS": 0,
+        "stage_changes-INITIAL_FORMS": 0,
+    }
+    response = client.post(reverse("admin:deals_deal_change", args=[deal.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    deal.refresh_from_db()
+    assert deal.value == Decimal("200.00")
+    assert DealProduct.objects.get(deal=deal).gross_amount == Decimal("238.00")
+    assert summary.differences() == []
