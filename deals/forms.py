@@ -76,6 +76,7 @@ class DealEditForm(forms.ModelForm):
             "expected_close_date",
             "probability",
             "owner",
+            "price_list",
             "notes",
         ]
         labels = {
@@ -87,6 +88,7 @@ class DealEditForm(forms.ModelForm):
             "expected_close_date": _("Expected close"),
             "probability": _("Probability override %"),
             "owner": _("Owner"),
+            "price_list": _("Price list"),
             "notes": _("Notes"),
         }
         widgets = {
@@ -123,6 +125,8 @@ class DealEditForm(forms.ModelForm):
                     "hx-swap": "innerHTML",
                 }
             )
+        self.fields["price_list"].queryset = selectors.price_list_choices(current_id=self.instance.price_list_id)
+        self.fields["price_list"].help_text = _("New line items take their unit price from it.")
         if self.instance.value_follows_line_items:
             self.fields["value"].widget.attrs["readonly"] = True
             self.fields["value"].help_text = _("The line items' net total; switch off to enter the value by hand.")

@@ -113,6 +113,44 @@ class Product(models.Model):
         return self.name
 
 
+class PriceList(models.Model):
+    """A named set of prices (e.g. "Partners 2027"): a deal may use one, and its line items' unit
+    prices then default to the list's price of the product (else the product's own price)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive price lists are not offered."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+
+    def __str__(self):
+        return self.name
+
+
+class PriceListPrice(models.Model):
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="list_prices", verbose_name=_("product")
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["price_list", "product__name"]
+        verbose_name = _("price list price")
+        verbose_name_plural = _("price list prices")
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "product"], name="price_list_product_once"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="price_list_price_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.price_list}: {self.product} {self.unit_price}"
+
+
 class LostReason(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -186,6 +224,15 @@ class Deal(models.Model):
         help_text=_("On: the value is the line items' net total. Off: the value is entered by hand."),
     )
     notes = models.TextField(_("notes"), blank=True, default="", db_default="")
+    price_list = models.ForeignKey(
+        PriceList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("price list"),
+        help_text=_("New line items take their unit price from it."),
+    )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(
         _("probability override %"),

@@ -21,11 +21,14 @@ def _require_admin(request):
 def product_list(request):
     """Every product, active ones first. Queries: session, user, products."""
     show = request.GET.get("show", "active")
-    products = selectors.product_list(active_only=show != "all")
+    products = list(selectors.product_list(active_only=show != "all"))
+    price_lists, prices = selectors.price_list_table()
+    for product in products:
+        product.price_columns = [prices.get((price_list.pk, product.pk)) for price_list in price_lists]
     return render(
         request,
         "deals/product_list.html",
-        {"products": products, "show": show, "is_admin": scoping.is_admin(request.user)},
+        {"products": products, "show": show, "is_admin": scoping.is_admin(request.user), "price_lists": price_lists},
     )
 
 

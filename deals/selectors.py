@@ -34,7 +34,18 @@ from accounts import scoping
 from accounts.models import User
 from customers.models import Contact, Organization
 from deals import filters, summary
-from deals.models import Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageHealth, StageOwnerLoad
+from deals.models import (
+    Deal,
+    DealProduct,
+    LostReason,
+    Pipeline,
+    PriceList,
+    PriceListPrice,
+    Product,
+    Stage,
+    StageHealth,
+    StageOwnerLoad,
+)
 from leads import selectors as lead_selectors
 
 CARDS_PER_PAGE = 25
@@ -620,6 +631,20 @@ def product_choices(*, extra_ids=()):
     `extra_ids` (they stay on the lines that have them): one query for every form of a page."""
     rows = Product.objects.filter(Q(is_active=True) | Q(pk__in=list(extra_ids))).order_by("name", "pk")
     return list(rows.values_list("pk", "name", "is_active"))
+
+
+def price_list_choices(*, current_id=None):
+    """The active price lists, and the deal's current one even when it was deactivated."""
+    return PriceList.objects.filter(Q(is_active=True) | Q(pk=current_id)).order_by("name")
+
+
+def price_list_table():
+    """(active price lists, {(price list id, product id): price}) for the products page: two queries."""
+    lists = list(PriceList.objects.filter(is_active=True).order_by("name"))
+    prices = PriceListPrice.objects.filter(price_list__in=lists).values_list(
+        "price_list_id", "product_id", "unit_price"
+    )
+    return lists, {(list_id, product_id): price for list_id, product_id, price in prices}
 
 
 def product_list(*, active_only=False):

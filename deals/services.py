@@ -20,7 +20,17 @@ from accounts import scoping
 from audit import services as audit
 from customers.models import Organization
 from deals import money
-from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
+from deals.models import (
+    CloseDateChange,
+    Deal,
+    DealProduct,
+    LostReason,
+    Pipeline,
+    PriceListPrice,
+    Product,
+    Stage,
+    StageChange,
+)
 
 
 class DealError(Exception):
@@ -389,6 +399,7 @@ def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
         "owner",
         "notes",
         "value_follows_line_items",
+        "price_list",
     }
     unknown = set(fields) - allowed
     if unknown:
@@ -465,9 +476,21 @@ def _decimal(value, *, message, minimum=None, maximum=None, strictly_positive=Fa
     return number
 
 
-def _line_fields(*, product, description, quantity, unit, unit_price, discount_percent, vat_rate, kept_product_id=None):
+def _line_fields(
+    *,
+    product,
+    description,
+    quantity,
+    unit,
+    unit_price,
+    discount_percent,
+    vat_rate,
+    kept_product_id=None,
+    price_list_id=None,
+):
     """The line's fields, checked: a product or a text, quantity > 0, price ≥ 0, discount and
-    VAT 0–100 %. A catalogue product fills in what is left empty (unit, price, VAT)."""
+    VAT 0–100 %. A catalogue product fills in what is left empty (unit, VAT, and the price: the
+    deal's price list's price of the product, else the product's own)."""
     description = " ".join((description or "").split())
     if product is None and not description:
         raise DealError(_("Choose a product or describe the line item."))
@@ -476,7 +499,10 @@ def _line_fields(*, product, description, quantity, unit, unit_price, discount_p
     if unit_price in (None, ""):
         if product is None:
             raise DealError(_("Enter a unit price."))
-        unit_price = product.unit_price
+        listed = None
+        if price_list_id is not None:
+            listed = PriceListPrice.objects.filter(price_list_id=price_list_id, product=product).first()
+        unit_price = listed.unit_price if listed is not None else product.unit_price
     if vat_rate in (None, ""):
         vat_rate = product.vat_rate if product is not None else Decimal(0)
     if not unit and product is not None:
@@ -562,6 +588,7 @@ def deal_line_item_add(
     """Add a line item at the end of the deal's list. Returns (deal, line, old version)."""
     deal = _deal_for_change(actor=actor, deal_id=deal_id)
     fields = _line_fields(
+        price_list_id=deal.price_list_id,
         product=product,
         description=description,
         quantity=quantity,
@@ -600,6 +627,7 @@ def deal_line_item_update(
     deal = _deal_for_change(actor=actor, deal_id=deal_id)
     line = _line_for_change(deal=deal, line_id=line_id)
     fields = _line_fields(
+        price_list_id=deal.price_list_id,
         kept_product_id=line.product_id,  # a deactivated product stays on the lines that have it
         product=product,
         description=description,

@@ -382,7 +382,7 @@ def deal_detail(request, deal_id):
     if not form.is_valid():
         messages.error(request, _("The deal was not saved. Please correct the marked fields."))
         return _render_detail(request, deal, form=form, status=400)
-    names = ("title", "organization", "contact", "value", "expected_close_date", "probability", "notes")
+    names = ("title", "organization", "contact", "value", "expected_close_date", "probability", "price_list", "notes")
     fields = {k: form.cleaned_data[k] for k in names}
     fields["value_follows_line_items"] = form.cleaned_data["value_follows_line_items"]
     if "owner" in form.cleaned_data:

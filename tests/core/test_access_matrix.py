@@ -42,7 +42,7 @@ from django.utils import timezone
 from accounts.models import User
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot
-from deals.models import CloseDateChange, Deal
+from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from tests import factories
 from tests.core.access_expectations import (
@@ -113,7 +113,8 @@ def build_cast():
     contact = factories.ContactFactory(organization=deal.organization)
     Deal.objects.filter(pk=deal.pk).update(contact=contact)
     deal.line_items.create(description="Matrix line", unit_price=1)
-    factories.ProductFactory()
+    product = factories.ProductFactory()
+    PriceList.objects.create(name="Matrix prices").prices.create(product=product, unit_price=1)
     factories.LostReasonFactory()
     Persona.objects.create(name="Matrix persona")
     Group.objects.create(name="Matrix group")

@@ -328,3 +328,19 @@ def test_invalid_products_answer_400(client, admin, licence, changes):
 def test_unknown_products_are_not_found(client, admin):
     client.force_login(admin)
     assert client.get(reverse("products:edit", args=[999999])).status_code == 404
+
+
+def test_the_deal_form_picks_a_price_list_and_the_products_page_shows_its_prices(client, rep, deal, licence):
+    from deals.models import PriceList
+
+    partners = PriceList.objects.create(name="Partners")
+    partners.prices.create(product=licence, unit_price=Decimal("99"))
+    PriceList.objects.create(name="Retired", is_active=False)
+    client.force_login(rep)
+    page = client.get(url("detail", deal)).content.decode()
+    assert "Partners" in page and "Retired" not in page
+    assert client.post(url("detail", deal), form_data(deal, price_list=partners.pk)).status_code == 302
+    client.post(url("line_item_add", deal), line_data(product=licence.pk), headers=HTMX)
+    assert DealProduct.objects.get(deal=deal).unit_price == Decimal("99.00")
+    products = client.get(reverse("products:list")).content.decode()
+    assert 'data-testid="price-list">Partners<' in products and "99.00" in products

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import LogEntry
 from deals import money, services, summary
-from deals.models import Deal, DealProduct, DealSummary
+from deals.models import Deal, DealProduct, DealSummary, PriceList
 from tests import factories
 
 
@@ -250,3 +250,35 @@ def test_line_items_added_in_django_admin_update_a_following_value(client, admin
     assert deal.value == Decimal("200.00")
     assert DealProduct.objects.get(deal=deal).gross_amount == Decimal("238.00")
     assert summary.differences() == []
+
+
+# --- price lists ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def partners(licence):
+    price_list = PriceList.objects.create(name="Partners")
+    price_list.prices.create(product=licence, unit_price=Decimal("99.00"))
+    return price_list
+
+
+def test_a_deals_price_list_gives_new_lines_their_price(deal, rep, licence, partners):
+    deal = services.deal_update(deal_id=deal.pk, version=deal.version, actor=rep, price_list=partners)
+    _, line, _ = add(deal, rep, product=licence, quantity=2)
+    assert line.unit_price == Decimal("99.00")
+    other = factories.ProductFactory(name="Support", unit_price=Decimal("40"))
+    _, line, _ = add(deal, rep, product=other)
+    assert line.unit_price == Decimal("40")  # not on the list: the product's own price
+    _, line, _ = add(deal, rep, description="Travel", unit_price="12.50")
+    assert line.unit_price == Decimal("12.50")
+
+
+def test_a_typed_price_wins_over_the_price_list(deal, rep, licence, partners):
+    deal = services.deal_update(deal_id=deal.pk, version=deal.version, actor=rep, price_list=partners)
+    _, line, _ = add(deal, rep, product=licence, unit_price="80")
+    assert line.unit_price == Decimal("80")
+
+
+def test_without_a_price_list_the_products_price_applies(deal, rep, licence, partners):
+    _, line, _ = add(deal, rep, product=licence)
+    assert line.unit_price == Decimal("120.00")

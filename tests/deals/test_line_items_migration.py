@@ -1,5 +1,6 @@
-"""The migration of line items and the value switch rebuilds deals_deal on SQLite (a column
-with a default): the deal summary's triggers must be there after it, both ways."""
+"""The migrations of line items and the value switch (a column with a default) and of price lists
+(backwards: dropping a column) rebuild deals_deal on SQLite: the deal summary's triggers must be
+there after them, both ways."""
 
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from deals import summary
 from tests import factories
 
-BEFORE = [("deals", "0011_deal_follow_up_origin")]
+BEFORE = [("deals", "0011_deal_follow_up_origin")]  # before 0012 (line items) and 0013 (price lists)
 
 
 def migrate(targets):
