@@ -54,11 +54,11 @@ def queries(client, url, **headers):
 
 @pytest.mark.parametrize("viewer", ["rep", "manager"])
 def test_deal_page_queries_do_not_grow_with_line_items_contacts_or_history(client, request, rep, stages, viewer):
-    # Expected for the owner (9): session, user, the deal with its relations, the current
-    # organization and the contacts of it (the pickers' options), the line items with their
-    # products, the catalogue (one read for the add form and every line's edit form), the lost
-    # reasons, the notification badge. A manager adds the ids of their teams (scope) and the
-    # users they may hand the deal to (owner select).
+    # Expected for the owner (8): user, the deal with its relations, the current organization,
+    # the contacts of it (the contact picker's options), the line items with their products, the
+    # catalogue (one read for the add form and every line's edit form), the price lists, the lost
+    # reasons. A manager adds the ids of their teams (scope) and the users they may hand the deal
+    # to (owner select): 10. The session and the notification badge may add one each on a cold cache.
     user = request.getfixturevalue(viewer)
     small = factories.DealFactory(owner=rep, stage=stages[0])
     large = factories.DealFactory(owner=rep, stage=stages[0])
@@ -68,7 +68,7 @@ def test_deal_page_queries_do_not_grow_with_line_items_contacts_or_history(clien
     at_2 = queries(client, reverse("deals:detail", args=[small.pk]))
     at_20 = queries(client, reverse("deals:detail", args=[large.pk]))
     assert at_2 == at_20, (at_2, at_20)
-    assert at_20 <= 11
+    assert at_20 <= (10 if viewer == "rep" else 12)
 
 
 def test_line_items_partial_queries_do_not_grow(client, rep, stages):
