@@ -96,3 +96,18 @@ def test_add_two_line_items_and_see_the_deal_value_follow(page, live_server, log
     expect(value).to_have_text("1,710.00 EUR")
     assert Deal.objects.get(pk=deal.pk).value == Decimal("1710.00")
     assert not errors, errors
+
+
+def test_an_invalid_line_item_shows_its_errors_in_place(page, live_server, login, rep_deal):
+    rep, deal = rep_deal
+    errors = console_errors(page)
+    login(page, rep)
+    page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    add = page.get_by_test_id("line-item-add")
+    add.get_by_label("Description").fill("Consulting")
+    add.get_by_test_id("line-add").click()
+    expect(page.get_by_test_id("line-item-add")).to_contain_text("Enter a unit price.")
+    expect(page.get_by_test_id("page-message")).to_contain_text("The line item was not saved")
+    expect(page.get_by_test_id("line-item-add").get_by_label("Description")).to_have_value("Consulting")
+    assert page.url.endswith(f"/deals/{deal.pk}/")
+    assert not [e for e in errors if "400" not in e], errors
