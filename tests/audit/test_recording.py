@@ -139,7 +139,7 @@ def test_web_edit_of_a_deal_records_the_user_and_each_field(client, rep, stages)
         reverse("deals:detail", args=[deal.pk]),
         {
             "title": deal.title,
-            "organization_name": deal.organization.name,
+            "organization": deal.organization_id,
             "value": "2500.50",
             "expected_close_date": deal.expected_close_date.isoformat(),
             "probability": "60",
