@@ -204,7 +204,7 @@ def test_admin_change_is_recorded_as_admin(client, admin):
     client.force_login(admin)
     response = client.post(
         reverse("admin:deals_product_change", args=[product.pk]),
-        {"name": "Widget", "sku": "W-1", "unit_price": "120.00", "is_active": "on"},
+        {"name": "Widget", "sku": "W-1", "unit_price": "120.00", "vat_rate": "19", "is_active": "on"},
     )
     assert response.status_code == 302
     entry = last_entry(product, action=UPDATE)
