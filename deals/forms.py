@@ -127,6 +127,7 @@ class DealEditForm(forms.ModelForm):
             )
         self.fields["price_list"].queryset = selectors.price_list_choices(current_id=self.instance.price_list_id)
         self.fields["price_list"].help_text = _("New line items take their unit price from it.")
+        self.fields["price_list"].empty_label = _("None: the products' own prices")
         if self.instance.value_follows_line_items:
             self.fields["value"].widget.attrs["readonly"] = True
             self.fields["value"].help_text = _("The line items' net total; switch off to enter the value by hand.")
