@@ -228,6 +228,20 @@ def _company_name(rng, index):
     return f"{first}{second.lower()} {rng.choice(COMPANY_SUFFIXES)} {index}"
 
 
+def _line(*, deal, product):
+    """One line item of the product at its catalogue price and VAT (bulk inserts skip save())."""
+    line = DealProduct(
+        deal=deal,
+        product=product,
+        quantity=1,
+        unit=product.unit,
+        unit_price=product.unit_price,
+        vat_rate=product.vat_rate,
+    )
+    line.compute_amounts()
+    return line
+
+
 def _bulk(model, objects):
     if hasattr(model, "set_duplicate_keys"):  # bulk_create skips save(), which keeps the keys
         objects = list(objects)
@@ -580,11 +594,7 @@ class DemoBuilder:
         )
         _bulk(
             DealProduct,
-            [
-                DealProduct(deal=deal, product=product, quantity=1, unit_price=product.unit_price)
-                for deal in deals
-                for product in [products[deal.pk % len(products)]]
-            ],
+            [_line(deal=deal, product=product) for deal in deals for product in [products[deal.pk % len(products)]]],
         )
         return deals
 

@@ -62,7 +62,10 @@ _DAYS_EVENT_JOIN = "JOIN days dy ON sc.at >= dy.day_start AND sc.at < dy.day_end
 def _rollup_sql(*, per_product, days_cte=""):
     """SQLite (small installations): one grain's rows, every visit expanded to the days it is open on."""
     product_column = "li.product_id" if per_product else "NULL"
-    product_join = "JOIN deals_dealproduct li ON li.deal_id = x.deal_id" if per_product else ""
+    # Free-text line items (no product) belong to no product's rows.
+    product_join = (
+        "JOIN deals_dealproduct li ON li.deal_id = x.deal_id AND li.product_id IS NOT NULL" if per_product else ""
+    )
     product_group = ", li.product_id" if per_product else ""
     visits = _OPEN_VISIT.format(day="dy.day", days_join=_DAYS_VISIT_JOIN)
     events = _EVENTS.format(day="dy.day", days_join=_DAYS_EVENT_JOIN)
@@ -148,7 +151,8 @@ def _pg_rollup_sql():
         grained AS (
             SELECT s.*, CAST(NULL AS bigint) AS product_id FROM steps s
             UNION ALL
-            SELECT s.*, li.product_id FROM steps s JOIN deals_dealproduct li ON li.deal_id = s.deal_id
+            SELECT s.*, li.product_id FROM steps s
+            JOIN deals_dealproduct li ON li.deal_id = s.deal_id AND li.product_id IS NOT NULL
         ),
         changes AS (
             SELECT {_PG_KEY}, day,

@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from deals import services
 from deals.models import (
     MAX_STAGES_PER_PIPELINE,
     CloseDateChange,
@@ -16,6 +17,8 @@ from deals.models import (
     DealProduct,
     LostReason,
     Pipeline,
+    PriceList,
+    PriceListPrice,
     Product,
     Stage,
     StageChange,
@@ -171,9 +174,25 @@ class StageAdmin(ProtectDealsOnDeleteMixin, admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "sku", "unit_price", "is_active"]
+    list_display = ["name", "sku", "unit", "unit_price", "vat_rate", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "sku"]
+
+
+class PriceListPriceInline(admin.TabularInline):
+    model = PriceListPrice
+    extra = 1
+    autocomplete_fields = ["product"]
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    """Price lists are kept here; the products page shows them, a deal picks one."""
+
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    inlines = [PriceListPriceInline]
 
 
 @admin.register(LostReason)
@@ -207,11 +226,16 @@ class DealAdmin(admin.ModelAdmin):
     list_filter = ["status", "pipeline", "stage", "owner__team"]
     list_select_related = ["pipeline", "stage", "owner"]
     search_fields = ["title", "organization__name"]
-    autocomplete_fields = ["owner", "organization", "contact", "source_lead"]
+    autocomplete_fields = ["owner", "organization", "contact", "source_lead", "price_list"]
     readonly_fields = ["version", "stage_entered_at", "created_at", "updated_at", "won_at", "lost_at"]
     date_hierarchy = "created_at"
     inlines = [DealProductInline, StageChangeInline]
     show_full_result_count = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Line items edited in the inline: a value that follows them is brought up to date.
+        services.deal_value_follow(deal_id=form.instance.pk, actor=request.user)
 
 
 @admin.register(StageChange)

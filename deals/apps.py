@@ -15,5 +15,13 @@ class DealsConfig(AppConfig):
             models.Deal,
             exclude=["position", "version", "updated_by", "stage_entered_at", "last_activity_at"],
         )
-        for model in (models.Pipeline, models.Stage, models.Product, models.LostReason, models.DealProduct):
+        for model in (
+            models.Pipeline,
+            models.Stage,
+            models.Product,
+            models.LostReason,
+            models.DealProduct,
+            models.PriceList,
+            models.PriceListPrice,
+        ):
             registry.register(model)

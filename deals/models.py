@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from deals.money import line_amounts
 from pipeline_crm.history import AppendOnlyModel
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -90,19 +91,64 @@ class Stage(models.Model):
 class Product(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     sku = models.CharField(_("SKU"), max_length=50, blank=True)
+    unit = models.CharField(_("unit"), max_length=30, blank=True, help_text=_("E.g. piece, licence, hour, day."))
     unit_price = models.DecimalField(
         _("unit price"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    vat_rate = models.DecimalField(
+        _("default VAT rate %"), max_digits=5, decimal_places=2, default=Decimal("19"), validators=PERCENT
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive products are not offered."))
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        constraints = [models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_non_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_non_negative"),
+            models.CheckConstraint(condition=Q(vat_rate__gte=0, vat_rate__lte=100), name="product_vat_0_100"),
+        ]
 
     def __str__(self):
         return self.name
+
+
+class PriceList(models.Model):
+    """A named set of prices (e.g. "Partners 2027"): a deal may use one, and its line items' unit
+    prices then default to the list's price of the product (else the product's own price)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive price lists are not offered."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+
+    def __str__(self):
+        return self.name
+
+
+class PriceListPrice(models.Model):
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="list_prices", verbose_name=_("product")
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["price_list", "product__name"]
+        verbose_name = _("price list price")
+        verbose_name_plural = _("price list prices")
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "product"], name="price_list_product_once"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="price_list_price_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.price_list}: {self.product} {self.unit_price}"
 
 
 class LostReason(models.Model):
@@ -170,6 +216,22 @@ class Deal(models.Model):
     )
     value = models.DecimalField(
         _("value"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    value_follows_line_items = models.BooleanField(
+        _("value follows line items"),
+        default=False,
+        db_default=False,  # an ALTER TABLE ADD COLUMN on SQLite, no rebuild of deals_deal
+        help_text=_("On: the value is the line items' net total. Off: the value is entered by hand."),
+    )
+    notes = models.TextField(_("notes"), blank=True, default="", db_default="")
+    price_list = models.ForeignKey(
+        PriceList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("price list"),
+        help_text=_("New line items take their unit price from it."),
     )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(
@@ -251,27 +313,79 @@ class Deal(models.Model):
 
 
 class DealProduct(models.Model):
-    """A line item: which products a deal sells, at what quantity and price."""
+    """A line item: a catalogue product (at most once per deal, as the per-product analytics
+    count a deal once per product) or a free-text line, with quantity, unit, price, discount
+    and VAT. The amounts are stored, computed on every save (deals/money.py), so that the
+    deal's value and the totals are SQL sums."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="line_items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="line_items")
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="line_items", verbose_name=_("product")
+    )
+    description = models.CharField(
+        _("description"), max_length=200, blank=True, help_text=_("Free text; empty: the product's name.")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
     unit_price = models.DecimalField(
         _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate %"), max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
+    )
+    net_amount = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    vat_amount = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False)
+    gross_amount = models.DecimalField(
+        _("gross"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
 
     class Meta:
+        ordering = ["position", "id"]
         verbose_name = _("line item")
         verbose_name_plural = _("line items")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="lineitem_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="lineitem_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="lineitem_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="lineitem_discount_0_100"
+            ),
+            models.CheckConstraint(condition=Q(vat_rate__gte=0, vat_rate__lte=100), name="lineitem_vat_0_100"),
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | ~Q(description=""), name="lineitem_product_or_description"
+            ),
+            # NULLs are distinct: any number of free-text lines, a catalogue product once.
             models.UniqueConstraint(fields=["deal", "product"], name="lineitem_product_once_per_deal"),
         ]
         indexes = [models.Index(fields=["product", "deal"], name="lineitem_product_deal")]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product}"
+        return f"{self.quantity.normalize():f} × {self.label}"
+
+    def save(self, *args, **kwargs):
+        self.compute_amounts()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "net_amount", "vat_amount", "gross_amount"}
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self):
+        if self.description:
+            return self.description
+        return self.product.name if self.product_id else ""
+
+    def compute_amounts(self):
+        self.net_amount, self.vat_amount, self.gross_amount = line_amounts(
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            discount_percent=self.discount_percent,
+            vat_rate=self.vat_rate,
+        )
 
 
 class StageChange(AppendOnlyModel):

@@ -32,8 +32,21 @@ from django.utils.translation import gettext
 
 from accounts import scoping
 from accounts.models import User
+from customers.models import Contact, Organization
 from deals import filters, summary
-from deals.models import Deal, LostReason, Pipeline, Stage, StageHealth, StageOwnerLoad
+from deals.models import (
+    Deal,
+    DealProduct,
+    LostReason,
+    Pipeline,
+    PriceList,
+    PriceListPrice,
+    Product,
+    Stage,
+    StageHealth,
+    StageOwnerLoad,
+)
+from leads import selectors as lead_selectors
 
 CARDS_PER_PAGE = 25
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -59,7 +72,9 @@ def deal_detail_for_user(*, user, deal_id):
     try:
         return (
             deal_list_for_user(user=user)
-            .select_related("contact", "lost_reason", "lost_from_stage", "updated_by", "stage__health", "origin")
+            .select_related(
+                "contact", "lost_reason", "lost_from_stage", "updated_by", "stage__health", "origin", "owner__team"
+            )
             .get(pk=deal_id)
         )
     except (Deal.DoesNotExist, ValueError, TypeError):
@@ -546,3 +561,139 @@ def deal_list_rows(*, user, data):
         .fetch_mode(models.FETCH_RAISE)
     )
     return filterset, rows
+
+
+# --- the deal page: line items, the customers a deal may point at, the catalogue ------------
+
+
+@dataclass
+class LineItems:
+    """The deal's line items and their totals (sums of the lines' rounded amounts)."""
+
+    lines: list
+    net: Decimal = Decimal("0.00")
+    vat: Decimal = Decimal("0.00")
+    gross: Decimal = Decimal("0.00")
+
+
+def deal_line_items(*, deal):
+    """The line items of a deal the caller has already scoped, in their order, with their
+    products: one query; the totals are summed from the rows read."""
+    lines = list(DealProduct.objects.filter(deal=deal).select_related("product").order_by("position", "id"))
+    return LineItems(
+        lines=lines,
+        net=sum((line.net_amount for line in lines), Decimal("0.00")),
+        vat=sum((line.vat_amount for line in lines), Decimal("0.00")),
+        gross=sum((line.gross_amount for line in lines), Decimal("0.00")),
+    )
+
+
+def _visible_deals(user):
+    return Deal.objects.filter(scoping.visible_owner_q(user)).order_by()
+
+
+def _visible_leads(user):
+    return lead_selectors.lead_list_for_user(user=user).order_by()
+
+
+def organization_choices_for_user(*, user):
+    """The organizations a deal of `user` may point at: those the user sees — the rule of the
+    organization pages (directory.selectors.organization_visible_q, which sits above deals in
+    the dependency line; tests/deals/test_deal_customers.py keeps the two equal)."""
+    if scoping.is_admin(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
+        | Q(models.Exists(_visible_deals(user).filter(organization=OuterRef("pk"))))
+        | Q(models.Exists(_visible_leads(user).filter(organization=OuterRef("pk"))))
+    )
+
+
+def contact_choices_for_user(*, user):
+    """The contacts a deal of `user` may point at: those the user sees (the rule of the contact
+    pages, directory.selectors.contact_visible_q)."""
+    if scoping.is_admin(user):
+        return Contact.objects.all()
+    return Contact.objects.filter(
+        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
+        | Q(models.Exists(_visible_deals(user).filter(contact=OuterRef("pk"))))
+        | Q(models.Exists(_visible_leads(user).filter(contact=OuterRef("pk"))))
+        | Q(organization__in=organization_choices_for_user(user=user).values("pk"))
+    )
+
+
+def organization_options(*, user, text="", current=None, limit=20):
+    """The organization picker's options: the current one first, then up to `limit` the user
+    sees whose name contains `text` (names that start with it first)."""
+    text = " ".join((text or "").split())
+    found = organization_choices_for_user(user=user)
+    if text:
+        found = found.filter(name__icontains=text).annotate(
+            starts=Case(When(name__istartswith=text, then=Value(0)), default=Value(1))
+        )
+        found = found.order_by("starts", "name", "pk")
+    else:
+        found = found.order_by("name", "pk")
+    options = list(found.only("pk", "name")[:limit])
+    if current is not None and current not in options:
+        options.insert(0, current)
+    return options
+
+
+def contact_options(*, user, organization_id=None, text="", current=None, limit=50):
+    """The contact picker's options: the current one, then the contacts of the chosen
+    organization the user sees (or, with `text`, any visible contact whose name or e-mail
+    contains it)."""
+    text = " ".join((text or "").split())
+    found = contact_choices_for_user(user=user).select_related("organization")
+    if text:
+        found = found.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
+    elif organization_id:
+        found = found.filter(organization_id=organization_id)
+    else:
+        found = found.none()
+    options = list(found.order_by("last_name", "first_name", "pk")[:limit])
+    if current is not None and current not in options:
+        options.insert(0, current)
+    return options
+
+
+def deal_line_item_get(*, deal, line_id):
+    """A line item of a deal the caller has already scoped, or Http404."""
+    try:
+        return DealProduct.objects.select_related("product").get(pk=line_id, deal=deal)
+    except (DealProduct.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such line item.") from None
+
+
+def product_choices(*, extra_ids=()):
+    """[(id, name, active)] of the active products and of the inactive ones named in
+    `extra_ids` (they stay on the lines that have them): one query for every form of a page."""
+    rows = Product.objects.filter(Q(is_active=True) | Q(pk__in=list(extra_ids))).order_by("name", "pk")
+    return list(rows.values_list("pk", "name", "is_active"))
+
+
+def price_list_choices(*, current_id=None):
+    """The active price lists, and the deal's current one even when it was deactivated."""
+    return PriceList.objects.filter(Q(is_active=True) | Q(pk=current_id)).order_by("name")
+
+
+def price_list_table():
+    """(active price lists, {(price list id, product id): price}) for the products page: two queries."""
+    lists = list(PriceList.objects.filter(is_active=True).order_by("name"))
+    prices = PriceListPrice.objects.filter(price_list__in=lists).values_list(
+        "price_list_id", "product_id", "unit_price"
+    )
+    return lists, {(list_id, product_id): price for list_id, product_id, price in prices}
+
+
+def product_list(*, active_only=False):
+    products = Product.objects.order_by("name", "pk")
+    return products.filter(is_active=True) if active_only else products
+
+
+def product_get(*, product_id):
+    try:
+        return Product.objects.get(pk=product_id)
+    except (Product.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such product.") from None

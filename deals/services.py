@@ -6,8 +6,11 @@ means somebody else changed the deal first, and the caller gets `DealStale` with
 deal as it is now. No row is held locked while the user thinks.
 """
 
-from django.db import transaction
-from django.db.models import F, Subquery, Value
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +19,18 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from audit import services as audit
 from customers.models import Organization
-from deals.models import CloseDateChange, Deal, LostReason, Pipeline, Stage, StageChange
+from deals import money
+from deals.models import (
+    CloseDateChange,
+    Deal,
+    DealProduct,
+    LostReason,
+    Pipeline,
+    PriceListPrice,
+    Product,
+    Stage,
+    StageChange,
+)
 
 
 class DealError(Exception):
@@ -372,8 +386,21 @@ def deal_reopen(*, deal_id, version, actor):
 @transaction.atomic
 def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
     """Edit a deal's details. A new expected close date writes a CloseDateChange; a new owner
-    needs `scoping.can_reassign`. Stage and status change only through move/win/lose/reopen."""
-    allowed = {"title", "organization", "contact", "value", "expected_close_date", "probability", "owner"}
+    needs `scoping.can_reassign`. Stage and status change only through move/win/lose/reopen.
+    While the value follows the line items, the value is their net total and a given value is
+    ignored; switching it on sets the value to that total at once."""
+    allowed = {
+        "title",
+        "organization",
+        "contact",
+        "value",
+        "expected_close_date",
+        "probability",
+        "owner",
+        "notes",
+        "value_follows_line_items",
+        "price_list",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"deal_update does not change {sorted(unknown)}")
@@ -385,6 +412,8 @@ def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
     reassigning = new_owner is not None and new_owner.pk != deal.owner_id
     if reassigning and not scoping.can_reassign(actor, current_owner=deal.owner, new_owner=new_owner):
         raise DealForbidden(_("You may not hand this deal to %(user)s.") % {"user": new_owner}, deal=deal)
+    if fields.get("value_follows_line_items", deal.value_follows_line_items):
+        fields["value"] = _line_net_total(deal.pk)
     changes = {name: value for name, value in fields.items() if getattr(deal, name) != value}
     now = timezone.now()
     old_date = deal.expected_close_date
@@ -398,6 +427,270 @@ def deal_update(*, deal_id, version, actor, organization_name=None, **fields):
             deal=deal, old_date=old_date, new_date=changes["expected_close_date"], actor=actor, at=now
         )
     return deal
+
+
+@transaction.atomic
+def deal_customer_set(*, deal_id, actor, organization=None, contact=None, version=None):
+    """Attach an organization and/or a contact to the deal (the deal page's "new organization"
+    and "new contact" forms: the record was just created for this deal). Only the given ones
+    change. `version`, when given, is checked; without it the change applies to the deal as it
+    is now (it touches no field the user was editing elsewhere). Returns (deal, old version)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    version = deal.version if version in (None, "") else _check_version(deal, version)
+    changes = {}
+    if organization is not None and organization.pk != deal.organization_id:
+        changes["organization"] = organization
+    if contact is not None and contact.pk != deal.contact_id:
+        changes["contact"] = contact
+    if not changes:
+        return deal, version
+    before = audit.snapshot(deal)
+    _claim(deal=deal, version=version, actor=actor, now=timezone.now(), **changes)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    _audit(before=before, deal=deal, fields=list(changes), actor=actor)
+    return deal, version
+
+
+# --- line items -------------------------------------------------------------------------------
+
+
+def _line_net_total(deal_id):
+    total = DealProduct.objects.filter(deal_id=deal_id).aggregate(total=Sum("net_amount"))["total"]
+    return money.round_money(total or 0)  # SQLite's SUM loses the scale
+
+
+def _decimal(value, *, message, minimum=None, maximum=None, strictly_positive=False):
+    try:
+        number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise DealError(message) from None
+    if not number.is_finite():
+        raise DealError(message)
+    if strictly_positive and number <= 0:
+        raise DealError(message)
+    if minimum is not None and number < minimum:
+        raise DealError(message)
+    if maximum is not None and number > maximum:
+        raise DealError(message)
+    return number
+
+
+def _line_fields(
+    *,
+    product,
+    description,
+    quantity,
+    unit,
+    unit_price,
+    discount_percent,
+    vat_rate,
+    kept_product_id=None,
+    price_list_id=None,
+):
+    """The line's fields, checked: a product or a text, quantity > 0, price ≥ 0, discount and
+    VAT 0–100 %. A catalogue product fills in what is left empty (unit, VAT, and the price: the
+    deal's price list's price of the product, else the product's own)."""
+    description = " ".join((description or "").split())
+    if product is None and not description:
+        raise DealError(_("Choose a product or describe the line item."))
+    if product is not None and not product.is_active and product.pk != kept_product_id:
+        raise DealError(_("This product is no longer offered."))
+    if unit_price in (None, ""):
+        if product is None:
+            raise DealError(_("Enter a unit price."))
+        listed = None
+        if price_list_id is not None:
+            listed = PriceListPrice.objects.filter(price_list_id=price_list_id, product=product).first()
+        unit_price = listed.unit_price if listed is not None else product.unit_price
+    if vat_rate in (None, ""):
+        vat_rate = product.vat_rate if product is not None else Decimal(0)
+    if not unit and product is not None:
+        unit = product.unit
+    return {
+        "product": product,
+        "description": description[:200],
+        "quantity": _decimal(
+            quantity,
+            message=_("The quantity must be a number greater than 0."),
+            strictly_positive=True,
+            maximum=Decimal("999999999"),
+        ),
+        "unit": (unit or "").strip()[:30],
+        "unit_price": _decimal(
+            unit_price,
+            message=_("The unit price must be a number of at least 0."),
+            minimum=0,
+            maximum=Decimal("9999999999"),
+        ),
+        "discount_percent": _decimal(
+            discount_percent or 0, message=_("The discount must be between 0 and 100 %."), minimum=0, maximum=100
+        ),
+        "vat_rate": _decimal(vat_rate, message=_("The VAT rate must be between 0 and 100 %."), minimum=0, maximum=100),
+    }
+
+
+def _lines_changed(*, deal, actor):
+    """Bump the version (the board's poll and optimistic locking see the change) and, while the
+    value follows the line items, set it to their net total — one UPDATE in the transaction of
+    the line item change; the summary triggers keep the board's totals. Returns the version the
+    deal had before."""
+    version = deal.version
+    changes = {}
+    before = audit.snapshot(deal)
+    if deal.value_follows_line_items:
+        total = _line_net_total(deal.pk)
+        if total != deal.value:
+            changes["value"] = total
+    _claim(deal=deal, version=version, actor=actor, now=timezone.now(), **changes)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    _audit(before=before, deal=deal, fields=list(changes), actor=actor)
+    return version
+
+
+@transaction.atomic
+def deal_value_follow(*, deal_id, actor):
+    """After line items were changed outside these services (the Django admin's inline): a deal
+    whose value follows them gets their net total now (version bumped, audited)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    if deal.value_follows_line_items and deal.value != _line_net_total(deal.pk):
+        _lines_changed(deal=deal, actor=actor)
+    return deal
+
+
+def _save_line(line):
+    try:
+        with transaction.atomic():
+            line.save()
+    except IntegrityError:
+        if line.product_id and DealProduct.objects.filter(deal_id=line.deal_id, product_id=line.product_id).exists():
+            raise DealError(
+                _("This product is already on the deal. Change the quantity of its line instead.")
+            ) from None
+        raise
+    return line
+
+
+@transaction.atomic
+def deal_line_item_add(
+    *,
+    deal_id,
+    actor,
+    product=None,
+    description="",
+    quantity=1,
+    unit="",
+    unit_price=None,
+    discount_percent=0,
+    vat_rate=None,
+):
+    """Add a line item at the end of the deal's list. Returns (deal, line, old version)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    fields = _line_fields(
+        price_list_id=deal.price_list_id,
+        product=product,
+        description=description,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        discount_percent=discount_percent,
+        vat_rate=vat_rate,
+    )
+    last = DealProduct.objects.filter(deal=deal).aggregate(last=Max("position"))["last"]
+    line = _save_line(DealProduct(deal=deal, position=(last or 0) + 1, **fields))
+    return deal, line, _lines_changed(deal=deal, actor=actor)
+
+
+def _line_for_change(*, deal, line_id):
+    try:
+        return DealProduct.objects.select_related("product").get(pk=line_id, deal=deal)
+    except (DealProduct.DoesNotExist, ValueError, TypeError):
+        raise DealError(_("This line item no longer exists."), deal=deal) from None
+
+
+@transaction.atomic
+def deal_line_item_update(
+    *,
+    deal_id,
+    line_id,
+    actor,
+    product=None,
+    description="",
+    quantity=1,
+    unit="",
+    unit_price=None,
+    discount_percent=0,
+    vat_rate=None,
+):
+    """Change a line item (every field; empty price or VAT take the product's). Returns (deal, line, old version)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    line = _line_for_change(deal=deal, line_id=line_id)
+    fields = _line_fields(
+        price_list_id=deal.price_list_id,
+        kept_product_id=line.product_id,  # a deactivated product stays on the lines that have it
+        product=product,
+        description=description,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        discount_percent=discount_percent,
+        vat_rate=vat_rate,
+    )
+    for name, value in fields.items():
+        setattr(line, name, value)
+    _save_line(line)
+    return deal, line, _lines_changed(deal=deal, actor=actor)
+
+
+@transaction.atomic
+def deal_line_item_remove(*, deal_id, line_id, actor):
+    """Remove a line item. Returns (deal, old version)."""
+    deal = _deal_for_change(actor=actor, deal_id=deal_id)
+    _line_for_change(deal=deal, line_id=line_id).delete()
+    return deal, _lines_changed(deal=deal, actor=actor)
+
+
+# --- the product catalogue ------------------------------------------------------------------
+
+
+def _check_catalogue_admin(actor):
+    if not scoping.is_admin(actor):
+        raise PermissionDenied(_("Only admins manage the product catalogue."))
+
+
+PRODUCT_FIELDS = {"name", "sku", "unit", "unit_price", "vat_rate", "is_active"}
+
+
+def _product_save(product, fields):
+    unknown = set(fields) - PRODUCT_FIELDS
+    if unknown:
+        raise ValueError(f"products have no fields {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(product, name, value)
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
+def product_create(*, actor, **fields):
+    """A new catalogue product (admins only; the audit trail records it)."""
+    _check_catalogue_admin(actor)
+    return _product_save(Product(), fields)
+
+
+@transaction.atomic
+def product_update(*, actor, product_id, **fields):
+    """Change a product. The lines already on deals keep their own price and VAT."""
+    _check_catalogue_admin(actor)
+    return _product_save(Product.objects.select_for_update().get(pk=product_id), fields)
+
+
+@transaction.atomic
+def product_set_active(*, actor, product_id, active):
+    """Deactivate (no longer offered on new lines; existing lines keep it) or reactivate a product."""
+    return product_update(actor=actor, product_id=product_id, is_active=active)
 
 
 def organization_for_name(name):

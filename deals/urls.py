@@ -17,4 +17,10 @@ urlpatterns = [
     path("deals/<int:deal_id>/follow-up/", views.deal_follow_up, name="follow_up"),
     path("deals/<int:deal_id>/lose/", views.deal_lose, name="lose"),
     path("deals/<int:deal_id>/reopen/", views.deal_reopen, name="reopen"),
+    path("deals/<int:deal_id>/line-items/", views.line_item_add, name="line_item_add"),
+    path("deals/<int:deal_id>/line-items/<int:line_id>/", views.line_item_edit, name="line_item_edit"),
+    path("deals/<int:deal_id>/line-items/<int:line_id>/remove/", views.line_item_remove, name="line_item_remove"),
+    path("deals/<int:deal_id>/customer-options/", views.customer_options, name="customer_options"),
+    path("deals/<int:deal_id>/organizations/new/", views.organization_new, name="organization_new"),
+    path("deals/<int:deal_id>/contacts/new/", views.contact_new, name="contact_new"),
 ]

@@ -6,8 +6,9 @@ always shows the truth; without htmx they redirect back with a flash message.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotModified
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
-from deals import forms, selectors, services
+from customers import services as customer_services
+from deals import forms, money, selectors, services
 from pipeline_crm import listcolumns
 
 FILTER_KEYS = ("q", "owner", "region", "product", "tag", "close_from", "close_to", "status")
@@ -405,8 +407,9 @@ def deal_quick_add(request, pipeline_id, stage_id):
 
 @require_http_methods(["GET", "POST"])
 def deal_detail(request, deal_id):
-    """The deal: edit form, outcome buttons, the activities panel and the timeline (both
-    loaded into frames by the apps above deals)."""
+    """The deal: edit form, line items, outcome buttons, the activities panel and the timeline
+    (both loaded into frames by the apps above deals). Queries: see
+    tests/deals/test_deal_page_queries.py."""
     deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
     if request.method == "GET":
         return _render_detail(request, deal)
@@ -415,18 +418,15 @@ def deal_detail(request, deal_id):
         return _render_detail(request, deal, status=403)
     form = forms.DealEditForm(request.POST, instance=deal, user=request.user)
     if not form.is_valid():
+        messages.error(request, _("The deal was not saved. Please correct the marked fields."))
         return _render_detail(request, deal, form=form, status=400)
-    fields = {k: form.cleaned_data[k] for k in ("title", "value", "expected_close_date", "probability")}
+    names = ("title", "organization", "contact", "value", "expected_close_date", "probability", "price_list", "notes")
+    fields = {k: form.cleaned_data[k] for k in names}
+    fields["value_follows_line_items"] = form.cleaned_data["value_follows_line_items"]
     if "owner" in form.cleaned_data:
         fields["owner"] = form.cleaned_data["owner"]
     try:
-        services.deal_update(
-            deal_id=deal.pk,
-            version=form.cleaned_data["version"],
-            actor=request.user,
-            organization_name=form.cleaned_data["organization_name"],
-            **fields,
-        )
+        services.deal_update(deal_id=deal.pk, version=form.cleaned_data["version"], actor=request.user, **fields)
     except services.DealStale as error:
         # Nothing is lost: the user's input stays in the form, now against the current
         # version, and the header shows the deal as the other user left it.
@@ -451,15 +451,276 @@ def deal_detail(request, deal_id):
     return redirect("deals:detail", deal.pk)
 
 
-def _render_detail(request, deal, *, form=None, status=200):
+def _render_detail(request, deal, *, form=None, status=200, line_form=None, new_organization=None, new_contact=None):
     back = request.GET.get("back", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
+    can_change = scoping.can_change_owned(request.user, deal.owner)
     context = {
         "deal": deal,
         "form": form or forms.DealEditForm(instance=deal, user=request.user),
-        "can_change": scoping.can_change_owned(request.user, deal.owner),
+        "can_change": can_change,
         "lost_form": forms.LostForm(initial={"version": deal.version}),
         "back": back or reverse("deals:board_pipeline", args=[deal.pipeline_id]),
+        **_line_items_context(deal, can_change=can_change, line_form=line_form),
+        "organization_form": new_organization or forms.InlineOrganizationForm(prefix="new_org"),
+        "contact_form": new_contact or forms.InlineContactForm(prefix="new_contact"),
     }
     return render(request, "deals/deal_detail.html", context, status=status)
+
+
+def _line_items_context(deal, *, can_change, line_form=None, edit_forms=None):
+    """The line items and, for a user who may change them, one form per line and the add form,
+    all offering the products of one catalogue read."""
+    items = selectors.deal_line_items(deal=deal)
+    if not can_change:
+        return {"line_items": items, "line_form": None, "vat_rates": money.COMMON_VAT_RATES}
+    choices = selectors.product_choices(extra_ids={line.product_id for line in items.lines if line.product_id})
+    edit_forms = edit_forms or {}
+    for line in items.lines:
+        line.form = edit_forms.get(line.pk) or forms.LineItemForm(
+            line=line, prefix=f"line-{line.pk}", product_choices=choices
+        )
+    return {
+        "line_items": items,
+        "line_form": line_form or forms.LineItemForm(prefix="new_line", product_choices=choices),
+        "vat_rates": money.COMMON_VAT_RATES,
+    }
+
+
+# --- the deal page's htmx parts: line items, the customer picker, new customers -----------------
+
+
+def _deal_for_page_change(request, deal_id):
+    """(deal, refusal): the deal for a change from its page; 404 outside the scope, 403 when
+    visible but not the user's to change."""
+    deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
+    if not scoping.can_change_owned(request.user, deal.owner):
+        return deal, _page_refused(request, deal, _("You may look at this deal but not change it."), status=403)
+    return deal, None
+
+
+def _page_refused(request, deal, message, *, status, **render_kwargs):
+    if request.htmx:
+        response = render(
+            request, "deals/deal_detail.html#page-message", {"message": message, "level": "error"}, status=status
+        )
+        response["HX-Reswap"] = "none"
+        return response
+    messages.error(request, message)
+    return _render_detail(request, deal, status=status, **render_kwargs)
+
+
+def _line_items_response(request, deal_id, *, message, old_version, line_form=None, edit_forms=None, status=200):
+    """The re-rendered line items with the header as an out-of-band swap; the edit form's
+    version follows too when the page had the version this change started from (the user's
+    own change), so that a save of the form afterwards is not refused as stale."""
+    deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("deals:detail", deal.pk)
+    context = {
+        "deal": deal,
+        "can_change": True,
+        **_line_items_context(deal, can_change=True, line_form=line_form, edit_forms=edit_forms),
+        "message": message,
+        "level": "success" if status == 200 else "error",
+        "sync_version": old_version is not None and request.POST.get("version") == str(old_version),
+    }
+    return render(request, "deals/deal_detail.html#line-items-response", context, status=status)
+
+
+def _line_refused(request, deal, error, **render_kwargs):
+    if request.htmx:
+        return _page_refused(request, deal, error.message, status=error.status)
+    messages.error(request, error.message)
+    return _render_detail(
+        request,
+        selectors.deal_detail_for_user(user=request.user, deal_id=deal.pk),
+        status=error.status,
+        **render_kwargs,
+    )
+
+
+def _invalid_line(request, deal, form, *, line=None):
+    """400 with the form's errors: htmx gets the line items with the form as sent."""
+    message = _("The line item was not saved. Please correct the marked fields.")
+    if request.htmx:
+        return _line_items_response(
+            request,
+            deal.pk,
+            message=message,
+            old_version=None,
+            line_form=None if line else form,
+            edit_forms={line.pk: form} if line else None,
+            status=400,
+        )
+    messages.error(request, message)
+    return _render_detail(request, deal, status=400, line_form=None if line else form)
+
+
+@require_POST
+def line_item_add(request, deal_id):
+    deal, refusal = _deal_for_page_change(request, deal_id)
+    if refusal:
+        return refusal
+    form = forms.LineItemForm(request.POST, prefix="new_line")
+    if not form.is_valid():
+        return _invalid_line(request, deal, form)
+    try:
+        deal, line, old_version = services.deal_line_item_add(
+            deal_id=deal.pk, actor=request.user, **form.service_fields()
+        )
+    except services.DealError as error:
+        return _line_refused(request, deal, error, line_form=form)
+    return _line_items_response(
+        request, deal.pk, message=_("“%(line)s” added.") % {"line": line.label}, old_version=old_version
+    )
+
+
+@require_POST
+def line_item_edit(request, deal_id, line_id):
+    deal, refusal = _deal_for_page_change(request, deal_id)
+    if refusal:
+        return refusal
+    line = selectors.deal_line_item_get(deal=deal, line_id=line_id)
+    form = forms.LineItemForm(request.POST, prefix=f"line-{line.pk}", line=line)
+    if not form.is_valid():
+        return _invalid_line(request, deal, form, line=line)
+    try:
+        deal, line, old_version = services.deal_line_item_update(
+            deal_id=deal.pk, line_id=line.pk, actor=request.user, **form.service_fields()
+        )
+    except services.DealError as error:
+        return _line_refused(request, deal, error)
+    return _line_items_response(
+        request, deal.pk, message=_("“%(line)s” saved.") % {"line": line.label}, old_version=old_version
+    )
+
+
+@require_POST
+def line_item_remove(request, deal_id, line_id):
+    deal, refusal = _deal_for_page_change(request, deal_id)
+    if refusal:
+        return refusal
+    line = selectors.deal_line_item_get(deal=deal, line_id=line_id)
+    try:
+        deal, old_version = services.deal_line_item_remove(deal_id=deal.pk, line_id=line.pk, actor=request.user)
+    except services.DealError as error:
+        return _line_refused(request, deal, error)
+    return _line_items_response(
+        request, deal.pk, message=_("“%(line)s” removed.") % {"line": line.label}, old_version=old_version
+    )
+
+
+@require_GET
+def customer_options(request, deal_id):
+    """`<option>`s for the deal form's organization or contact select (`kind`): what the
+    search `q` finds among the customers the user sees, or the chosen organization's contacts."""
+    deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
+    kind = request.GET.get("kind")
+    text = request.GET.get("q", "")
+    if kind == "organization":
+        options = selectors.organization_options(user=request.user, text=text, current=deal.organization)
+        selected = deal.organization_id
+    elif kind == "contact":
+        organization_id = request.GET.get("organization") or None
+        if organization_id is not None and not str(organization_id).isdigit():
+            organization_id = None
+        options = selectors.contact_options(user=request.user, organization_id=organization_id, text=text)
+        selected = deal.contact_id
+    else:
+        return HttpResponseBadRequest(_("Unknown kind of option."))
+    return render(
+        request, "deals/deal_detail.html#customer-options", {"options": options, "selected": selected, "kind": kind}
+    )
+
+
+def _customer_created(request, deal, *, organization=None, contact=None, message):
+    try:
+        deal, old_version = services.deal_customer_set(
+            deal_id=deal.pk, actor=request.user, organization=organization, contact=contact
+        )
+    except services.DealError as error:
+        return _line_refused(request, deal, error)
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("deals:detail", deal.pk)
+    deal = selectors.deal_detail_for_user(user=request.user, deal_id=deal.pk)
+    form = forms.DealEditForm(instance=deal, user=request.user)
+    context = {
+        "deal": deal,
+        "form": form,
+        "can_change": True,
+        "organization_form": forms.InlineOrganizationForm(prefix="new_org"),
+        "contact_form": forms.InlineContactForm(prefix="new_contact"),
+        "message": message,
+        "level": "success",
+        "sync_version": request.POST.get("version") == str(old_version),
+    }
+    return render(request, "deals/deal_detail.html#customers-response", context)
+
+
+def _invalid_customer(request, deal, *, organization_form=None, contact_form=None):
+    message = _("Please correct the marked fields.")
+    if request.htmx:
+        context = {
+            "deal": deal,
+            "can_change": True,
+            "organization_form": organization_form or forms.InlineOrganizationForm(prefix="new_org"),
+            "contact_form": contact_form or forms.InlineContactForm(prefix="new_contact"),
+            "message": message,
+            "level": "error",
+        }
+        response = render(request, "deals/deal_detail.html#new-customers", context, status=400)
+        return response
+    messages.error(request, message)
+    return _render_detail(request, deal, status=400, new_organization=organization_form, new_contact=contact_form)
+
+
+@require_POST
+def organization_new(request, deal_id):
+    """Create an organization from the deal page (customers.services) and put it on the deal."""
+    deal, refusal = _deal_for_page_change(request, deal_id)
+    if refusal:
+        return refusal
+    form = forms.InlineOrganizationForm(request.POST, prefix="new_org")
+    if not form.is_valid():
+        return _invalid_customer(request, deal, organization_form=form)
+    try:
+        organization = customer_services.organization_create(actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _invalid_customer(request, deal, organization_form=form)
+    return _customer_created(
+        request,
+        deal,
+        organization=organization,
+        message=_("Organization “%(name)s” created and set on this deal.") % {"name": organization.name},
+    )
+
+
+@require_POST
+def contact_new(request, deal_id):
+    """Create a contact at the deal's organization from the deal page and put it on the deal."""
+    deal, refusal = _deal_for_page_change(request, deal_id)
+    if refusal:
+        return refusal
+    form = forms.InlineContactForm(request.POST, prefix="new_contact")
+    if not form.is_valid():
+        return _invalid_customer(request, deal, contact_form=form)
+    try:
+        contact = customer_services.contact_create(
+            actor=request.user, organization=deal.organization, **form.cleaned_data
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _invalid_customer(request, deal, contact_form=form)
+    return _customer_created(
+        request,
+        deal,
+        contact=contact,
+        message=_("Contact “%(name)s” created and set on this deal.") % {"name": contact},
+    )

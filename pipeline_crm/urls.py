@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("leads.urls")),
     path("", include("deals.conversion_urls")),
+    path("", include("deals.product_urls")),
     path("", include("activities.urls")),
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),

@@ -46,7 +46,10 @@ PAGES = [
     ),
     ("contacts.png", "manager", "/contacts/?open_deals=yes", "table"),
     ("contact.png", "rep1", "/contacts/?open_deals=yes", "[data-testid=contact-figures]", "table tbody td a"),
+    ("deal.png", "rep1", "/board/", "[data-testid=line-items]", "li.deal-card:not(.is-readonly) a.deal-title"),
 ]
+# Taken as the whole page (the line items are below the form).
+FULL_PAGE = {"deal.png"}
 
 
 def free_port():
@@ -70,6 +73,7 @@ def wait_for(url, timeout=60):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=400, help="demo deals to seed (default 400)")
+    parser.add_argument("--only", nargs="*", default=None, help="file names to take (default: all)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,6 +101,8 @@ def main():
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
                 for filename, username, path, ready, *follow in PAGES:
+                    if args.only and filename not in args.only:
+                        continue
                     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
                     page = context.new_page()
                     page.goto(f"{base}/accounts/login/?next={path}")
@@ -107,7 +113,7 @@ def main():
                         page.locator(follow[0]).first.click()
                     page.wait_for_selector(ready, timeout=15000)
                     page.wait_for_timeout(800)  # let charts finish their animation
-                    page.screenshot(path=OUT / filename, full_page=False)
+                    page.screenshot(path=OUT / filename, full_page=filename in FULL_PAGE)
                     print(f"wrote {OUT / filename}")
                     context.close()
                 browser.close()

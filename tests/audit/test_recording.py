@@ -139,7 +139,7 @@ def test_web_edit_of_a_deal_records_the_user_and_each_field(client, rep, stages)
         reverse("deals:detail", args=[deal.pk]),
         {
             "title": deal.title,
-            "organization_name": deal.organization.name,
+            "organization": deal.organization_id,
             "value": "2500.50",
             "expected_close_date": deal.expected_close_date.isoformat(),
             "probability": "60",
@@ -204,7 +204,7 @@ def test_admin_change_is_recorded_as_admin(client, admin):
     client.force_login(admin)
     response = client.post(
         reverse("admin:deals_product_change", args=[product.pk]),
-        {"name": "Widget", "sku": "W-1", "unit_price": "120.00", "is_active": "on"},
+        {"name": "Widget", "sku": "W-1", "unit_price": "120.00", "vat_rate": "19", "is_active": "on"},
     )
     assert response.status_code == 302
     entry = last_entry(product, action=UPDATE)

@@ -32,6 +32,7 @@ def test_main_pages_have_no_console_errors(page, live_server, login, manager, da
         "/notifications/",
         "/dashboard/",
         "/accounts/preferences/",
+        "/products/",
     ):
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path

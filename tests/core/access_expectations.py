@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from accounts.models import SavedView
 from customers.models import MergeRecord, Tag
 from deals import selectors as deal_selectors
-from deals.models import LostReason
+from deals.models import LostReason, Product
 from lists.models import BulkAction
 
 ROLES = ("anonymous", "owner", "teammate", "outsider", "manager", "manager_south", "admin")
@@ -58,6 +58,11 @@ def change(code):
 def own(code):
     """Personal to the owner (a notification, an upload): anyone else, the admin too, gets 404."""
     return _codes(owner=code, teammate=404, outsider=404, manager=404, manager_south=404, admin=404)
+
+
+def admin_only(code):
+    """Configuration kept by admins in the app (the product catalogue): everyone else 403."""
+    return _codes(**dict.fromkeys(ROLES[1:-1], 403), admin=code)
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,18 @@ def _activity(cast):
 
 def _column(cast):
     return {"pipeline_id": cast.deal.pipeline_id, "stage_id": cast.deal.stage_id}
+
+
+def _line(cast):
+    return {"deal_id": cast.deal.pk, "line_id": cast.deal.line_items.get().pk}
+
+
+def _line_data(prefix):
+    return lambda cast: {f"{prefix}-description": "Matrix line", f"{prefix}-quantity": "2", f"{prefix}-unit_price": "5"}
+
+
+def _product(cast):
+    return {"product_id": Product.objects.order_by("pk").first().pk}
 
 
 def _next_stage(cast):
@@ -214,6 +231,46 @@ EXPECTATIONS = {
         post=change(302),
         htmx_data=lambda cast: {"version": cast.won_deal.version, "from": "board"},
         htmx_post=change(200),
+    ),
+    # --- the deal page's line items and new customers (changes of the deal) ---
+    "deals/<int:deal_id>/line-items/": Expect(
+        kwargs=_deal, get=not_allowed(), data=_line_data("new_line"), post=change(302), htmx_post=change(200)
+    ),
+    "deals/<int:deal_id>/line-items/<int:line_id>/": Expect(
+        kwargs=_line,
+        get=not_allowed(),
+        data=lambda cast: _line_data(f"line-{cast.deal.line_items.get().pk}")(cast),
+        post=change(302),
+        htmx_post=change(200),
+    ),
+    "deals/<int:deal_id>/line-items/<int:line_id>/remove/": Expect(
+        kwargs=_line, get=not_allowed(), post=change(302), htmx_post=change(200)
+    ),
+    "deals/<int:deal_id>/customer-options/": Expect(
+        kwargs=_deal, query=lambda cast: {"kind": "organization", "q": "a"}, get=see(200), post=not_allowed()
+    ),
+    "deals/<int:deal_id>/organizations/new/": Expect(
+        kwargs=_deal,
+        get=not_allowed(),
+        data=lambda cast: {"new_org-name": "Matrix organization"},
+        post=change(302),
+        htmx_post=change(200),
+    ),
+    "deals/<int:deal_id>/contacts/new/": Expect(
+        kwargs=_deal,
+        get=not_allowed(),
+        data=lambda cast: {"new_contact-last_name": "Matrix"},
+        post=change(302),
+        htmx_post=change(200),
+    ),
+    # --- the product catalogue: everyone reads it, admins keep it ---
+    "products/": Expect(get=everyone(200), post=not_allowed()),
+    "products/new/": Expect(get=admin_only(200), post=admin_only(400), data=lambda cast: {"name": ""}),
+    "products/<int:product_id>/": Expect(
+        kwargs=_product, get=admin_only(200), post=admin_only(400), data=lambda cast: {"name": ""}
+    ),
+    "products/<int:product_id>/active/": Expect(
+        kwargs=_product, get=not_allowed(), post=admin_only(302), data=lambda cast: {"active": "0"}
     ),
     # --- leads ---
     "leads/": Expect(get=everyone(200), post=not_allowed()),

@@ -43,7 +43,7 @@ from accounts.models import SavedView, User
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot
 from customers.models import MergeRecord, Tag
-from deals.models import CloseDateChange, Deal
+from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from lists.models import BulkAction
 from tests import factories
@@ -117,7 +117,9 @@ def build_cast():
     # A second contact (of the won deal's organization) to merge with it, and a merge to look at.
     factories.ContactFactory(organization=won_deal.organization)
     MergeRecord.objects.create(kind="organization", survivor_id=deal.organization_id, merged_ids=[0], actor=owner)
-    factories.ProductFactory()
+    deal.line_items.create(description="Matrix line", unit_price=1)
+    product = factories.ProductFactory()
+    PriceList.objects.create(name="Matrix prices").prices.create(product=product, unit_price=1)
     factories.LostReasonFactory()
     Persona.objects.create(name="Matrix persona")
     Group.objects.create(name="Matrix group")

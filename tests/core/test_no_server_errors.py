@@ -60,7 +60,11 @@ def world(rep, teammate, outsider, manager, admin):
     activity = factories.ActivityFactory(deal=deal)
     notification = factories.NotificationFactory(user=rep, deal=deal)
     lead_import = LeadImport.objects.create(created_by=rep, file_name="leads.csv")
+    product = factories.ProductFactory()
+    line = deal.line_items.create(product=product, unit_price=1)
     return {
+        "line_id": line.pk,
+        "product_id": product.pk,
         "pipeline_id": deal.pipeline_id,
         "stage_id": deal.stage_id,
         "deal_id": deal.pk,

@@ -18,7 +18,7 @@ def deal(rep, stages):
 def edit(client, deal, **changes):
     data = {
         "title": deal.title,
-        "organization_name": deal.organization.name,
+        "organization": deal.organization_id,
         "value": str(deal.value),
         "expected_close_date": deal.expected_close_date.isoformat(),
         "probability": "",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0004_tags"),
-        ("deals", "0011_deal_follow_up_origin"),
+        ("deals", "0013_price_lists"),
     ]
 
     operations = [
