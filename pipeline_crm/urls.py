@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),
     path("", include("directory.contact_urls")),
+    path("", include("transfer.urls")),
     path("", include("analytics.urls")),
 ]
