@@ -389,3 +389,27 @@ def test_import_queries_do_not_grow_per_row(rep, stages, settings):
     factories.ContactFactory(organization=organization, email="anna@acme.example", owner=rep)
     _queries_for(rep, stages, 1)  # content types and the like, cached from then on
     assert _queries_for(rep, stages, 10) == _queries_for(rep, stages, 400) == EXPECTED_QUERIES
+
+
+def test_an_error_while_writing_leaves_nothing_behind(rep, monkeypatch):
+    """The records of an import are written in its one transaction: a failure after the first
+    bulk insert rolls everything back and the job is failed with the error."""
+    from transfer import records
+
+    job = services.import_create(actor=rep, record_type="organizations", file_name="f.csv", raw=b"Company\nA\nB\n")
+    services.import_check(job_id=job.pk, actor=rep, targets=["name"])
+    kind = records.get("organizations")
+    original = kind.write
+
+    def write_then_fail(actor, cleaned, context):
+        original(actor, cleaned, context)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(kind, "write", write_then_fail)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+    with pytest.raises(RuntimeError):
+        services.import_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.failure, job.error) == (ImportJob.Status.FAILED, "error", "disk full")
+    assert Organization.objects.count() == 0
+    assert LogEntry.objects.filter(content_type__model="organization").count() == 0
