@@ -16,6 +16,7 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,16 +39,19 @@ def format_of(file_name, raw):
     return "csv"
 
 
-def read(raw, *, file_format, encoding=import_encoding.AUTO):
+def read(raw, *, file_format, encoding=import_encoding.AUTO, max_rows=None):
     """(headers, rows, encoding used): rows are (line number, [cell values]) without blank rows.
 
-    Raises ImportFileError with a message for the user when the file cannot be read."""
+    Raises ImportFileError with a message for the user when the file cannot be read or has more
+    than `max_rows` rows (TRANSFER_IMPORT_MAX_ROWS; reading stops there, so a small compressed
+    workbook cannot fill the memory with millions of rows)."""
+    max_rows = max_rows or settings.TRANSFER_IMPORT_MAX_ROWS
     if file_format == "xlsx":
-        headers, rows = _read_xlsx(raw)
+        headers, rows = _read_xlsx(raw, max_rows)
         used = ""
     else:
         used = import_encoding.detect(raw) if encoding == import_encoding.AUTO else encoding
-        headers, rows = _read_csv(import_encoding.decode(raw, encoding=used))
+        headers, rows = _read_csv(import_encoding.decode(raw, encoding=used), max_rows)
     headers = [str(h if h is not None else "").strip() for h in headers]
     if not any(headers):
         raise ImportFileError(_("The first line must name the columns."))
@@ -56,7 +60,11 @@ def read(raw, *, file_format, encoding=import_encoding.AUTO):
     return headers, rows, used
 
 
-def _read_csv(text):
+def _too_many(max_rows):
+    return ImportFileError(_("The file has more than %(max)s rows; split it.") % {"max": max_rows})
+
+
+def _read_csv(text, max_rows):
     if not text.strip():
         raise ImportFileError(_("The file is empty."))
     first_line = text.split("\n", 1)[0]
@@ -67,6 +75,8 @@ def _read_csv(text):
         headers = next(reader)
         for row in reader:
             if any(cell.strip() for cell in row):
+                if len(rows) == max_rows:
+                    raise _too_many(max_rows)
                 rows.append((reader.line_num, [csvexport.text_from_cell(cell) for cell in row]))
     except csv.Error as exc:
         raise ImportFileError(
@@ -75,7 +85,7 @@ def _read_csv(text):
     return headers, rows
 
 
-def _read_xlsx(raw):
+def _read_xlsx(raw, max_rows):
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -94,6 +104,8 @@ def _read_xlsx(raw):
         for number, row in enumerate(values, start=2):
             cells = ["" if cell is None else cell for cell in row]
             if any(str(cell).strip() for cell in cells):
+                if len(rows) == max_rows:
+                    raise _too_many(max_rows)
                 rows.append((number, cells))
     finally:
         workbook.close()

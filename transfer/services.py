@@ -42,10 +42,6 @@ def import_create(*, actor, record_type, file_name, raw, encoding=import_encodin
         )
     file_format = formats.format_of(file_name, raw)
     headers, rows, used = formats.read(raw, file_format=file_format, encoding=encoding)
-    if len(rows) > settings.TRANSFER_IMPORT_MAX_ROWS:
-        raise ImportFileError(
-            _("The file has more than %(max)s rows; split it.") % {"max": settings.TRANSFER_IMPORT_MAX_ROWS}
-        )
     return ImportJob.objects.create(
         created_by=actor,
         record_type=record_type,

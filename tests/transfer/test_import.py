@@ -413,3 +413,13 @@ def test_an_error_while_writing_leaves_nothing_behind(rep, monkeypatch):
     assert (job.status, job.failure, job.error) == (ImportJob.Status.FAILED, "error", "disk full")
     assert Organization.objects.count() == 0
     assert LogEntry.objects.filter(content_type__model="organization").count() == 0
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.xlsx"])
+def test_a_file_with_too_many_rows_is_refused_while_reading(client, rep, settings, upload, name):
+    settings.TRANSFER_IMPORT_MAX_ROWS = 3
+    rows = [["Company"], *([f"Firm {i}"] for i in range(4))]
+    raw = _xlsx(rows) if name.endswith("xlsx") else "\n".join(r[0] for r in rows).encode()
+    client.force_login(rep)
+    response = upload("organizations", raw, name=name, status=400)
+    assert "more than 3 rows" in response.content.decode()
