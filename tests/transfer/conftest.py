@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.workers import worker_broker  # noqa: F401 (a fixture of the tests that kill workers)
 from transfer.models import ImportJob
 
 

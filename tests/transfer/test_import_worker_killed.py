@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from customers.models import Organization
-from tests.workers import Processes, worker_broker  # noqa: F401 (the fixture of the worker tests)
+from tests.workers import Processes
 from transfer import services
 from transfer.models import ImportJob
 
