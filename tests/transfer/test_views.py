@@ -61,6 +61,12 @@ def test_lists_link_to_import_and_to_exports_with_their_filters(client, rep, sta
     board = client.get(f"/board/{stages[0].pipeline_id}/", {"status": "won"}).content.decode()
     assert 'href="/import/deals/"' in board
     assert f'href="/export/deals.csv?pipeline={stages[0].pipeline_id}&amp;status=won"' in board
+    # A filter change re-renders the board with htmx: the links follow out of band.
+    partial = client.get(
+        f"/board/{stages[0].pipeline_id}/", {"status": "lost"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="board-export" class="board-export" hx-swap-oob="true"' in partial
+    assert f'href="/export/deals.xlsx?pipeline={stages[0].pipeline_id}&amp;status=lost"' in partial
     activities = client.get("/activities/", {"kind": "call"}).content.decode()
     assert 'href="/import/activities/"' in activities
     assert 'href="/export/activities.xlsx?kind=call"' in activities
