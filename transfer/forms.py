@@ -11,7 +11,7 @@ from transfer import mapping, records
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or Excel file (.csv, .xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
     encoding = forms.ChoiceField(label=_("Encoding (CSV only)"), choices=ENCODING_CHOICES, initial=import_encoding.AUTO)
 
