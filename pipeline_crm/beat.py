@@ -38,6 +38,15 @@ BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # --- transfer: imports whose worker died ---
+    # Every 5 minutes: a dry run or import of organizations, contacts, deals or activities
+    # without progress for TRANSFER_IMPORT_STALE_MINUTES (and whose worker holds no lock on it)
+    # is marked failed; the user runs the dry run again. Command: `manage.py fail_stale_transfers`.
+    "transfer-fail-stale-imports": {
+        "task": "transfer.fail_stale_imports",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # --- customers: the trash ---
     # 03:30 in the installation's time zone: organizations and contacts deleted more than
     # 30 days ago (customers.models.RESTORE_DAYS) are removed for good; until then they can

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "directory",
     "search",
     "lists",
+    "transfer",
     "analytics",
 ]
 
@@ -377,6 +378,22 @@ LEADS_IMPORT_STALE_MINUTES = env.integer("LEADS_IMPORT_STALE_MINUTES", 10)
 LEADS_IMPORT_MAX_ATTEMPTS = env.integer("LEADS_IMPORT_MAX_ATTEMPTS", 3)
 if LEADS_IMPORT_BATCH_SIZE < 1 or LEADS_IMPORT_STALE_MINUTES < 1 or LEADS_IMPORT_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("LEADS_IMPORT_BATCH_SIZE, LEADS_IMPORT_STALE_MINUTES and LEADS_IMPORT_MAX_ATTEMPTS ≥ 1.")
+
+# --- transfer: imports and exports of organizations, contacts, deals, activities ---
+# Files with more rows than this are checked and imported by a Celery task with a progress bar.
+TRANSFER_IMPORT_SYNC_MAX_ROWS = env.integer("TRANSFER_IMPORT_SYNC_MAX_ROWS", 200)
+TRANSFER_IMPORT_MAX_BYTES = env.integer("TRANSFER_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+TRANSFER_IMPORT_MAX_ROWS = env.integer("TRANSFER_IMPORT_MAX_ROWS", 50000)
+# Rows between two progress reports (and heartbeats) of a running dry run or import.
+TRANSFER_IMPORT_BATCH_SIZE = env.integer("TRANSFER_IMPORT_BATCH_SIZE", 500)
+# A dry run or import without progress for this many minutes (and whose worker holds no lock
+# on it) is marked failed; the user runs the dry run again.
+TRANSFER_IMPORT_STALE_MINUTES = env.integer("TRANSFER_IMPORT_STALE_MINUTES", 10)
+TRANSFER_IMPORT_MAX_ATTEMPTS = env.integer("TRANSFER_IMPORT_MAX_ATTEMPTS", 3)
+if min(TRANSFER_IMPORT_BATCH_SIZE, TRANSFER_IMPORT_STALE_MINUTES, TRANSFER_IMPORT_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured(
+        "TRANSFER_IMPORT_BATCH_SIZE, TRANSFER_IMPORT_STALE_MINUTES and TRANSFER_IMPORT_MAX_ATTEMPTS ≥ 1."
+    )
 
 # --- activities ---
 # Absolute links in e-mails (reminders, digests).

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("directory.contact_urls")),
     path("", include("directory.merge_urls")),
     path("", include("lists.urls")),
+    path("", include("transfer.urls")),
     path("", include("analytics.urls")),
     path("", include("search.urls")),
 ]

@@ -119,6 +119,23 @@ def _activity(cast):
     return {"activity_id": cast.activity.pk}
 
 
+def _import_job(cast):
+    """The owner's import of organizations, made on first use (personal to the owner)."""
+    from transfer.models import ImportJob
+
+    job, _created = ImportJob.objects.get_or_create(
+        created_by=cast.owner,
+        file_name="matrix-import.csv",
+        defaults={
+            "record_type": "organizations",
+            "headers": ["Company"],
+            "mapping": ["name"],
+            "source": b"Company\nA\n",
+        },
+    )
+    return {"job_id": job.pk}
+
+
 def _column(cast):
     return {"pipeline_id": cast.deal.pipeline_id, "stage_id": cast.deal.stage_id}
 
@@ -307,6 +324,20 @@ EXPECTATIONS = {
     ),
     "forms/lead/": Expect(get=public(200), post=public(400)),
     "forms/lead/thanks/": Expect(get=public(200), post=public(405)),
+    # --- import and export (transfer) ---
+    "import/<slug:record_type>/": Expect(
+        kwargs=lambda cast: {"record_type": "organizations"}, get=everyone(200), post=everyone(400)
+    ),
+    "imports/<int:job_id>/": Expect(kwargs=_import_job, get=own(200), post=not_allowed()),
+    # An empty mapping names no required field: the owner hears so (400), anybody else gets 404.
+    "imports/<int:job_id>/check/": Expect(kwargs=_import_job, get=not_allowed(), post=own(400)),
+    "imports/<int:job_id>/confirm/": Expect(kwargs=_import_job, get=not_allowed(), post=own(302)),
+    "imports/<int:job_id>/discard/": Expect(kwargs=_import_job, get=not_allowed(), post=own(302)),
+    "export/<slug:record_type>.<slug:file_format>": Expect(
+        kwargs=lambda cast: {"record_type": "organizations", "file_format": "xlsx"},
+        get=everyone(200),
+        post=not_allowed(),
+    ),
     # --- activities and notifications ---
     "activities/": Expect(get=everyone(200), post=not_allowed()),
     "activities/<int:activity_id>/": Expect(kwargs=_activity, get=see(302), post=not_allowed()),

@@ -31,6 +31,8 @@ REVIEWED = {
     "analytics.rollup_nightly": "replaces the day's rows in one transaction",
     "analytics.rollup_day": "replaces the day's rows in one transaction",
     "analytics.stage_health": "overwrites one verdict per stage",
+    "transfer.import_run": "a dry run writes only its report; an import is one transaction under the job's row lock",
+    "transfer.fail_stale_imports": "conditional UPDATE on the old heartbeat, skipping locked jobs",
     "customers.purge_trash": "deletes only what is still past 30 days in the trash and unreferenced",
     "accounts.send_password_reset_email": "a second link is harmless: using one ends them all",
 }
@@ -85,6 +87,7 @@ def test_every_periodic_service_has_a_management_command():
         "apply_follow_up_rules": "activities",
         "deliver_email": "activities",
         "fail_stale_imports": "leads",
+        "fail_stale_transfers": "transfer",
         "rollup": "analytics",
         "bottlenecks": "analytics",
     }
