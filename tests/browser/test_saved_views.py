@@ -27,7 +27,7 @@ def test_run_a_saved_view(page, live_server, login, owner):
     # Filter the deal list (htmx swaps the table and pushes the URL).
     page.goto(f"{live_server.url}/deals/")
     expect(page.locator(f'tr[data-deal-id="{beta.pk}"]')).to_be_visible()
-    page.get_by_role("searchbox").fill("Alpha")
+    page.locator("main").get_by_role("searchbox").fill("Alpha")
     expect(page.locator(f'tr[data-deal-id="{beta.pk}"]')).to_have_count(0)
     expect(page).to_have_url(re.compile(r"q=Alpha"))
 
