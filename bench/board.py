@@ -8,7 +8,7 @@ Usage (uses its own database file unless DATABASE_URL is set; never the shared d
 It migrates, seeds with `seed_demo --deals N` (when the database has no deals), then prints,
 as the demo rep, the manager and the admin: the board page, its htmx partial, a filtered
 board, "load more", a move (drop into the next column and back), the unchanged 304
-poll, a deal's page, the lead list and the global search — median of --repeat runs, with the number of
+poll, a deal's page, the lead list, the global search and the 360° pages of the busiest organization and contact — median of --repeat runs, with the number of
 queries. --json writes the figures (for bench/run_all.py).
 """
 
@@ -30,6 +30,7 @@ def main():
     benchsetup.setup_django(f"board-{args.deals}")
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -92,6 +93,21 @@ def main():
         timed("search (Müller)", lambda: client.get(search_url, {"q": "Müller"}))
         timed("search typo (Schmitd)", lambda: client.get(search_url, {"q": "Schmitd"}))
         timed("search dropdown (Müller)", lambda: client.get(search_url, {"q": "Müller"}, HTTP_HX_REQUEST="true"))
+        # The 360° pages of the organization and the contact with the most deals the user sees.
+        for label, field, name in (
+            ("organization page", "organization", "organizations:detail"),
+            ("contact page", "contact", "contacts:detail"),
+        ):
+            busiest = (
+                Deal.objects.filter(selectors.scoping.visible_owner_q(user), **{f"{field}__isnull": False})
+                .values(field)
+                .annotate(n=Count("id"))
+                .order_by("-n", field)
+                .values_list(field, flat=True)
+                .first()
+            )
+            if busiest is not None:
+                timed(label, lambda url=reverse(name, args=[busiest]): client.get(url))
         deal = Deal.objects.filter(selectors.scoping.changeable_owner_q(user), pipeline=pipeline, status="open").first()
         if deal is None:
             return

@@ -59,6 +59,7 @@ def _single_rows(run):
             f"{_f(_board(row, 'deal detail').get('ms'), 1)} ({_board(row, 'deal detail').get('queries', '—')})",
             f"{_f(_board(row, 'lead list').get('ms'), 1)} ({_board(row, 'lead list').get('queries', '—')})",
             f"{_f(_board(row, 'search').get('ms'), 1)} ({_board(row, 'search').get('queries', '—')})",
+            f"{_f(_board(row, 'organization page').get('ms'), 1)} ({_board(row, 'organization page').get('queries', '—')})",
             f"{_f(first.get('ms'))} ({first.get('queries', '—')}) / {_f(repeated.get('ms'))}",
             _f(_dash(row, "rollup of one day").get("ms")),
             f"{_f(backfill.get('ms'))} ({row['backfill_days']} d)" if backfill else "—",
@@ -184,8 +185,8 @@ def markdown(runs):
         "Single requests (rep1 unless named; median ms, queries in brackets; PostgreSQL, Django test client):",
         "",
         "| run | deals | stage changes | board | board, region filter | move | 304 poll | deal page | lead list "
-        "| search | dashboard (manager) first (queries) / repeated | rollup of a day | backfill |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| search | organization page | dashboard (manager) first (queries) / repeated | rollup of a day | backfill |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         out += _single_rows(run)

@@ -99,20 +99,32 @@ class DealEditForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-        organizations = self.fields["organization"]
-        organizations.queryset = selectors.organization_choices_for_user(user=user)
-        contacts = self.fields["contact"]
-        contacts.queryset = selectors.contact_choices_for_user(user=user)
+        organizations, contacts = self.fields["organization"], self.fields["contact"]
+        if self.is_bound:
+            # What a posted pick is validated against; an unbound form draws only the options below.
+            organizations.queryset = selectors.organization_choices_for_user(user=user)
+            contacts.queryset = selectors.contact_choices_for_user(user=user)
         organization_id, contact_id = _picked_id(self, "organization"), _picked_id(self, "contact")
-        current_org = organizations.queryset.filter(pk=organization_id).first() if organization_id else None
-        current_contact = contacts.queryset.filter(pk=contact_id).first() if contact_id else None
+        # Whoever sees the deal sees its own organization, that organization's contacts and its
+        # contact (the customer rule, docs/customers.md), and the deal row holds both: only another
+        # pick is looked up through the scope (the queryset still validates a posted one).
+        own_org = organization_id is not None and organization_id == self.instance.organization_id
+        own_contact = contact_id is not None and contact_id == self.instance.contact_id
+        if own_org:
+            current_org = self.instance.organization
+        else:
+            current_org = organizations.queryset.filter(pk=organization_id).first() if organization_id else None
+        if own_contact:
+            current_contact = self.instance.contact
+        else:
+            current_contact = contacts.queryset.filter(pk=contact_id).first() if contact_id else None
         empty = [("", "—")]
-        organizations.widget.choices = empty + [
-            (o.pk, o.name) for o in selectors.organization_options(user=user, current=current_org, limit=0)
-        ]
+        organizations.widget.choices = empty + ([(current_org.pk, current_org.name)] if current_org else [])
         contacts.widget.choices = empty + [
             (c.pk, str(c))
-            for c in selectors.contact_options(user=user, organization_id=organization_id, current=current_contact)
+            for c in selectors.contact_options(
+                user=user, organization_id=organization_id, current=current_contact, scoped=not own_org
+            )
         ]
         if self.instance.pk:
             # Choosing an organization offers its contacts (the search input can look further).
