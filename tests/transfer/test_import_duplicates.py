@@ -42,7 +42,7 @@ def test_an_organization_row_like_an_existing_one_gets_a_warning_with_what_match
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert 'data-testid="import-duplicates"' in page
     assert f'href="/organizations/{mueller.pk}/"' in page
-    assert "(same VAT ID)" in page
+    assert "(matching VAT ID)" in page
     assert 'data-testid="duplicates-confirmed"' in page
 
 
@@ -75,7 +75,9 @@ def test_a_match_outside_the_importers_scope_is_reported_without_the_record(clie
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "a record you cannot see" in page
     assert "Geheim GmbH" not in page
-    assert "same name" not in page  # not even which key matched
+    assert "matching name" not in page  # not even which key matched
+    german = client.get(f"/imports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "ein Datensatz, den Sie nicht sehen können" in german
 
 
 def test_rows_that_duplicate_each_other_within_the_file_are_flagged(client, rep, upload, dry_run):
@@ -87,7 +89,7 @@ def test_rows_that_duplicate_each_other_within_the_file_are_flagged(client, rep,
         {"row": 4, "records": [], "more": 0, "hidden": False, "in_file": [{"row": 2, "on": ["email"]}]}
     ]
     page = client.get(f"/imports/{job.pk}/").content.decode()
-    assert "row 2 of this file (same e-mail)" in page
+    assert "row 2 of this file (matching e-mail)" in page
 
 
 def test_rows_with_errors_get_no_duplicate_warning(client, rep, upload, dry_run):
