@@ -181,3 +181,16 @@ def test_dry_run_duplicate_queries_do_not_grow_per_row(rep, outsider, settings, 
     assert small[1] == 10
     assert large[1] == 200
     assert small[0] == large[0]
+
+
+def test_large_files_are_matched_in_chunks_with_the_same_answer(rep, outsider, monkeypatch):
+    for i in range(7):
+        factories.OrganizationFactory(
+            name=f"Firma {i}", vat_id="DE42" if i == 6 else "", owner=rep if i % 2 else outsider
+        )
+    rows = [(i + 2, {"name": f"Firma {i}", "vat_id": "DE42"}) for i in range(7)]
+    whole = duplicates.row_warnings(user=rep, record_type="organizations", rows=rows)
+    monkeypatch.setattr(duplicates, "CHUNK_ROWS", 2)
+    assert duplicates.row_warnings(user=rep, record_type="organizations", rows=rows) == whole
+    assert [entry["row"] for entry in whole] == [2, 3, 4, 5, 6, 7, 8]
+    assert whole[1]["in_file"] == [{"row": 2, "on": ["vat"]}]
