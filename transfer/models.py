@@ -65,6 +65,10 @@ class ImportJob(models.Model):
     created_rows = models.PositiveIntegerField(_("records created"), default=0)
     # [{"row": line, "column": header, "message": text}, …] of the last dry run or import.
     report = models.JSONField(_("errors"), default=list, blank=True)
+    # Rows of the last dry run that look like existing records or earlier rows of the file
+    # (transfer.duplicates.row_warnings); the import asks to confirm them.
+    duplicate_rows = models.PositiveIntegerField(_("rows that look like duplicates"), default=0)
+    duplicates = models.JSONField(_("likely duplicates"), default=list, blank=True)
     failure = models.CharField(_("failure"), max_length=20, choices=Failure, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("runs started"), default=0)

@@ -242,7 +242,10 @@ class Organizations(RecordKind):
 
     def write(self, actor, cleaned, context):
         now = timezone.now()
-        return _bulk_create(Organization, [Organization(created_at=now, **fields) for fields in cleaned])
+        organizations = [Organization(created_at=now, **fields) for fields in cleaned]
+        for organization in organizations:
+            organization.set_duplicate_keys()  # bulk_create does not call save()
+        return _bulk_create(Organization, organizations)
 
     header = [
         "name",

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit import context as audit_context
 from leads import import_encoding
 from leads.importing import ImportFileError
-from transfer import formats, mapping, records, values
+from transfer import duplicates, formats, mapping, records, values
 from transfer.models import ImportJob
 
 S = ImportJob.Status
@@ -76,6 +77,8 @@ def import_check(*, job_id, actor, targets):
         processed_rows=0,
         error_rows=0,
         report=[],
+        duplicate_rows=0,
+        duplicates=[],
         failure="",
         error="",
         attempts=0,
@@ -88,15 +91,26 @@ def import_check(*, job_id, actor, targets):
     return _start(ImportJob.objects.get(pk=job_id))
 
 
-def import_confirm(*, job_id, actor):
-    """Import the checked file: only after a dry run without errors. Safe to click twice."""
-    claimed = ImportJob.objects.filter(pk=job_id, created_by=actor, status=S.CHECKED, error_rows=0).update(
-        status=S.IMPORTING, attempts=0, heartbeat_at=timezone.now()
-    )
+def import_confirm(*, job_id, actor, duplicates_confirmed=False):
+    """Import the checked file: only after a dry run without errors, and when rows look like
+    duplicates only once the user confirmed importing them anyway. Safe to click twice."""
+    checked = ImportJob.objects.filter(pk=job_id, created_by=actor, status=S.CHECKED, error_rows=0)
+    if not duplicates_confirmed:
+        checked = checked.filter(duplicate_rows=0)
+    claimed = checked.update(status=S.IMPORTING, attempts=0, heartbeat_at=timezone.now())
     job = ImportJob.objects.get(pk=job_id, created_by=actor)
     if not claimed:
-        if job.status == S.CHECKED:
+        if job.status == S.CHECKED and job.error_rows:
             raise TransferError(_("Correct the rows with errors first: the import creates all rows or none."))
+        if job.status == S.CHECKED:
+            raise TransferError(
+                ngettext(
+                    "%(count)s row looks like a duplicate: confirm that it should be imported anyway.",
+                    "%(count)s rows look like duplicates: confirm that they should be imported anyway.",
+                    job.duplicate_rows,
+                )
+                % {"count": job.duplicate_rows}
+            )
         return job
     return _start(job)
 
@@ -140,16 +154,17 @@ def _parsed_rows(job):
 
 
 def _check_rows(job, rows, kind, context, report_progress):
-    """(cleaned rows, report, failing row count), reporting progress every batch; None when
-    the run lost the job (report_progress answered False)."""
+    """(cleaned rows, report, failing row count, the cleaned rows' lines), reporting progress
+    every batch; None when the run lost the job (report_progress answered False)."""
     labels = dict(enumerate(job.headers))
     column_of = {target: labels[index] for index, target in enumerate(job.mapping) if target}
     fields = kind.field_map()
-    cleaned, report, failing = [], [], 0
+    cleaned, report, failing, lines = [], [], 0, []
     batch = settings.TRANSFER_IMPORT_BATCH_SIZE
     for index, (line, row) in enumerate(rows, start=1):
         try:
             cleaned.append(kind.clean(row, context))
+            lines.append(line)
         except records.RowErrors as error:
             failing += 1
             for name, message in error.errors:
@@ -158,7 +173,7 @@ def _check_rows(job, rows, kind, context, report_progress):
                     report.append({"row": line, "column": column, "message": str(message)})
         if index % batch == 0 and not report_progress(index):
             return None
-    return cleaned, report, failing
+    return cleaned, report, failing, lines
 
 
 def _claim(job_id):
@@ -217,12 +232,18 @@ def _dry_run(job, token, running):
     result = _check_rows(job, rows, kind, context, report_progress)
     if result is None:
         return None
-    _cleaned, report, failing = result
+    cleaned, report, failing, lines = result
+    # The rows without errors that look like records already there or earlier rows of the file.
+    warnings = duplicates.row_warnings(
+        user=job.created_by, record_type=job.record_type, rows=list(zip(lines, cleaned, strict=True))
+    )
     running.filter(status=S.CHECKING).update(
         status=S.CHECKED,
         processed_rows=len(rows),
         error_rows=failing,
         report=report,
+        duplicate_rows=len(warnings),
+        duplicates=warnings[:REPORT_LIMIT],
         run_token=None,
         heartbeat_at=timezone.now(),
     )
@@ -247,7 +268,7 @@ def _import(job, token, running):
             cache.set(progress_key(job.pk), done, timeout=3600)
             return True
 
-        cleaned, report, failing = _check_rows(job, rows, kind, context, report_progress)
+        cleaned, report, failing, _lines = _check_rows(job, rows, kind, context, report_progress)
         now = timezone.now()
         if failing:
             # Something changed since the dry run: nothing is created, the user sees why.

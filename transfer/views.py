@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads import import_encoding
@@ -61,6 +63,41 @@ def import_upload(request, record_type):
     return render(request, "transfer/upload.html", context, status=400 if form.errors else 200)
 
 
+# What a duplicate warning says matched, by the key kind transfer.duplicates stores.
+MATCHED_ON = {
+    "name": gettext_lazy("name"),
+    "domain": gettext_lazy("domain"),
+    "vat": gettext_lazy("VAT ID"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("phone"),
+}
+DETAIL_URLS = {"organizations": "organizations:detail", "contacts": "contacts:detail"}
+
+
+def _on(kinds):
+    return ", ".join(str(MATCHED_ON.get(kind, kind)) for kind in kinds)
+
+
+def _duplicate_rows(job):
+    """The dry run's duplicate warnings as the page shows them: what matched, translated, and
+    the link of each existing record the importer sees."""
+    detail = DETAIL_URLS.get(job.record_type)
+    return [
+        {
+            "row": entry["row"],
+            "records": [
+                {"label": r["label"], "url": reverse(detail, args=[r["id"]]), "on": _on(r["on"])}
+                for r in entry.get("records", [])
+            ],
+            "more": entry.get("more", 0),
+            "hidden": entry.get("hidden", False),
+            "in_file": [{"row": other["row"], "on": _on(other["on"])} for other in entry.get("in_file", [])],
+        }
+        for entry in job.duplicates
+        if detail
+    ]
+
+
 def _detail_context(job, *, form=None, error=None):
     progress = services.import_progress(job=job)
     waiting = job.status in (ImportJob.Status.MAPPING, ImportJob.Status.CHECKED, ImportJob.Status.FAILED)
@@ -76,6 +113,7 @@ def _detail_context(job, *, form=None, error=None):
         "list_url": LIST_URLS[job.record_type],
         "form": form or (forms.MappingForm(job=job) if waiting else None),
         "preview": preview,
+        "duplicate_rows": _duplicate_rows(job) if job.status == ImportJob.Status.CHECKED else [],
         "error": error,
         "progress": progress,
         "percent": int(100 * progress / max(job.total_rows, 1)),
@@ -113,7 +151,9 @@ def import_check(request, job_id):
 def import_confirm(request, job_id):
     job = selectors.job_get_for_user(user=request.user, job_id=job_id)
     try:
-        job = services.import_confirm(job_id=job.pk, actor=request.user)
+        job = services.import_confirm(
+            job_id=job.pk, actor=request.user, duplicates_confirmed=request.POST.get("duplicates_confirmed") == "on"
+        )
     except services.TransferError as refused:
         messages.error(request, str(refused))
     else:
