@@ -107,7 +107,8 @@ def main():
                 .first()
             )
             if busiest is not None:
-                timed(label, lambda url=reverse(name, args=[busiest]): client.get(url))
+                url = reverse(name, args=[busiest])
+                timed(label, lambda url=url: client.get(url))
         deal = Deal.objects.filter(selectors.scoping.changeable_owner_q(user), pipeline=pipeline, status="open").first()
         if deal is None:
             return

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers import keys
 from pipeline_crm.history import AppendOnlyModel
 
 # How long a deleted organization or contact can be restored before the nightly purge removes it.
@@ -177,10 +178,8 @@ class Organization(TrashableModel):
 
     def set_duplicate_keys(self):
         """Recompute name_key and website_domain; bulk writers call it, save() does it itself."""
-        from customers import duplicates
-
-        self.name_key = duplicates.name_key(self.name)
-        self.website_domain = duplicates.domain(self.website)
+        self.name_key = keys.name_key(self.name)
+        self.website_domain = keys.domain(self.website)
 
 
 class Contact(TrashableModel):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from customers import duplicates
+from customers.keys import SHARED_DOMAINS
 from customers.models import RESTORE_DAYS, MergeRecord, Organization
 from directory import selectors
 from leads.selectors import Duplicates
@@ -82,7 +83,7 @@ def duplicate_groups(model, *, by):
     """A query of {dup_key, size} for the paginator: organizations by "name", "domain" or
     "vat", contacts by "email" or "phone"."""
     keys = ORGANIZATION_KEYS if model is Organization else CONTACT_KEYS
-    exclude = duplicates.SHARED_DOMAINS if by == "domain" else ()
+    exclude = SHARED_DOMAINS if by == "domain" else ()
     return _groups(model, keys[by], exclude_keys=exclude)
 
 

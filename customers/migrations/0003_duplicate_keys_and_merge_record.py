@@ -10,13 +10,13 @@ from pipeline_crm.sqlite_migrations import LEGACY_OFF, LEGACY_ON
 
 def fill_duplicate_keys(apps, schema_editor):
     """The keys of the organizations that exist (new ones get them from save())."""
-    from customers import duplicates
+    from customers import keys
 
     Organization = apps.get_model("customers", "Organization")
     batch = []
     for organization in Organization._base_manager.only("id", "name", "website").iterator(chunk_size=2000):
-        organization.name_key = duplicates.name_key(organization.name)
-        organization.website_domain = duplicates.domain(organization.website)
+        organization.name_key = keys.name_key(organization.name)
+        organization.website_domain = keys.domain(organization.website)
         batch.append(organization)
         if len(batch) == 2000:
             Organization._base_manager.bulk_update(batch, ["name_key", "website_domain"])
