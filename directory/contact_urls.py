@@ -1,7 +1,7 @@
 from django.urls import path
 
+from directory import activity_views, merge_views
 from directory import contact_views as views
-from directory import merge_views
 
 app_name = "contacts"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="delete"),
     path("contacts/<int:contact_id>/restore/", views.contact_restore, name="restore"),
+    path("contacts/<int:contact_id>/log-activity/", activity_views.contact_log_activity, name="log_activity"),
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="timeline"),
     path("contacts/<int:contact_id>/consent/", views.contact_consent, name="consent"),
 ]

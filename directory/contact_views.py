@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
-from directory import duplicates, filters, forms, selectors, views
+from directory import activity_views, duplicates, filters, forms, selectors, views
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
@@ -125,6 +125,9 @@ def _detail(request, contact, consent_form=None, status=200):
         ).visible,
         "recent_merges": duplicates.recent_merges_into(contact),
         **overview,
+        **activity_views.log_form_context(
+            request, overview=overview, log_url=reverse("contacts:log_activity", args=[contact.pk])
+        ),
         "page": timeline_selectors.contact_timeline(user=request.user, contact=contact),
         "timeline_url": reverse("contacts:timeline", args=[contact.pk]),
     }

@@ -9,6 +9,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from activities.forms import ActivityForm
 from customers import phones
 from customers.models import Consent, Contact, ContactChannel, Organization
 from directory import selectors
@@ -263,3 +264,39 @@ class MergeForm(forms.Form):
         """{field: id of the record whose value survives} for the merge service."""
         picked = {name: self.cleaned_data.get(f"pick_{name}") for name in self.field_names}
         return {name: source for name, source in picked.items() if source is not None}
+
+
+class LogActivityForm(ActivityForm):
+    """Log a call, meeting or note on one of a customer's open deals or leads from its 360° page:
+    the activities app's own form plus which deal or lead it belongs to and whether it is done now
+    or planned. `deals` and `leads` are the record's open ones the user may change."""
+
+    DONE, PLAN = "done", "plan"
+
+    target = forms.ChoiceField(
+        label=_("For"),
+        error_messages={"invalid_choice": _("Choose one of this record's open deals or leads that you may change.")},
+    )
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(DONE, _("Done now")), (PLAN, _("Plan"))],
+        initial=DONE,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user, deals, leads, **kwargs):
+        kwargs.setdefault("prefix", "log")
+        super().__init__(*args, user=user, **kwargs)
+        self.targets = {f"deal-{deal.pk}": ("deal", deal) for deal in deals}
+        self.targets |= {f"lead-{lead.pk}": ("lead", lead) for lead in leads}
+        groups = []
+        if deals:
+            groups.append((_("Deals"), [(f"deal-{deal.pk}", deal.title) for deal in deals]))
+            self.fields["target"].initial = f"deal-{deals[0].pk}"
+        if leads:
+            groups.append((_("Leads"), [(f"lead-{lead.pk}", str(lead)) for lead in leads]))
+        self.fields["target"].choices = groups
+        self.fields["due_at"].help_text = _("Only when planned.")
+
+    def clean_target(self):
+        return self.targets[self.cleaned_data["target"]]

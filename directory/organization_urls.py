@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import merge_views, views
+from directory import activity_views, merge_views, views
 
 app_name = "organizations"
 
@@ -15,5 +15,10 @@ urlpatterns = [
     path("organizations/<int:organization_id>/edit/", views.organization_edit, name="edit"),
     path("organizations/<int:organization_id>/delete/", views.organization_delete, name="delete"),
     path("organizations/<int:organization_id>/restore/", views.organization_restore, name="restore"),
+    path(
+        "organizations/<int:organization_id>/log-activity/",
+        activity_views.organization_log_activity,
+        name="log_activity",
+    ),
     path("organizations/<int:organization_id>/timeline/", views.organization_timeline, name="timeline"),
 ]

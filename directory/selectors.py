@@ -16,6 +16,7 @@ from activities.models import Activity
 from customers.models import Contact, Organization
 from deals.models import Deal
 from leads import selectors as lead_selectors
+from leads.models import Lead
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 OPEN = Deal.Status.OPEN
@@ -163,6 +164,16 @@ def _deals_leads_activities(*, user, where, deal_related, limit):
         "done": list(activities.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
         "figures": {**figures, "last_contact": dates["last"], "next_contact": dates["next"]},
     }
+
+
+def log_targets(*, user, open_deals, leads):
+    """The open deals and leads of a 360° page on which the user may log an activity (those the
+    user may change, as on the deal's and lead's own activity panel), newest first. No query."""
+    closed = {Lead.Status.DISQUALIFIED, Lead.Status.CONVERTED}
+    return (
+        [deal for deal in open_deals if scoping.can_change_owned(user, deal.owner)],
+        [lead for lead in leads if lead.status not in closed and scoping.can_change_owned(user, lead.owner)],
+    )
 
 
 def organization_overview(*, user, organization, limit=100):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
-from directory import duplicates, filters, forms, selectors
+from directory import activity_views, duplicates, filters, forms, selectors
 from pipeline_crm import listcolumns
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
@@ -128,6 +128,7 @@ def organization_edit(request, organization_id):
 def organization_detail(request, organization_id):
     """The 360° page: facts, figures, deals, leads, contacts, activities and the timeline."""
     organization = selectors.organization_get_for_user(user=request.user, organization_id=organization_id)
+    overview = selectors.organization_overview(user=request.user, organization=organization)
     context = {
         "organization": organization,
         "can_delete": services.can_delete(request.user, organization),
@@ -140,7 +141,10 @@ def organization_detail(request, organization_id):
             exclude=[organization.pk],
         ).visible,
         "recent_merges": duplicates.recent_merges_into(organization),
-        **selectors.organization_overview(user=request.user, organization=organization),
+        **overview,
+        **activity_views.log_form_context(
+            request, overview=overview, log_url=reverse("organizations:log_activity", args=[organization.pk])
+        ),
         "page": timeline_selectors.organization_timeline(user=request.user, organization=organization),
         "timeline_url": reverse("organizations:timeline", args=[organization.pk]),
     }

@@ -107,6 +107,11 @@ def _two_contacts(cast):
     return {"ids": [_contact(cast)["contact_id"], cast.won_deal.organization.contacts.get().pk]}
 
 
+def _log_activity(cast):
+    """A call logged as done on the owner's deal (of the organization and of its contact)."""
+    return {"log-kind": "call", "log-subject": "Matrix call", "log-target": f"deal-{cast.deal.pk}", "log-when": "done"}
+
+
 def _merge(cast):
     return {"merge_id": MergeRecord.objects.get().pk}
 
@@ -387,6 +392,14 @@ EXPECTATIONS = {
     # Nothing of the cast is in the trash.
     "organizations/<int:organization_id>/restore/": Expect(kwargs=_organization, get=not_allowed(), post=everyone(404)),
     "organizations/<int:organization_id>/timeline/": Expect(kwargs=_organization, get=see(200), post=not_allowed()),
+    # Logging an activity from the 360° page: the teammate sees the deal but may not change it (400).
+    "organizations/<int:organization_id>/log-activity/": Expect(
+        kwargs=_organization,
+        get=not_allowed(),
+        data=_log_activity,
+        post=_codes(owner=302, teammate=400, outsider=404, manager=302, manager_south=404, admin=302),
+        htmx_post=_codes(owner=200, teammate=400, outsider=404, manager=200, manager_south=404, admin=200),
+    ),
     "contacts/": Expect(get=everyone(200), post=not_allowed()),
     "contacts/new/": Expect(get=everyone(200), post=everyone(400), data=lambda cast: {"last_name": ""}),
     "contacts/trash/": Expect(get=everyone(200), post=not_allowed()),
@@ -401,6 +414,13 @@ EXPECTATIONS = {
     ),
     "contacts/<int:contact_id>/restore/": Expect(kwargs=_contact, get=not_allowed(), post=everyone(404)),
     "contacts/<int:contact_id>/timeline/": Expect(kwargs=_contact, get=see(200), post=not_allowed()),
+    "contacts/<int:contact_id>/log-activity/": Expect(
+        kwargs=_contact,
+        get=not_allowed(),
+        data=_log_activity,
+        post=_codes(owner=302, teammate=400, outsider=404, manager=302, manager_south=404, admin=302),
+        htmx_post=_codes(owner=200, teammate=400, outsider=404, manager=200, manager_south=404, admin=200),
+    ),
     # --- duplicates and merges: the lists are the admins'; merging needs an admin or a manager
     # (the cast's customers have no owner); the POST without picks answers 400 to them ---
     "organizations/duplicates/": Expect(get=_codes(**_everyone_but_admin(403), admin=200), post=not_allowed()),
