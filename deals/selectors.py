@@ -593,33 +593,46 @@ def _visible_deals(user):
 
 
 def _visible_leads(user):
+    """The leads' own rule: a manager also sees the unassigned ones (leads.selectors)."""
     return lead_selectors.lead_list_for_user(user=user).order_by()
 
 
-def organization_choices_for_user(*, user):
-    """The organizations a deal of `user` may point at: those the user sees — the rule of the
-    organization pages (directory.selectors.organization_visible_q, which sits above deals in
-    the dependency line; tests/deals/test_deal_customers.py keeps the two equal)."""
+# Who sees a customer (DESIGN §5, docs/customers.md): an admin every one; anybody else an
+# organization they may see the owner of, or one with a deal or a lead they see; a contact they may
+# see the owner of, one on a deal or a lead they see, or one of an organization they see. The rule
+# lives here, the lowest app that reaches both deals and leads: the deal page's pickers use it, and
+# the organization and contact pages (directory, above) read it from here.
+
+
+def organization_visible_q(user):
     if scoping.is_admin(user):
-        return Organization.objects.all()
-    return Organization.objects.filter(
+        return Q()
+    return (
         (Q(owner__isnull=False) & scoping.visible_owner_q(user))
         | Q(models.Exists(_visible_deals(user).filter(organization=OuterRef("pk"))))
         | Q(models.Exists(_visible_leads(user).filter(organization=OuterRef("pk"))))
     )
 
 
-def contact_choices_for_user(*, user):
-    """The contacts a deal of `user` may point at: those the user sees (the rule of the contact
-    pages, directory.selectors.contact_visible_q)."""
+def contact_visible_q(user):
     if scoping.is_admin(user):
-        return Contact.objects.all()
-    return Contact.objects.filter(
+        return Q()
+    return (
         (Q(owner__isnull=False) & scoping.visible_owner_q(user))
         | Q(models.Exists(_visible_deals(user).filter(contact=OuterRef("pk"))))
         | Q(models.Exists(_visible_leads(user).filter(contact=OuterRef("pk"))))
-        | Q(organization__in=organization_choices_for_user(user=user).values("pk"))
+        | Q(organization__in=Organization.objects.filter(organization_visible_q(user)).values("pk"))
     )
+
+
+def organization_choices_for_user(*, user):
+    """The organizations a deal of `user` may point at: those the user sees."""
+    return Organization.objects.filter(organization_visible_q(user))
+
+
+def contact_choices_for_user(*, user):
+    """The contacts a deal of `user` may point at: those the user sees."""
+    return Contact.objects.filter(contact_visible_q(user))
 
 
 def organization_options(*, user, text="", current=None, limit=20):

@@ -6,7 +6,7 @@ lead they see, or one of an organization they see. The lists read this as EXISTS
 a page costs the same few queries whatever the number of organizations.
 """
 
-from django.db.models import Case, Count, DecimalField, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import scoping
 from activities.models import Activity
 from customers.models import Contact, Organization
+from deals import selectors as deal_selectors
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from leads.models import Lead
@@ -31,25 +32,9 @@ def _visible_leads(user):
     return lead_selectors.lead_list_for_user(user=user).order_by()
 
 
-def organization_visible_q(user):
-    if scoping.is_admin(user):
-        return Q()
-    return (
-        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
-        | Q(Exists(_visible_deals(user).filter(organization=OuterRef("pk"))))
-        | Q(Exists(_visible_leads(user).filter(organization=OuterRef("pk"))))
-    )
-
-
-def contact_visible_q(user):
-    if scoping.is_admin(user):
-        return Q()
-    return (
-        (Q(owner__isnull=False) & scoping.visible_owner_q(user))
-        | Q(Exists(_visible_deals(user).filter(contact=OuterRef("pk"))))
-        | Q(Exists(_visible_leads(user).filter(contact=OuterRef("pk"))))
-        | Q(organization__in=Organization.objects.filter(organization_visible_q(user)).values("pk"))
-    )
+# The rule of who sees a customer is deals.selectors' (the deal page's pickers need it too).
+organization_visible_q = deal_selectors.organization_visible_q
+contact_visible_q = deal_selectors.contact_visible_q
 
 
 def organization_list_for_user(*, user):

@@ -1,6 +1,5 @@
 """The customers a deal may point at are the ones the user sees on the organization and contact
-pages: deals keeps its own copy of the rule (directory sits above deals), and this test keeps
-the two equal for every role."""
+pages (the rule is deals.selectors'; the pages add their trash filter and joins), for every role."""
 
 import pytest
 
