@@ -205,6 +205,13 @@ class Contact(TrashableModel):
         related_name="contacts",
         verbose_name=_("owner"),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("For quotes and e-mails to this contact; empty: the installation's language."),
+    )
     email_consent = models.CharField(
         _("e-mail consent"), max_length=10, choices=Consent, default=Consent.UNKNOWN, editable=False
     )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "leads",
     "deals",
     "activities",
+    "quotes",
     "timeline",
     "directory",
     "search",
@@ -215,6 +216,10 @@ TIME_ZONE = env.string("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
 CRM_CURRENCY = env.string("CRM_CURRENCY", "EUR")
+# Quotes (docs/quotes.md): numbers are <prefix>-<year>-<seq>; a link opened within this many
+# seconds of sending is taken for a mail scanner's prefetch, not the customer.
+CRM_QUOTE_NUMBER_PREFIX = env.string("CRM_QUOTE_NUMBER_PREFIX", "AN")
+CRM_QUOTE_SCANNER_SECONDS = env.integer("CRM_QUOTE_SCANNER_SECONDS", 30)
 
 # Static files: our own code in static/, libraries served straight from node_modules ------
 STATIC_URL = "static/"
