@@ -396,7 +396,17 @@ class QuoteLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity.normalize():f} × {self.description}"
+        return f"{Decimal(self.quantity).normalize():f} × {self.description}"
+
+    def save(self, *args, **kwargs):
+        from quotes.money import line_amount
+
+        self.list_amount, self.amount = line_amount(
+            quantity=self.quantity, unit_price=self.unit_price, discount_percent=self.discount_percent
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "list_amount", "amount"}
+        super().save(*args, **kwargs)
 
 
 class QuoteEvent(AppendOnlyModel):

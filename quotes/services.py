@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -157,7 +158,8 @@ def _recompute(quote):
 
 def discount_policy_for(owner):
     """The owner's team's policy, else the default one, else the built-in 10 % / 10 %."""
-    policies = {p.team_id: p for p in DiscountPolicy.objects.filter(team_id__in=[owner.team_id, None])}
+    scope = Q(team__isnull=True) | Q(team_id=owner.team_id) if owner.team_id else Q(team__isnull=True)
+    policies = {p.team_id: p for p in DiscountPolicy.objects.filter(scope)}
     return policies.get(owner.team_id) or policies.get(None) or DiscountPolicy()
 
 
