@@ -1,13 +1,11 @@
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 
 from quotes.models import CompanyProfile, DiscountPolicy, PipelineQuoteSettings, Quote, QuoteLine, QuoteResponse
 
 
 @admin.register(CompanyProfile)
 class CompanyProfileAdmin(admin.ModelAdmin):
-    """One profile: the list page opens it, and no second one can be added."""
+    """One profile: it can be added while there is none, and never deleted."""
 
     fieldsets = [
         (None, {"fields": ["company_name", "legal_form", "logo"]}),
@@ -46,10 +44,6 @@ class CompanyProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        profile = CompanyProfile.current()
-        return HttpResponseRedirect(reverse("admin:quotes_companyprofile_change", args=[profile.pk]))
 
 
 @admin.register(DiscountPolicy)

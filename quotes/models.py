@@ -216,7 +216,7 @@ class Quote(models.Model):
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
     revises = models.OneToOneField(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="revised_by",

@@ -46,6 +46,7 @@ from customers.models import MergeRecord, Tag
 from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from lists.models import BulkAction
+from quotes.models import CompanyProfile, DiscountPolicy, PipelineQuoteSettings, Quote
 from tests import factories
 from tests.core.access_expectations import (
     ADMIN_ACTIONS,
@@ -137,6 +138,11 @@ def build_cast():
     Tag.objects.create(name="Matrix tag")
     SavedView.objects.create(owner=owner, list_key="deals", name="Matrix view", query="status=all", shared=True)
     BulkAction.objects.create(actor=owner, list_key="deals", kind="tag", target="Matrix tag")
+    # Quotes: the company profile, a discount policy, a pipeline's quote settings, a draft quote.
+    CompanyProfile.current()
+    DiscountPolicy.objects.create(team=None)
+    PipelineQuoteSettings.objects.create(pipeline=deal.pipeline)
+    Quote.objects.create(deal=deal, title=SECRET, valid_until=now.date())
     # Login throttling's records (django-axes).
     access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
     AccessAttempt.objects.create(

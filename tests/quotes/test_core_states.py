@@ -409,3 +409,10 @@ def test_every_step_is_an_event_of_the_deal(draft, rep, manager):
     public.quote_accept(token, name="Kim Kunde", confirmed=True)
     kinds = list(QuoteEvent.objects.filter(deal=draft.deal).values_list("kind", flat=True))
     assert kinds == ["created", "approval_requested", "approved", "sent", "accepted"]
+
+
+def test_a_deal_with_revised_quotes_can_still_be_deleted(draft, rep):
+    quote, _token = send(draft, rep)
+    send(services.quote_revise(quote_id=quote.pk, actor=rep), rep)
+    draft.deal.delete()
+    assert not Quote.objects.exists()
