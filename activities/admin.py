@@ -51,7 +51,10 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = [("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["to", "subject", "key"]
-    readonly_fields = ["key", "user", "to", "subject", "body", "created_at", "claim_token", "attempts", "sent_at"]
+    readonly_fields = [
+        "key", "user", "to", "from_name", "reply_to", "subject", "body", "attachment", "attachment_name",
+        "attachment_type", "created_at", "claim_token", "attempts", "sent_at",
+    ]  # fmt: skip
     fields = [*readonly_fields, "claimed_at", "failed_at", "last_error"]
     actions = ["retry_delivery"]
 

@@ -187,6 +187,12 @@ class OutgoingEmail(models.Model):
     lease (`claimed_at`, renewed right before the message is sent); a worker that dies
     after claiming leaves the lease to expire and the next run delivers it. `sent_at` is
     set only after the mail server accepted it.
+
+    An e-mail written in a user's name (a quote to a customer) goes out from the
+    installation's address (DEFAULT_FROM_EMAIL) with `from_name` as its display name and
+    `reply_to` as Reply-To, so answers reach the user while the mail server only ever sends
+    as the installation. An attachment is stored as a file with the row, so a retry sends
+    exactly the bytes that were queued.
     """
 
     key = models.CharField(_("key"), max_length=100, unique=True)
@@ -196,6 +202,13 @@ class OutgoingEmail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    from_name = models.CharField(
+        _("sender name"), max_length=200, blank=True, help_text=_("Shown with the installation's sender address.")
+    )
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    attachment = models.FileField(_("attachment"), upload_to="outbox/%Y/%m/", blank=True, max_length=200)
+    attachment_name = models.CharField(_("attachment file name"), max_length=200, blank=True)
+    attachment_type = models.CharField(_("attachment content type"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim_token = models.UUIDField(_("claim token"), null=True, blank=True)

@@ -9,6 +9,8 @@ through the `OutgoingEmail` outbox, which is delivered under a lease.
 import logging
 import uuid
 from datetime import datetime, time, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -237,6 +239,26 @@ def _email_release(*, token, email_ids):
     )
 
 
+def email_message(email):
+    """The message of an outbox row: from the installation's address (with the row's sender
+    name), Reply-To and the stored attachment when the row has them. Reading the attachment
+    fails loudly (the delivery counts it as a failed attempt) rather than sending without it."""
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if email.from_name:
+        _name, address = parseaddr(from_email)
+        name = " ".join(email.from_name.split())  # no line breaks in a header
+        from_email = str(Address(display_name=name, addr_spec=address or from_email))
+    message = mail.EmailMessage(
+        email.subject, email.body, from_email, [email.to], reply_to=[email.reply_to] if email.reply_to else None
+    )
+    if email.attachment:
+        with email.attachment.open("rb") as stored:
+            content = stored.read()
+        name = email.attachment_name or email.attachment.name.rsplit("/", 1)[-1]
+        message.attach(name, content, email.attachment_type or "application/octet-stream")
+    return message
+
+
 def _email_send(connection, email, token, clock):
     """Send one claimed e-mail: True sent, False refused (released for a later attempt),
     None when the claim is no longer ours (the lease expired and another deliverer took it)."""
@@ -246,9 +268,7 @@ def _email_send(connection, email, token, clock):
     if not renewed:
         return None
     try:
-        connection.send_messages(
-            [mail.EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])]
-        )
+        connection.send_messages([email_message(email)])
     except SoftTimeLimitExceeded:
         # The worker is stopping the task mid-send: whether the server took the message is
         # unknown, so it keeps its claim until the lease ends (then it is sent again).
