@@ -24,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipeline_crm.settings")
 os.environ.setdefault("CRM_MODE", "embedded")
 
 import django  # noqa: E402
+from django.test import override_settings  # noqa: E402
 
 django.setup()
 
@@ -148,6 +149,16 @@ def demo_quote(lines=LINES, *, language="de"):
     return quote, objects
 
 
+# The demo company's logo: an aurora over a horizon, drawn for this demo.
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="360" height="96" viewBox="0 0 360 96">
+<rect x="0" y="8" width="80" height="80" rx="16" fill="#12324f"/>
+<path d="M10 62 C 28 30, 52 30, 70 18" stroke="#4fd1a5" stroke-width="7" fill="none" stroke-linecap="round"/>
+<path d="M10 74 C 30 48, 52 46, 70 36" stroke="#7cc8f2" stroke-width="5" fill="none" stroke-linecap="round"/>
+<text x="98" y="58" font-family="DejaVu Sans, sans-serif" font-size="34" font-weight="bold" fill="#12324f">nordlicht</text>
+<text x="99" y="82" font-family="DejaVu Sans, sans-serif" font-size="15" letter-spacing="5" fill="#4a6378">SOFTWARE</text>
+</svg>"""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pdf", help="also keep the PDF here")
@@ -156,7 +167,11 @@ def main():
     parser.add_argument("--timing", action="store_true", help="time 5-line and 60-line quotes")
     args = parser.parse_args()
     quote, lines = demo_quote(language=args.language)
-    content = pdf.render(quote, lines)
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        Path(media, "company").mkdir()
+        Path(media, "company", "logo.svg").write_text(LOGO_SVG)
+        quote.seller = {**SELLER, "logo": "company/logo.svg"}
+        content = pdf.render(quote, lines)
     if args.pdf:
         Path(args.pdf).write_bytes(content)
     if shutil.which("pdftoppm"):
