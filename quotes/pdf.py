@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from quotes import services
 from quotes.models import CompanyProfile
-from quotes.services import QuoteError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,7 @@ FONT_DIR = Path(settings.BASE_DIR) / "node_modules" / "@fontsource" / "source-sa
 ALLOWED_DIRS = (TEMPLATE_DIR, FONT_DIR)
 TEMPLATES = {"de": "quotes/pdf/quote_de.html", "en": "quotes/pdf/quote_en.html"}
 FILE_PREFIX = {"de": "Angebot", "en": "Quote"}
+DRAFT = {"de": "Entwurf", "en": "Draft"}
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
@@ -110,6 +110,7 @@ def context(quote, lines):
     sender = quote.sent_by or quote.created_by
     return {
         "quote": quote,
+        "number": quote.display_number if quote.number else DRAFT[_short_language(quote)],
         "seller": seller,
         "buyer": buyer,
         "lines": lines,
@@ -149,10 +150,10 @@ def file_name(quote):
 # --- the stored PDF ------------------------------------------------------------------------------
 
 
-class QuotePdfUnavailable(QuoteError):
+class QuotePdfUnavailable(services.QuoteError):
     """The stored PDF cannot be handed out: none yet (404), its file is gone (410), or its content
     no longer has the SHA-256 recorded when it was sent (409). Views answer with `status` and
-    `message` like any QuoteError."""
+    `message` like any other QuoteError."""
 
     status = 404
 

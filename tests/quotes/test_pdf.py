@@ -139,14 +139,14 @@ def test_texts_typed_by_users_are_printed_as_text_and_fetch_nothing(rep, seller,
     def no_network(*args, **kwargs):
         raise AssertionError("the renderer opened a network connection")
 
-    monkeypatch.setattr(pdf, "asset_fetcher", recording_fetcher)
-    monkeypatch.setattr(socket.socket, "connect", no_network)
     hostile = '<img src="http://attacker.example/pixel.png">'
     quote = draft(
         rep,
         [line(hostile, "1", "10.00", details='<link rel="stylesheet" href="https://attacker.example/x.css">')],
         intro='<iframe src="file:///etc/passwd"></iframe>',
     )
+    monkeypatch.setattr(pdf, "asset_fetcher", recording_fetcher)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
 
     (text,) = pages_text(pdf.render_quote_pdf(quote))
 
@@ -286,3 +286,13 @@ def test_a_revision_has_its_number_and_revision_in_the_file_name(rep, seller):
     assert pdf.file_name(revision) == f"Angebot-{quote.number}-R2.pdf"
     assert f"Angebot {quote.number}-R2" in text
     assert "Revision 2, ersetzt die vorherige Fassung" in text
+
+
+def test_a_draft_preview_shows_the_current_company_and_customer(rep, seller):
+    quote = draft(rep, [line("Lizenz", "1", "100.00")])
+
+    (text,) = pages_text(pdf.render_quote_pdf(quote))
+
+    assert "Angebot Entwurf" in text and "Angebotsnummer Entwurf" in text
+    assert "Nordlicht Software GmbH" in text and "HRB 154321" in text
+    assert quote.deal.organization.name in text
