@@ -39,6 +39,13 @@ def _content_type_cache_from_this_test():
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Stored files (quote PDFs, outbox attachments, logos) go to a folder of this test session,
+    never into the checkout's var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def team_north(db):
     return factories.TeamFactory(name="North")

@@ -17,9 +17,11 @@ State = Quote.State
 
 
 @pytest.fixture(autouse=True)
-def fake_pdf_and_mail(monkeypatch):
+def quick_pdf(monkeypatch):
+    """The states do not depend on the PDF's content: a stand-in saves WeasyPrint's second per
+    send over sixty tests. The real PDF of a sent quote is tests/quotes/test_pdf.py's subject,
+    and test_core_numbering.py sends with the real renderer."""
     monkeypatch.setattr("quotes.pdf.render_quote_pdf", lambda quote: f"%PDF-1.7 {quote.display_number}".encode())
-    monkeypatch.setattr("quotes.delivery.queue_quote_email", lambda **kwargs: None)
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from tests.quotes.pdf_mail_helpers import company, draft, line, send
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _addresses(settings):
     settings.CRM_BASE_URL = "https://crm.example.com"
     settings.DEFAULT_FROM_EMAIL = "Pipeline CRM <crm@nordlicht.example>"
 

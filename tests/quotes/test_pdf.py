@@ -15,11 +15,6 @@ from quotes.models import CompanyProfile
 from tests.quotes.pdf_mail_helpers import company, draft, line, pages_text, send
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def seller(db):
     return company()
