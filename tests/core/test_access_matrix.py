@@ -150,6 +150,11 @@ def build_cast():
     )
     AccessFailureLog.objects.create(**access, path_info="/accounts/login/")
     AccessLog.objects.create(**access, path_info="/accounts/login/")
+    # Quotes: the company profile, the default discount policy, the pipeline's settings and a quote.
+    CompanyProfile.current()
+    DiscountPolicy.objects.get_or_create(team=None)
+    PipelineQuoteSettings.objects.get_or_create(pipeline=won_deal.pipeline)
+    Quote.objects.create(deal=won_deal, title="Matrix admin quote", valid_until=now.date())
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
@@ -343,6 +348,14 @@ def _requests(route, role, cast):
     if spec.htmx_post is not None:
         htmx_data = spec.htmx_data(cast) if spec.htmx_data else data
         yield "POST (htmx)", "POST", url, htmx_data, {"HX-Request": "true"}, spec.htmx_post[role]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _files_in_memory():
+    # Quotes store their PDF: the matrix writes no files to disk.
+    storages = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    with override_settings(STORAGES=storages):
+        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

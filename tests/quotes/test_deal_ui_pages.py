@@ -18,9 +18,10 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def fake_pdf_and_mail(monkeypatch):
+def fake_pdf_and_mail(monkeypatch, settings):
     """Stands in for the PDF renderer and the e-mail delivery while those are placeholders; the
-    mails "sent" are collected in the returned list."""
+    mails "sent" are collected in the returned list. The stored PDFs stay in memory."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     sent = []
     monkeypatch.setattr("quotes.pdf.render_quote_pdf", lambda quote: f"%PDF-1.7 {quote.display_number}".encode())
     monkeypatch.setattr("quotes.delivery.queue_quote_email", lambda **kwargs: sent.append(kwargs))
@@ -316,7 +317,9 @@ def test_a_draft_has_no_pdf(client, rep, draft):
     assert client.get(url("pdf", draft.pk)).status_code == 404
 
 
-def test_teammate_downloads_the_pdf_but_outsider_does_not_find_it(client, rep, teammate, outsider, draft, fake_pdf_and_mail):
+def test_teammate_downloads_the_pdf_but_outsider_does_not_find_it(
+    client, rep, teammate, outsider, draft, fake_pdf_and_mail
+):
     services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(teammate)
     assert client.get(url("pdf", draft.pk)).status_code == 200
