@@ -92,7 +92,7 @@ class QuoteLineForm(forms.Form):
                     "unit": line.unit,
                     "unit_price": line.unit_price,
                     "discount_percent": line.discount_percent.normalize(),
-                    "vat_rate": line.vat_rate.normalize(),
+                    "vat_rate": f"{line.vat_rate.normalize():f}",
                     "is_optional": line.is_optional,
                 },
             )
