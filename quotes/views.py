@@ -10,6 +10,7 @@ actions (approval, sending, revisions, the link, the PDF) are in quotes/action_v
 from decimal import Decimal
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -125,10 +126,12 @@ def page_context(request, quote, *, header_form=None, decision_form=None, new_li
         context["cancel_form"] = forms.CancelForm(prefix="cancel")
     context["events"] = selectors.quote_events(quote=quote)
     context["new_link"], context["link_renewed"] = new_link, link_renewed
+    # The revisions before and after this one, in one query (both are a quote of the same deal).
+    related = Quote.objects.filter(Q(revises=quote) | Q(pk=quote.revises_id or 0)).only("pk", "number", "revision")
+    context["older"] = next((other for other in related if other.pk == quote.revises_id), None)
+    context["newer"] = next((other for other in related if other.pk != quote.revises_id), None)
     revisable = (Quote.State.SENT, Quote.State.DECLINED, Quote.State.EXPIRED)
-    context["can_revise"] = (
-        context["can_change"] and quote.state in revisable and not Quote.objects.filter(revises=quote).exists()
-    )
+    context["can_revise"] = context["can_change"] and quote.state in revisable and context["newer"] is None
     return context
 
 

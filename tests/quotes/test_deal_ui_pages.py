@@ -350,6 +350,10 @@ def test_revise_makes_a_new_draft_revision(client, rep, draft, fake_pdf_and_mail
     assert response.status_code == 302 and response["Location"] == url("detail", revision.pk)
     assert revision.revision == 2 and revision.state == Quote.State.DRAFT
     assert client.post(url("revise", draft.pk)).status_code == 409
+    old_page = client.get(url("detail", draft.pk)).content.decode()
+    assert f'href="{url("detail", revision.pk)}" data-testid="quote-newer"' in old_page
+    assert 'data-testid="quote-revise"' not in old_page
+    assert draft.number in client.get(url("detail", revision.pk)).content.decode()
 
 
 def test_revising_a_draft_is_a_conflict(client, rep, draft):

@@ -48,12 +48,12 @@ def warm(db):
 
 @pytest.mark.parametrize("viewer", ["rep", "teammate", "manager"])
 def test_quote_page_queries_do_not_grow_with_lines(client, request, rep, stages, warm, viewer):
-    # Expected for the owner's draft (7): the user, the quote with its deal, owner, customer and
+    # Expected for the owner's draft (8): the user, the quote with its deal, owner, customer and
     # answer, its lines with their products, the discount policy of the owner's team, the
     # company profile's VAT rates, the catalogue (one read for the add form and every line's
-    # form), the events with their people. A manager adds the ids of their teams (8); the
-    # teammate reads no profile and no catalogue, as they get no forms (5). The session is
-    # cached; the notification badge loads by its own request.
+    # form), the events with their people, the revisions before and after it. A manager adds
+    # the ids of their teams (9); the teammate reads no profile and no catalogue, as they get no
+    # forms (6). The session is cached; the notification badge loads by its own request.
     user = request.getfixturevalue(viewer)
     small = quote_with_lines(factories.DealFactory(owner=rep, stage=stages[0]), rep, 2)
     large = quote_with_lines(factories.DealFactory(owner=rep, stage=stages[0]), rep, 20)
@@ -62,7 +62,7 @@ def test_quote_page_queries_do_not_grow_with_lines(client, request, rep, stages,
     at_2 = count(client, reverse("quotes:detail", args=[small.pk]))
     at_20 = count(client, reverse("quotes:detail", args=[large.pk]))
     assert at_2 == at_20, (at_2, at_20)
-    assert at_20 == {"rep": 7, "teammate": 5, "manager": 8}[viewer], at_20
+    assert at_20 == {"rep": 8, "teammate": 6, "manager": 9}[viewer], at_20
 
 
 def test_line_change_answers_with_the_same_queries_at_both_sizes(client, rep, stages, warm):
