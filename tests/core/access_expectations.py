@@ -633,7 +633,6 @@ ADMIN_SPECIAL = {
     "admin:auth_user_password_change": {"GET": 200},
     "admin:<object redirect>": {"GET": 302},  # <model>/<id>/ → <model>/<id>/change/
     "admin:<catch-all>": {"GET": 404},
-    "admin:quotes_companyprofile_changelist": {"GET": 302},  # one profile: its list opens it
 }
 ADMIN_ACTIONS = {
     "changelist": "has_view_or_change_permission",

@@ -150,11 +150,6 @@ def build_cast():
     )
     AccessFailureLog.objects.create(**access, path_info="/accounts/login/")
     AccessLog.objects.create(**access, path_info="/accounts/login/")
-    # Quotes: the company profile, the default discount policy, the pipeline's settings and a quote.
-    CompanyProfile.current()
-    DiscountPolicy.objects.get_or_create(team=None)
-    PipelineQuoteSettings.objects.get_or_create(pipeline=won_deal.pipeline)
-    Quote.objects.create(deal=won_deal, title="Matrix admin quote", valid_until=now.date())
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
