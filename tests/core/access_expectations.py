@@ -507,6 +507,110 @@ EXPECTATIONS.update(
     }
 )
 
+
+# --- quotes on the deal page (docs/quotes-deal-ui.md): made on first use for the cast's deal ---
+
+
+def _quote(cast, kind="draft"):
+    """A quote of the owner's deal: "draft" (no discount), "discount" (a draft above the limit),
+    "pending" (waiting for approval), "sent" (with a stored PDF and a link)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from quotes import services as quote_services
+    from quotes.models import Quote
+
+    found = Quote.objects.filter(deal=cast.deal, title=f"Matrix {kind}").first()
+    if found is not None:
+        return found
+    quote = quote_services.quote_create(deal_id=cast.deal.pk, actor=cast.owner)
+    Quote.objects.filter(pk=quote.pk).update(title=f"Matrix {kind}")
+    if kind in ("discount", "pending"):
+        line = quote.lines.get()
+        quote_services.quote_line_update(quote_id=quote.pk, line_id=line.pk, actor=cast.owner, discount_percent=30)
+    if kind == "pending":
+        quote_services.quote_request_approval(quote_id=quote.pk, actor=cast.owner)
+    if kind == "sent":
+        now = timezone.now()
+        quote.refresh_from_db()
+        quote.state, quote.sent_at, quote.issue_date = Quote.State.SENT, now, now.date()
+        quote.number, quote.number_year, quote.number_seq = "AN-MATRIX-1", 1999, 1
+        quote.token_hash = quote_services.hash_token("matrix-token")
+        quote.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.7 matrix"), save=False)
+        quote.save()
+    return Quote.objects.get(pk=quote.pk)
+
+
+def _quote_kwargs(kind="draft"):
+    return lambda cast: {"quote_id": _quote(cast, kind).pk}
+
+
+def _quote_line(cast):
+    quote = _quote(cast)
+    return {"quote_id": quote.pk, "line_id": quote.lines.get().pk}
+
+
+def _quote_line_data(prefix):
+    return lambda cast: {
+        f"{prefix}-description": "Matrix line",
+        f"{prefix}-quantity": "2",
+        f"{prefix}-unit_price": "5",
+        f"{prefix}-vat_rate": "19",
+    }
+
+
+EXPECTATIONS.update(
+    {
+        "deals/<int:deal_id>/quotes/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
+        "deals/<int:deal_id>/quotes/new/": Expect(kwargs=_deal, get=change(200), post=change(302)),
+        # Managers and admins decide on discounts; reps have nothing to approve.
+        "quotes/approvals/": Expect(
+            get=_codes(owner=403, teammate=403, outsider=403, manager=200, manager_south=200, admin=200),
+            post=not_allowed(),
+        ),
+        # An empty header form answers 400 to whoever may change the draft.
+        "quotes/<int:quote_id>/": Expect(kwargs=_quote_kwargs(), get=see(200), post=change(400)),
+        "quotes/<int:quote_id>/lines/": Expect(
+            kwargs=_quote_kwargs(),
+            get=not_allowed(),
+            data=_quote_line_data("new_line"),
+            post=change(302),
+            htmx_post=change(200),
+        ),
+        "quotes/<int:quote_id>/lines/<int:line_id>/": Expect(
+            kwargs=_quote_line,
+            get=not_allowed(),
+            data=lambda cast: _quote_line_data(f"line-{_quote_line(cast)['line_id']}")(cast),
+            post=change(302),
+            htmx_post=change(200),
+        ),
+        "quotes/<int:quote_id>/lines/<int:line_id>/remove/": Expect(
+            kwargs=_quote_line, get=not_allowed(), post=change(302), htmx_post=change(200)
+        ),
+        "quotes/<int:quote_id>/approval/request/": Expect(
+            kwargs=_quote_kwargs("discount"), get=not_allowed(), post=change(302)
+        ),
+        "quotes/<int:quote_id>/approval/withdraw/": Expect(
+            kwargs=_quote_kwargs("pending"), get=not_allowed(), post=change(302)
+        ),
+        # Only the manager of the owner's team and the admin decide; the owner may not approve.
+        "quotes/<int:quote_id>/approval/decide/": Expect(
+            kwargs=_quote_kwargs("pending"),
+            get=not_allowed(),
+            data=lambda cast: {"decision-decision": "approve"},
+            post=_codes(owner=403, teammate=403, outsider=404, manager=302, manager_south=404, admin=302),
+        ),
+        # An empty send form answers 400 (nothing is sent).
+        "quotes/<int:quote_id>/send/": Expect(kwargs=_quote_kwargs(), get=not_allowed(), post=change(400)),
+        "quotes/<int:quote_id>/revise/": Expect(kwargs=_quote_kwargs("sent"), get=not_allowed(), post=change(302)),
+        "quotes/<int:quote_id>/cancel/": Expect(kwargs=_quote_kwargs("sent"), get=not_allowed(), post=change(302)),
+        "quotes/<int:quote_id>/link/revoke/": Expect(kwargs=_quote_kwargs("sent"), get=not_allowed(), post=change(302)),
+        # The new link is shown once, in the answer (200).
+        "quotes/<int:quote_id>/link/renew/": Expect(kwargs=_quote_kwargs("sent"), get=not_allowed(), post=change(200)),
+        "quotes/<int:quote_id>/pdf/": Expect(kwargs=_quote_kwargs("sent"), get=see(200), post=not_allowed()),
+    }
+)
+
 # Known differences from DESIGN §5, each with its reason. Strict: once an entry answers as
 # designed, the matrix fails until the entry is deleted.
 KNOWN_GAPS = {}

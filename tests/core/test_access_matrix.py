@@ -346,6 +346,14 @@ def _requests(route, role, cast):
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _files_in_memory():
+    # Quotes store their PDF: the matrix writes no files to disk.
+    storages = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _generous_webform_limit():
     # The web form counts every POST per IP; the matrix posts to it once per role.
     with override_settings(LEADS_WEBFORM_RATE_LIMIT=10_000):
