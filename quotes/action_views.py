@@ -6,7 +6,6 @@ POST that made it, and never stored in clear)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -168,19 +167,13 @@ def link_renew(request, quote_id):
 # --- the PDF and the approvals list ----------------------------------------------------------------
 
 
-def stored_pdf_response(quote):
-    """The PDF stored when the quote was sent, as a download (never rendered again). Until the
-    PDF module offers its own response, a small one here."""
-    if not quote.pdf:
-        raise Http404("This quote has no PDF: it is made when the quote is sent.")
-    return FileResponse(
-        quote.pdf.open("rb"), as_attachment=True, filename=pdf.file_name(quote), content_type="application/pdf"
-    )
-
-
 @require_GET
 def quote_pdf(request, quote_id):
-    return stored_pdf_response(reload(request, quote_id))
+    quote = reload(request, quote_id)
+    try:
+        return pdf.stored_pdf_response(quote)
+    except pdf.QuotePdfUnavailable as error:
+        return _refused(request, quote.pk, error)
 
 
 @require_GET

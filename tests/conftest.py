@@ -47,6 +47,23 @@ def _media_in_a_temporary_folder(settings, tmp_path_factory):
 
 
 @pytest.fixture
+def queued_quote_mails(monkeypatch):
+    """The arguments of every quote e-mail queued during the test (the e-mail is really queued in
+    the outbox; the list lets a test read the link's token, which the database keeps only hashed)."""
+    from quotes import delivery
+
+    queued = []
+    queue = delivery.queue_quote_email
+
+    def recorded(**kwargs):
+        queued.append(kwargs)
+        return queue(**kwargs)
+
+    monkeypatch.setattr(delivery, "queue_quote_email", recorded)
+    return queued
+
+
+@pytest.fixture
 def team_north(db):
     return factories.TeamFactory(name="North")
 

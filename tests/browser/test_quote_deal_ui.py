@@ -15,16 +15,6 @@ from tests import factories
 
 
 @pytest.fixture
-def fake_pdf_and_mail(monkeypatch, settings):
-    """Stands in for the PDF renderer and the e-mail delivery while those are placeholders."""
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
-    sent = []
-    monkeypatch.setattr("quotes.pdf.render_quote_pdf", lambda quote: b"%PDF-1.7 test")
-    monkeypatch.setattr("quotes.delivery.queue_quote_email", lambda **kwargs: sent.append(kwargs))
-    return sent
-
-
-@pytest.fixture
 def cast(transactional_db):
     defaults.ensure_defaults(Pipeline, Stage, LostReason)
     north = factories.TeamFactory(name="North")
@@ -41,7 +31,7 @@ def cast(transactional_db):
 
 
 def test_rep_builds_a_quote_the_manager_approves_and_the_rep_sends_it(
-    page, browser, live_server, login, cast, fake_pdf_and_mail
+    page, browser, live_server, login, cast, queued_quote_mails
 ):
     rep, manager, deal = cast
     errors = []
@@ -83,7 +73,7 @@ def test_rep_builds_a_quote_the_manager_approves_and_the_rep_sends_it(
     expect(form.get_by_label("To")).to_have_value("kim@customer.example")
     form.get_by_role("button", name="Send the quote").click()
     link = page.get_by_test_id("quote-link-input")
-    expect(link).to_have_value(f"{live_server.url}/q/{fake_pdf_and_mail[0]['token']}/")
+    expect(link).to_have_value(f"{live_server.url}/q/{queued_quote_mails[0]['token']}/")
     expect(page.get_by_test_id("quote-new-link")).to_contain_text("The link was e-mailed to kim@customer.example")
     quote.refresh_from_db()
     expect(page.get_by_test_id("quote-number")).to_have_text(quote.number)

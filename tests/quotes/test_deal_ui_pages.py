@@ -18,17 +18,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def fake_pdf_and_mail(monkeypatch, settings):
-    """Stands in for the PDF renderer and the e-mail delivery while those are placeholders; the
-    mails "sent" are collected in the returned list. The stored PDFs stay in memory."""
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
-    sent = []
-    monkeypatch.setattr("quotes.pdf.render_quote_pdf", lambda quote: f"%PDF-1.7 {quote.display_number}".encode())
-    monkeypatch.setattr("quotes.delivery.queue_quote_email", lambda **kwargs: sent.append(kwargs))
-    return sent
-
-
-@pytest.fixture
 def deal(rep, stages):
     deal = factories.DealFactory(owner=rep, stage=stages[0], title="Acme rollout", contact=None)
     deal.contact = factories.ContactFactory(
@@ -237,7 +226,7 @@ def test_line_of_another_quote_is_not_found(client, rep, deal, draft):
     assert other.lines.exists()
 
 
-def test_editing_a_sent_quote_is_a_conflict(client, rep, draft, fake_pdf_and_mail):
+def test_editing_a_sent_quote_is_a_conflict(client, rep, draft, queued_quote_mails):
     services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(rep)
     data = line_data(description="Extra", unit_price="1")
@@ -251,12 +240,12 @@ def test_editing_a_sent_quote_is_a_conflict(client, rep, draft, fake_pdf_and_mai
 # --- sending, the link, the document -------------------------------------------------------------
 
 
-def test_send_shows_the_link_once_and_says_it_was_e_mailed(client, rep, draft, fake_pdf_and_mail):
+def test_send_shows_the_link_once_and_says_it_was_e_mailed(client, rep, draft, queued_quote_mails):
     client.force_login(rep)
     response = client.post(url("send", draft.pk), send_data(message="Hello Kim"))
     assert response.status_code == 200
     page = response.content.decode()
-    [mail] = fake_pdf_and_mail
+    [mail] = queued_quote_mails
     token = mail["token"]
     assert f"/q/{token}/" in page and "The link was e-mailed to kim@customer.example" in page
     assert mail["message"] == "Hello Kim" and mail["subject"] == "Our quote"
@@ -266,17 +255,17 @@ def test_send_shows_the_link_once_and_says_it_was_e_mailed(client, rep, draft, f
     assert token not in client.get(url("detail", draft.pk)).content.decode()
 
 
-def test_send_with_a_bad_address_is_re_rendered(client, rep, draft, fake_pdf_and_mail):
+def test_send_with_a_bad_address_is_re_rendered(client, rep, draft, queued_quote_mails):
     client.force_login(rep)
     response = client.post(url("send", draft.pk), send_data(to="not-an-address", subject=""))
     assert response.status_code == 400
     page = response.content.decode()
     assert "The quote was not sent" in page and "errorlist" in page and "not-an-address" in page
     draft.refresh_from_db()
-    assert draft.state == Quote.State.DRAFT and not fake_pdf_and_mail
+    assert draft.state == Quote.State.DRAFT and not queued_quote_mails
 
 
-def test_send_refused_by_the_rules_keeps_the_draft(client, rep, draft, fake_pdf_and_mail):
+def test_send_refused_by_the_rules_keeps_the_draft(client, rep, draft, queued_quote_mails):
     services.quote_line_update(quote_id=draft.pk, line_id=draft.lines.get().pk, actor=rep, is_optional=True)
     client.force_login(rep)
     response = client.post(url("send", draft.pk), send_data())
@@ -286,20 +275,20 @@ def test_send_refused_by_the_rules_keeps_the_draft(client, rep, draft, fake_pdf_
     assert draft.state == Quote.State.DRAFT and not draft.number
 
 
-def test_sending_twice_is_a_conflict(client, rep, draft, fake_pdf_and_mail):
+def test_sending_twice_is_a_conflict(client, rep, draft, queued_quote_mails):
     client.force_login(rep)
     client.post(url("send", draft.pk), send_data())
     assert client.post(url("send", draft.pk), send_data()).status_code == 409
-    assert len(fake_pdf_and_mail) == 1
+    assert len(queued_quote_mails) == 1
 
 
-def test_teammate_may_not_send(client, teammate, draft, fake_pdf_and_mail):
+def test_teammate_may_not_send(client, teammate, draft, queued_quote_mails):
     client.force_login(teammate)
     assert client.post(url("send", draft.pk), send_data()).status_code == 403
-    assert not fake_pdf_and_mail
+    assert not queued_quote_mails
 
 
-def test_sent_quote_is_a_document_with_pdf_and_link_actions(client, rep, draft, fake_pdf_and_mail):
+def test_sent_quote_is_a_document_with_pdf_and_link_actions(client, rep, draft, queued_quote_mails):
     quote, _token = services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(rep)
     page = client.get(url("detail", quote.pk)).content.decode()
@@ -318,7 +307,7 @@ def test_a_draft_has_no_pdf(client, rep, draft):
 
 
 def test_teammate_downloads_the_pdf_but_outsider_does_not_find_it(
-    client, rep, teammate, outsider, draft, fake_pdf_and_mail
+    client, rep, teammate, outsider, draft, queued_quote_mails
 ):
     services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(teammate)
@@ -327,7 +316,7 @@ def test_teammate_downloads_the_pdf_but_outsider_does_not_find_it(
     assert client.get(url("pdf", draft.pk)).status_code == 404
 
 
-def test_new_link_is_shown_once_and_revoking_stops_the_old(client, rep, draft, fake_pdf_and_mail):
+def test_new_link_is_shown_once_and_revoking_stops_the_old(client, rep, draft, queued_quote_mails):
     quote, old_token = services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(rep)
     response = client.post(url("link_renew", quote.pk))
@@ -342,7 +331,7 @@ def test_new_link_is_shown_once_and_revoking_stops_the_old(client, rep, draft, f
     assert client.post(url("link_revoke", quote.pk)).status_code == 409
 
 
-def test_revise_makes_a_new_draft_revision(client, rep, draft, fake_pdf_and_mail):
+def test_revise_makes_a_new_draft_revision(client, rep, draft, queued_quote_mails):
     services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(rep)
     response = client.post(url("revise", draft.pk))
@@ -361,7 +350,7 @@ def test_revising_a_draft_is_a_conflict(client, rep, draft):
     assert client.post(url("revise", draft.pk)).status_code == 409
 
 
-def test_cancel_a_sent_quote_and_again_is_a_conflict(client, rep, draft, fake_pdf_and_mail):
+def test_cancel_a_sent_quote_and_again_is_a_conflict(client, rep, draft, queued_quote_mails):
     services.quote_send(quote_id=draft.pk, actor=rep)
     client.force_login(rep)
     assert client.post(url("cancel", draft.pk), {"cancel-note": "Customer bought elsewhere"}).status_code == 302
