@@ -68,8 +68,10 @@ def test_margin_impact_reads_in_the_viewers_language(client, deal, rep, manager)
 
     html = deal_timeline(client, deal, HTTP_ACCEPT_LANGUAGE="de")
 
-    assert "2.500,00 EUR" in html and "10.000,00 EUR" in html and "25,00 %" in html
-    assert "Too much" in html
+    rejected = texts(html)[0]
+    assert "Angebot" in rejected and "Too much" in rejected
+    assert "Rabatt 25,00 % (2.500,00 EUR unter den Listenpreisen von 10.000,00 EUR)" in rejected
+    assert "Größter Positionsrabatt 25,00 % Nettosumme 7.500,00 EUR" in rejected
 
 
 def test_the_customers_view_answer_and_the_links_fate_are_told(client, deal, rep):
