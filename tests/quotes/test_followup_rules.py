@@ -318,3 +318,27 @@ def test_default_quote_rules_come_from_the_data_migration():
         Trigger.QUOTE_NOT_ANSWERED: (5, "follow_up", 0, "Follow up on quote {quote} for {deal}"),
         Trigger.QUOTE_EXPIRING: (3, "follow_up", 0, "Quote {quote} expires soon: follow up on {deal}"),
     }
+
+
+def test_the_apps_below_quotes_do_not_import_it():
+    """activities offers the registry; the quotes app registers (docs/architecture.md)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for app in ("accounts", "audit", "customers", "leads", "deals", "activities"):
+        for path in (root / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                if any(name.split(".")[0] == "quotes" for name in names):
+                    offenders.append(str(path.relative_to(root)))
+    assert offenders == []
+
+
+def test_the_quote_placeholder_is_empty_for_other_triggers(deal, rep):
+    assert activity_services.rule_render_subject("Call {deal}{quote}", deal=deal, owner=rep) == "Call Acme rollout"
