@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,13 @@ class FollowUpRule(models.Model):
         DEAL_IDLE = "deal_idle", _("Deal idle in its stage for N days")
         LEAD_IDLE = "lead_idle", _("Lead idle in nurturing for N days")
         LEAD_CREATED = "lead_created", _("Lead created from source")
+        # Provided by the quotes app through activities.triggers (this app does not read quotes).
+        QUOTE_NOT_VIEWED = "quote_not_viewed", _("Quote sent and not viewed after N days")
+        QUOTE_NOT_ANSWERED = "quote_not_answered", _("Quote viewed but not answered after N days")
+        QUOTE_EXPIRING = "quote_expiring", _("Quote expires in N days")
+
+    # Triggers whose N (idle_days) must be given: there is no stage to take it from.
+    NEEDS_DAYS = (Trigger.QUOTE_NOT_VIEWED, Trigger.QUOTE_NOT_ANSWERED, Trigger.QUOTE_EXPIRING)
 
     class Action(models.TextChoices):
         CREATE_ACTIVITY = "create_activity", _("Create an activity for the owner")
@@ -43,7 +51,13 @@ class FollowUpRule(models.Model):
         help_text=_("For 'deal entered stage' and (optionally) 'deal idle'."),
     )
     idle_days = models.PositiveSmallIntegerField(
-        _("idle days (N)"), null=True, blank=True, help_text=_("For idle triggers; empty: the stage's rotting days.")
+        _("days (N)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For idle triggers (empty: the stage's rotting days, 14 for leads) and, required, for the quote "
+            "triggers: days since sending, since the first view, or before the quote expires."
+        ),
     )
     lead_source = models.CharField(_("lead source"), max_length=20, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.CREATE_ACTIVITY)
@@ -66,10 +80,21 @@ class FollowUpRule(models.Model):
                 condition=~Q(trigger="stage_entered") | Q(stage__isnull=False),
                 name="rule_stage_entered_needs_stage",
             ),
+            models.CheckConstraint(
+                condition=~Q(trigger__in=["quote_not_viewed", "quote_not_answered", "quote_expiring"])
+                | Q(idle_days__isnull=False),
+                name="rule_quote_trigger_needs_days",
+                violation_error_message=_("Quote triggers need the number of days (N)."),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.trigger in self.NEEDS_DAYS and self.idle_days is None:
+            raise ValidationError({"idle_days": _("Enter the number of days (N) for this trigger.")})
 
 
 class Activity(models.Model):

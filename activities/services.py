@@ -25,7 +25,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from activities import selectors, subjects
+from activities import selectors, subjects, triggers
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
 from audit import context as audit_context
 from deals.models import Deal, Stage, StageChange
@@ -556,8 +556,9 @@ def digests_run(*, now=None):
 # --- follow-up rules ------------------------------------------------------------------------
 
 
-def rule_render_subject(template, *, deal=None, lead=None, owner=None):
-    """Fill the placeholders of activities.subjects ({deal}, {organization}, {lead}, {stage}, {owner}).
+def rule_render_subject(template, *, deal=None, lead=None, owner=None, extra=None):
+    """Fill the placeholders of activities.subjects ({deal}, {organization}, {lead}, {stage}, {owner},
+    and those a registered trigger gives in `extra`, such as {quote}; empty when not given).
 
     A plain substitution, not str.format: an admin-written template cannot reach attributes.
     """
@@ -570,6 +571,8 @@ def rule_render_subject(template, *, deal=None, lead=None, owner=None):
         "stage": deal.stage.name if deal else "",
         "owner": str(owner) if owner else "",
     }
+    values.update({name: "" for name in subjects.PLACEHOLDERS if name not in values})
+    values.update({name: str(value) for name, value in (extra or {}).items() if name in subjects.PLACEHOLDERS})
     return subjects.fill(template, values)[:200]
 
 
@@ -689,6 +692,9 @@ def rule_occurrences(*, rule, now):
         return _lead_idle_occurrences(rule, now)
     if trigger == FollowUpRule.Trigger.LEAD_CREATED:
         return _lead_created_occurrences(rule)
+    occurrences = triggers.occurrences_for(trigger)  # provided by an app above (activities.triggers)
+    if occurrences is not None:
+        return occurrences(rule, now)
     return []
 
 
@@ -716,7 +722,9 @@ def rule_fire(*, rule, occurrence, now=None):
             )
             if owner is None or not owner.is_active:
                 return firing  # nobody to follow up; the occurrence is still consumed
-            subject = rule_render_subject(rule.subject_template, deal=deal, lead=lead, owner=owner)
+            subject = rule_render_subject(
+                rule.subject_template, deal=deal, lead=lead, owner=owner, extra=occurrence.get("values")
+            )
             if rule.action == FollowUpRule.Action.CREATE_ACTIVITY:
                 activity = Activity.objects.create(
                     kind=rule.activity_kind,

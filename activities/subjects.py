@@ -20,10 +20,12 @@ PLACEHOLDERS = {
     "lead": _("the lead's name"),
     "stage": _("the deal's stage"),
     "owner": _("the owner, who gets the activity or notification"),
+    "quote": _("the quote's number (quote triggers only)"),
 }
 HELP_TEXT = _(
     "Placeholders: {deal} the deal's title, {organization} the deal's organization or the lead's company, "
-    "{lead} the lead's name, {stage} the deal's stage, {owner} the owner. Braces are for placeholders only."
+    "{lead} the lead's name, {stage} the deal's stage, {owner} the owner, {quote} the quote's number (quote "
+    "triggers). Braces are for placeholders only."
 )
 
 _BRACED = re.compile(r"\{([^{}]*)\}")

@@ -56,6 +56,16 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3 * 3600},
     },
+    # --- quotes: expiry ---
+    # 00:15 in the installation's time zone, just after the day ended: every sent quote whose
+    # valid-until day is over expires (a quote is also expired when it is next read, so the
+    # sweep is what moves quotes nobody looks at). Each quote under its row lock, only while
+    # still sent: a second run expires nothing. Command: `manage.py expire_quotes`.
+    "quotes-expire-nightly": {
+        "task": "quotes.expire_quotes",
+        "schedule": crontab(hour=0, minute=15),
+        "options": {"expires": 3 * 3600},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

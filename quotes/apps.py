@@ -8,7 +8,10 @@ class QuotesConfig(AppConfig):
 
     def ready(self):
         from audit.registry import register
+        from quotes import followup
         from quotes.models import CompanyProfile, DiscountPolicy, PipelineQuoteSettings
 
         for model in (CompanyProfile, DiscountPolicy, PipelineQuoteSettings):
             register(model)
+        # The follow-up rule triggers of quotes, offered to the rule engine below (activities.triggers).
+        followup.register()

@@ -657,7 +657,7 @@ def quotes_expire_due(*, now=None):
     """The nightly sweep: every sent quote past the end of its valid-until day expires (a quote is
     also expired when it is next read). Returns how many expired."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, timezone=timezone.get_default_timezone())  # the installation's day
     expired = 0
     for quote_id in Quote.objects.filter(state=Quote.State.SENT, valid_until__lt=today).values_list("pk", flat=True):
         with transaction.atomic():

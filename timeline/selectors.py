@@ -1,6 +1,6 @@
 """The merged timelines of a deal, a lead, an organization and a contact: field changes (audit log),
-stage and status changes, activities planned and done — newest first, one keyset-paged
-stream, scoped to the viewer.
+stage and status changes, activities planned and done, what happened to the deals' quotes —
+newest first, one keyset-paged stream, scoped to the viewer.
 
 One page costs a fixed number of queries whatever the size of the history: one per source
 (each reads at most `limit + 1` rows after the cursor from an index on (record, time)),
@@ -24,14 +24,15 @@ from customers.models import Contact, Organization
 from deals.models import Deal, StageChange
 from leads import selectors as lead_selectors
 from leads.models import Lead, LeadStatusChange
-from timeline import formatting
+from quotes.models import QuoteEvent
+from timeline import formatting, quote_events
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Order of items with the same time (newest first): a done activity, a planned one, a
-# stage or status change, a field change.
-CHANGE, STAGE, STATUS, PLANNED, DONE = "change", "stage", "status", "planned", "done"
-RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3}
+# Order of items with the same time (newest first): a quote event, a done activity, a planned
+# one, a stage or status change, a field change.
+CHANGE, STAGE, STATUS, PLANNED, DONE, QUOTE = "change", "stage", "status", "planned", "done", "quote"
+RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3, QUOTE: 4}
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Item:
     # On an organization's timeline: the deal or lead (or contact) the item belongs to.
     record_label: str = ""
     record_url: str = ""
+    # A quote event as people read it (timeline.quote_events.QuoteStory).
+    story: object = None
 
     @property
     def rank(self):
@@ -101,6 +104,9 @@ def _merge(sources, cursor, limit):
     names = formatting.resolve_names(formatting.foreign_keys_to_resolve([item.obj for item in entries]))
     for item in entries:
         item.changes = formatting.field_changes(item.obj, names, skip_empty=item.obj.action == LogEntry.Action.CREATE)
+    for item in page.items:
+        if item.kind == QUOTE:
+            item.story = quote_events.describe(item.obj)
     return page
 
 
@@ -118,6 +124,11 @@ def _activities(condition):
     return Activity.objects.filter(condition).select_related("assignee", "created_by", "rule")
 
 
+def _quote_events(condition):
+    """What happened to quotes (QuoteEvent, indexed on deal and time), with the quote and the user."""
+    return QuoteEvent.objects.filter(condition).select_related("quote", "actor")
+
+
 def _of(model, ids):
     return Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
 
@@ -125,8 +136,8 @@ def _of(model, ids):
 def deal_timeline(*, deal, before=None, limit=None):
     """The timeline of a deal the viewer sees (get it with `deal_get_for_user`).
 
-    Queries: audit entries, stage changes, activities planned, activities done, then the
-    names behind foreign-key changes (one per related model on the page)."""
+    Queries: audit entries, stage changes, activities planned, activities done, quote events,
+    then the names behind foreign-key changes (one per related model on the page)."""
     limit = _page_size(limit)
     entries = _entries(Q(content_type=ContentType.objects.get_for_model(Deal), object_id=deal.pk))
     sources = [
@@ -134,6 +145,7 @@ def deal_timeline(*, deal, before=None, limit=None):
         (STAGE, StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor"), "at"),
         (PLANNED, _activities(Q(deal=deal)), "created_at"),
         (DONE, _activities(Q(deal=deal, done_at__isnull=False)), "done_at"),
+        (QUOTE, _quote_events(Q(deal=deal)), "at"),
     ]
     return _merge(sources, before, limit)
 
@@ -157,7 +169,8 @@ def lead_timeline(*, lead, before=None, limit=None):
 def _customer_timeline(*, user, record, field, own, before, limit):
     """The timeline of an organization or a contact (`field` names the foreign key of deals and
     leads pointing at it): its own changes (`own`, a Q over audit entries) and the timelines of
-    the deals and leads pointing at it that the user sees (a hidden deal or lead adds nothing)."""
+    the deals (with their quotes) and leads pointing at it that the user sees (a hidden deal or
+    lead adds nothing)."""
     limit = _page_size(limit)
     # The visible deals and leads of one customer are few: read their ids once (one query), so
     # that each source below is an index scan over a list of ids (an OR of two subqueries made
@@ -190,6 +203,7 @@ def _customer_timeline(*, user, record, field, own, before, limit):
         (STATUS, LeadStatusChange.objects.filter(lead_id__in=lead_ids).select_related("actor", "lead"), "at"),
         (PLANNED, _activities(parents).select_related("deal", "lead"), "created_at"),
         (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
+        (QUOTE, _quote_events(Q(deal_id__in=deal_ids)).select_related("deal"), "at"),
     ]
     page = _merge(sources, before, limit)
     for item in page.items:

@@ -1,4 +1,4 @@
-from activities.defaults import ensure_default_rules
+from activities.defaults import QUOTE_RULES, ensure_default_rules
 from activities.models import FollowUpRule
 from deals.models import Stage
 
@@ -28,7 +28,7 @@ def test_default_rules_tolerate_a_missing_proposal_stage(db):
 
     ensure_default_rules(FollowUpRule, Stage)
 
-    assert FollowUpRule.objects.count() == 5
+    assert FollowUpRule.objects.count() == 8
     assert not FollowUpRule.objects.filter(trigger=Trigger.STAGE_ENTERED).exists()
 
 
@@ -38,4 +38,16 @@ def test_default_rules_keep_what_an_admin_edited(db):
     ensure_default_rules(FollowUpRule, Stage)
 
     assert FollowUpRule.objects.get(name="Lost: re-engage").due_in_days == 120
-    assert FollowUpRule.objects.count() == 6
+    assert FollowUpRule.objects.count() == 9
+
+
+def test_the_quote_rules_migration_adds_only_the_quote_rules(db):
+    FollowUpRule.objects.filter(name="Lost: re-engage").delete()  # an admin removed a default
+    FollowUpRule.objects.filter(trigger__startswith="quote_").delete()
+
+    ensure_default_rules(FollowUpRule, Stage, only=QUOTE_RULES)
+
+    assert not FollowUpRule.objects.filter(name="Lost: re-engage").exists()
+    assert set(FollowUpRule.objects.filter(trigger__startswith="quote_").values_list("name", flat=True)) == set(
+        QUOTE_RULES
+    )

@@ -11,7 +11,7 @@ from activities import services, subjects
 from activities.models import FollowUpRule
 from tests import factories
 
-AVAILABLE = "{deal}, {organization}, {lead}, {stage}, {owner}"
+AVAILABLE = "{deal}, {organization}, {lead}, {stage}, {owner}, {quote}"
 
 
 def rule_form(subject):

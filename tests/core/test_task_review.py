@@ -34,6 +34,7 @@ REVIEWED = {
     "transfer.import_run": "a dry run writes only its report; an import is one transaction under the job's row lock",
     "transfer.fail_stale_imports": "conditional UPDATE on the old heartbeat, skipping locked jobs",
     "customers.purge_trash": "deletes only what is still past 30 days in the trash and unreferenced",
+    "quotes.expire_quotes": "each quote expires under its row lock only while it is still sent and past its valid-until day",
     "accounts.send_password_reset_email": "a second link is harmless: using one ends them all",
 }
 
@@ -90,6 +91,7 @@ def test_every_periodic_service_has_a_management_command():
         "fail_stale_transfers": "transfer",
         "rollup": "analytics",
         "bottlenecks": "analytics",
+        "expire_quotes": "quotes",
     }
     assert {name: commands.get(name) for name in expected} == expected
 

@@ -13,6 +13,7 @@ from activities.models import Activity
 from audit.models import LogEntry
 from deals.models import Deal, StageChange
 from leads.models import Lead, LeadStatusChange
+from quotes.models import Quote, QuoteEvent
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -27,7 +28,7 @@ def count_queries(client, url):
 
 def grow_deal(deal, *, n, rep, teammate, stages):
     """n audit entries (owner and stage changes: two related models to name), n stage
-    changes, n activities of which half are done — spread over the last n minutes."""
+    changes, n activities of which half are done, n quote events — spread over the last n minutes."""
     now = timezone.now()
     content_type = ContentType.objects.get_for_model(Deal)
     LogEntry.objects.bulk_create(
@@ -61,6 +62,21 @@ def grow_deal(deal, *, n, rep, teammate, stages):
         for i in range(n)
     )
     grow_activities(n, now=now, assignee=rep, deal=deal)
+    quote = Quote.objects.filter(deal=deal).first() or Quote.objects.create(
+        deal=deal, title="Quote", valid_until=now.date(), created_by=rep
+    )
+    QuoteEvent.objects.bulk_create(
+        QuoteEvent(
+            quote=quote,
+            deal=deal,
+            kind=QuoteEvent.Kind.APPROVED,
+            actor=teammate,
+            note="Fine",
+            data={"discount": "10.00", "list_total": "100.00", "net_total": "90.00"},
+            at=now - timedelta(minutes=i, seconds=10),
+        )
+        for i in range(n)
+    )
 
 
 def grow_activities(n, *, now, assignee, deal=None, lead=None):
@@ -84,9 +100,9 @@ def test_deal_timeline_costs_the_same_queries_for_10_and_500_items_per_source(
     client, request, rep, teammate, stages, warm_content_types, viewer
 ):
     # Expected: 1 the user (the session comes from the cache), 2 the deal (scoped), 3 audit
-    # entries, 4 stage changes, 5 activities planned, 6 activities done — each at most one
-    # page + 1 rows after the cursor — then the names behind the page's foreign-key changes:
-    # 7 users, 8 stages.
+    # entries, 4 stage changes, 5 activities planned, 6 activities done, 7 quote events (with
+    # their quotes and users) — each at most one page + 1 rows after the cursor — then the
+    # names behind the page's foreign-key changes: 8 users, 9 stages.
     deal = factories.DealFactory(owner=rep, stage=stages[0], history=False)
     LogEntry.objects.all().delete()  # the factory's entries would name more related models
     client.force_login(request.getfixturevalue(viewer))
@@ -95,15 +111,15 @@ def test_deal_timeline_costs_the_same_queries_for_10_and_500_items_per_source(
     small, small_count = count_queries(client, url)
     grow_deal(deal, n=490, rep=rep, teammate=teammate, stages=stages)
     large, large_count = count_queries(client, url)
-    assert small_count == large_count == 8
+    assert small_count == large_count == 9
     for response in (small, large):
         html = response.content.decode()
         assert html.count('data-testid="timeline-item"') == 25
-        assert {"change", "stage", "planned", "done"} <= {item.kind for item in response.context["page"].items}
+        assert {"change", "stage", "planned", "done", "quote"} <= {item.kind for item in response.context["page"].items}
     # A later page costs the same.
     cursor = large.context["page"].next_cursor
     _, later_count = count_queries(client, f"{url}?before={cursor}")
-    assert later_count == 8
+    assert later_count == 9
 
 
 def test_lead_timeline_costs_the_same_queries_for_10_and_500_items_per_source(client, rep, warm_content_types):
@@ -151,8 +167,8 @@ def test_organization_page_and_timeline_cost_the_same_queries_at_two_sizes(
     # Timeline: 1 user, 2 the organization (visible through a deal or lead: EXISTS subqueries),
     # 3 the ids of its visible deals and leads (one UNION), 4 audit entries of the organization,
     # its contacts and those deals and leads, 5 stage changes, 6 lead status changes,
-    # 7 activities planned, 8 activities done, 9 users, 10 stages (names behind the page's
-    # foreign-key changes). The page: the same timeline plus its deals, its leads, its contacts,
+    # 7 activities planned, 8 activities done, 9 quote events of those deals, 10 users, 11 stages
+    # (names behind the page's foreign-key changes). The page: the same timeline plus its deals, its leads, its contacts,
     # the figures (won and open value), the last and next contact, the planned and the done
     # activities, its possible duplicates (one indexed match; none here), its recent merges and
     # the users the log-activity form may assign to.
@@ -177,5 +193,5 @@ def test_organization_page_and_timeline_cost_the_same_queries_at_two_sizes(
     grow(60)
     _, large_timeline = count_queries(client, timeline_url)
     _, large_page = count_queries(client, page_url)
-    assert small_timeline == large_timeline == 10
-    assert small_page == large_page == 20
+    assert small_timeline == large_timeline == 11
+    assert small_page == large_page == 21
