@@ -7,6 +7,8 @@
 - `admin` (ada) has the admin role.
 """
 
+from pathlib import Path
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -18,9 +20,27 @@ from tests.testenv import IN_CI
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(_sqlite_file_for_the_live_server, django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(
+    _sqlite_file_for_the_live_server, django_db_modify_db_settings_parallel_suffix, request
+):
     """pytest-django's hook before the test databases are created; the file name comes first, so
-    that pytest-xdist's workers still get one file each (the suffix is added after it)."""
+    that pytest-xdist's workers still get one file each (the suffix is added after it). Django
+    removes the database file, not the write-ahead log beside it, which a connection left open at
+    the end keeps; a new file next to an old log would read the old log's pages."""
+    from django.conf import settings
+
+    files = [Path(settings.DATABASES[alias]["TEST"]["NAME"]) for alias in _sqlite_file_for_the_live_server]
+    if request.config.getvalue("reuse_db"):
+        files = []  # --reuse-db keeps the file and its log
+    _remove_write_ahead_logs(files)
+    yield
+    _remove_write_ahead_logs(files)
+
+
+def _remove_write_ahead_logs(files):
+    for path in files:
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +58,16 @@ def _sqlite_file_for_the_live_server(request):
     from django.conf import settings
     from django.db.backends.sqlite3.creation import DatabaseCreation
 
+    switched = []
     if not any("live_server" in item.fixturenames for item in request.session.items):
-        return
+        return switched
     for alias, db_settings in settings.DATABASES.items():
         test_name = db_settings.get("TEST", {}).get("NAME") or ":memory:"
         if db_settings["ENGINE"] == "django.db.backends.sqlite3" and DatabaseCreation.is_in_memory_db(test_name):
             settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             db_settings.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / f"test-live-server-{alias}.sqlite3")
+            switched.append(alias)
+    return switched
 
 
 @pytest.fixture(autouse=True)
