@@ -7,6 +7,8 @@
 - `admin` (ada) has the admin role.
 """
 
+from pathlib import Path
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -15,6 +17,57 @@ from django.utils import translation
 from accounts.models import User
 from tests import factories
 from tests.testenv import IN_CI
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    _sqlite_file_for_the_live_server, django_db_modify_db_settings_parallel_suffix, request
+):
+    """pytest-django's hook before the test databases are created; the file name comes first, so
+    that pytest-xdist's workers still get one file each (the suffix is added after it). Django
+    removes the database file, not the write-ahead log beside it, which a connection left open at
+    the end keeps; a new file next to an old log would read the old log's pages."""
+    from django.conf import settings
+
+    files = [Path(settings.DATABASES[alias]["TEST"]["NAME"]) for alias in _sqlite_file_for_the_live_server]
+    if request.config.getvalue("reuse_db"):
+        files = []  # --reuse-db keeps the file and its log
+    _remove_write_ahead_logs(files)
+    yield
+    _remove_write_ahead_logs(files)
+
+
+def _remove_write_ahead_logs(files):
+    for path in files:
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_file_for_the_live_server(request):
+    """On SQLite the test database lives in memory, where only one connection can see it: the live
+    server hands the test thread's connection to every request thread. Chromium sends requests in
+    parallel (the lead list's search-as-you-type and the header's search dropdown fire together),
+    so two threads then run statements on one sqlite3 connection at once: a 500 with "bad parameter
+    or other API misuse", or a lock-out that stops the whole process (one thread inside SQLite,
+    holding the connection's mutex, calls the Python function search_fold and waits for the GIL;
+    the other holds the GIL and waits for the mutex). When a selected test uses
+    the live server (every browser test), the session's test database is a file under var/
+    instead, as SQLITE_TEST_NAME would make it: each request thread opens its own connection, as
+    the web process does in the embedded default. Runs without such a test stay in memory."""
+    from django.conf import settings
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    switched = []
+    if not any("live_server" in item.fixturenames for item in request.session.items):
+        return switched
+    for alias, db_settings in settings.DATABASES.items():
+        test_name = db_settings.get("TEST", {}).get("NAME") or ":memory:"
+        if db_settings["ENGINE"] == "django.db.backends.sqlite3" and DatabaseCreation.is_in_memory_db(test_name):
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+            db_settings.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / f"test-live-server-{alias}.sqlite3")
+            switched.append(alias)
+    return switched
 
 
 @pytest.fixture(autouse=True)
