@@ -6,6 +6,7 @@ admin URLs are covered by a generic rule and need an ADMIN_SPECIAL entry only wh
 are not a ModelAdmin's changelist, add, change, history or delete page.
 """
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -537,6 +538,7 @@ def _quote(cast, kind="draft"):
         quote.number, quote.number_year, quote.number_seq = "AN-MATRIX-1", 1999, 1
         quote.token_hash = quote_services.hash_token("matrix-token")
         quote.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.7 matrix"), save=False)
+        quote.pdf_sha256 = hashlib.sha256(b"%PDF-1.7 matrix").hexdigest()
         quote.save()
     return Quote.objects.get(pk=quote.pk)
 
