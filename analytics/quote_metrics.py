@@ -1,11 +1,11 @@
 """Quotes on the dashboard (docs/metrics.md, "Quotes"): quotes sent, acceptance rate, average
 discount and the time from sending to acceptance, per owner and per team.
 
-Read live, like the other sections: quotes are few next to deals (the deals that reach the
-proposal stage, a revision or two each), and the one query reads only the quotes with an event
-in the period — a range on `quote_sent_at`, on `quote_answered_at` and on
-`quote_state_valid_until` — joined to the scoped, filtered deals, so its time follows the
-period's quotes, not the history. Medians and means in Python over the fetched rows.
+Read live, like the other deal metrics: quotes are few next to deals (the deals that reach the
+proposal stage, a revision or two each), and a quote enters a period through an index (`quote_sent_at`,
+`quote_answered_at`, `quote_state_valid_until`), so the cost follows the period's quotes, not the
+history. Two queries over the scoped, filtered deals joined once to their quotes: counts and sums
+per owner, and the times of the acceptances for the medians (docs/quotes-reporting.md).
 """
 
 import statistics
@@ -176,6 +176,7 @@ def quote_table(rows, acceptances):
 
 
 def quotes_section(*, deals, criteria, today):
+    """The section: rows per owner, team and everybody (quote_table), chart of sent and accepted per owner."""
     period = criteria.period
     rows = list(quote_query(deals=deals, period=period, today=today))
     acceptances = list(acceptance_query(deals=deals, period=period, today=today)) if rows else []

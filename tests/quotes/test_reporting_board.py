@@ -230,3 +230,21 @@ def test_deal_list_quote_column_can_be_hidden(client, rep, deal):
     hidden = client.get(reverse("deals:list"), {"cols": ["organization", "stage"]}).content.decode()
     assert 'data-quote-state="draft"' in shown
     assert 'data-quote-state="draft"' not in hidden
+
+
+def test_the_deals_app_does_not_import_the_quotes_app():
+    """deals sits below quotes (docs/architecture.md): the card and the filter read the reverse relation."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "deals"
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [f"{path.name}: {name}" for name in names if name.split(".")[0] == "quotes"]
+    assert offenders == []
