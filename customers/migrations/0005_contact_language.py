@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_tags'),
+        ("customers", "0004_tags"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en-gb', 'English'), ('de', 'German')], help_text="For quotes and e-mails to this contact; empty: the installation's language.", max_length=10, verbose_name='language'),
+            model_name="contact",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en-gb", "English"), ("de", "German")],
+                help_text="For quotes and e-mails to this contact; empty: the installation's language.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
     ]
