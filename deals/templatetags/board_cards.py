@@ -32,4 +32,5 @@ def deal_quote(context, deal):
     if draw is None:
         draw = shared[QuoteSignal] = QuoteSignal()
         shared["quote_today"] = timezone.localdate()
-    return SafeString(draw(quote_signal.quote_badge(getattr(deal, "quote_data", None), shared["quote_today"])))
+    badge = quote_signal.quote_badge(getattr(deal, "quote_data", None), shared["quote_today"])
+    return SafeString(draw(badge))
