@@ -9,7 +9,7 @@ one fetched column (SQLite has no percentile function), never with a query per r
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,12 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from activities.models import Activity, Kind
-from analytics import filters, sessions
+from analytics import filters, quote_metrics, sessions
 from analytics.models import DailySnapshot, StageSlot
+from analytics.sections import Column, Section
 from analytics.visits import bit_sql, visits_sync
 from deals import selectors as deal_selectors
 from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
 from leads.models import Lead, LeadStatusChange
+from quotes.models import QuoteEvent
 
 MIN_CLOSED_FOR_OBSERVED = 10
 OBSERVED_WINDOW_DAYS = 365
@@ -38,31 +40,6 @@ DASHBOARD_CACHE_SECONDS = 15 * 60
 VELOCITY_DAYS = 90
 NOT_ENOUGH = _("not enough data")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-
-
-@dataclass
-class Column:
-    label: str
-    kind: str = "text"  # text, int, money, percent, days
-
-
-@dataclass
-class Section:
-    """One chart with its table: the same rows feed the table, the chart and the CSV."""
-
-    name: str
-    title: str
-    explanation: str
-    columns: list
-    rows: list = field(default_factory=list)
-    chart: dict = field(default_factory=dict)
-    note: str = ""
-    highlight: list = field(default_factory=list)
-    link: tuple | None = None  # (url, label) of a related page, e.g. where to act on the numbers
-
-    @property
-    def chart_id(self):
-        return f"chart-{self.name}"
 
 
 # Scope ---------------------------------------------------------------------------------
@@ -892,7 +869,17 @@ def activities_section(*, user, criteria):
 
 # The dashboard ------------------------------------------------------------------------------------
 
-SECTIONS = ("funnel", "forecast", "calibration", "trend", "time_in_stage", "lost_reasons", "lead_sources", "activities")
+SECTIONS = (
+    "funnel",
+    "forecast",
+    "calibration",
+    "trend",
+    "time_in_stage",
+    "lost_reasons",
+    "quotes",
+    "lead_sources",
+    "activities",
+)
 
 
 def dashboard(*, user, filterset, only=None, now=None):
@@ -904,7 +891,7 @@ def dashboard(*, user, filterset, only=None, now=None):
     version; then, unless the shared cache holds the answer for this scope, these filters and this
     data version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
     probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
-    reasons, lead sources, activities. A CSV export (`only`) reads the live tables (its funnel,
+    reasons, quotes, lead sources, activities. A CSV export (`only`) reads the live tables (its funnel,
     time in stage and observed probabilities sync the visits first).
     """
     now = now or timezone.now()
@@ -985,6 +972,8 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:
         sections["lost_reasons"] = lost_reasons_section(deals=deals, criteria=criteria)
+    if "quotes" in wanted:
+        sections["quotes"] = quote_metrics.quotes_section(deals=deals, criteria=criteria, today=timezone.localdate(now))
     if "lead_sources" in wanted:
         sections["lead_sources"] = lead_source_section(user=user, criteria=criteria)
     if "activities" in wanted:
@@ -1020,6 +1009,7 @@ _VERSION_SOURCES = (
     (Activity, "updated_at"),  # completed activities
     (DailySnapshot, "id"),  # a rollup rewrites a day with new rows
     (StageHealth, "computed_at"),  # the bottleneck verdicts (every 15 minutes)
+    (QuoteEvent, "id"),  # quotes sent, answered, expired (append-only; every change of a quote's state)
 )
 
 

@@ -106,6 +106,53 @@ def date_formatter(format_name="SHORT_DATE_FORMAT"):
     return draw
 
 
+class QuoteSignal:
+    """Draws a deal's quote (deals.quote_signal.QuoteBadge): an icon with the state and a tooltip
+    naming the number and the validity; the texts are translated once per instance."""
+
+    def __init__(self, date=None):
+        self.date = date or date_formatter()
+        # Each message is a plain gettext() call of its own (makemessages reads them).
+        self.quote_labels = {
+            state: escape(text)
+            for state, text in (
+                ("sent", gettext("Quote sent")),
+                ("viewed", gettext("Quote viewed")),
+                ("pending_approval", gettext("Quote awaiting approval")),
+                ("draft", gettext("Quote draft")),
+                ("accepted", gettext("Quote accepted")),
+                ("declined", gettext("Quote declined")),
+                ("expired", gettext("Quote expired")),
+            )
+        }
+        self.quote_titles = {
+            state: escape(text)
+            for state, text in (
+                ("sent", gettext("Quote %(number)s sent, valid until %(date)s")),
+                ("viewed", gettext("Quote %(number)s sent and opened by the customer, valid until %(date)s")),
+                ("pending_approval", gettext("Draft quote: its discount awaits a manager’s approval")),
+                ("draft", gettext("Draft quote, not sent yet")),
+                ("accepted", gettext("Quote %(number)s accepted by the customer")),
+                ("declined", gettext("Quote %(number)s declined by the customer")),
+                ("expired", gettext("Quote %(number)s expired: it was valid until %(date)s")),
+            )
+        }
+
+    def __call__(self, badge):
+        if badge is None:
+            return ""
+        state = badge.state
+        label = self.quote_labels.get(state)
+        if label is None:
+            return ""
+        valid_until = self.date(badge.valid_until) if badge.valid_until else ""
+        title = self.quote_titles[state] % {"number": escape(badge.number), "date": valid_until}
+        return (
+            f'<span class="quote-signal quote-{state}" data-quote-state="{state}" title="{title}">'
+            f'<span class="quote-icon" aria-hidden="true"></span>{label}</span>'
+        )
+
+
 class CardRenderer:
     """Draws cards for one request: build it once (URLs, strings, formats), call it per card."""
 
@@ -137,6 +184,7 @@ class CardRenderer:
                 ("none", gettext("No activity")),
             )
         }
+        self.quote = QuoteSignal(self.date)
         self.statuses = {
             value: f'<span class="badge">{escape(str(label))}</span>' for value, label in Deal.Status.choices
         }
@@ -211,6 +259,8 @@ class CardRenderer:
         if deal.is_rotting:
             out.append(self.rotting)
         out.append(self.signals[deal.next_activity])
+        if deal.quote is not None:
+            out.append(self.quote(deal.quote))
         if deal.status != OPEN:
             out.append(self.statuses[deal.status])
         out.append("</div>")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from customers.models import DecisionRole, Industry, Region, SizeBand, Tag
+from deals import quote_signal
 from deals.models import Deal, DealProduct, Product
 from leads.models import Lead, Persona
 from pipeline_crm import widgets
@@ -13,6 +14,7 @@ from pipeline_crm import widgets
 OWNER_ME = "me"
 OWNER_TEAM = "team"
 STATUS_ALL = "all"
+QUOTES_EXPIRING = "expiring"
 
 
 class BoardFilter(django_filters.FilterSet):
@@ -66,6 +68,12 @@ class BoardFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(), method="filter_tag", label=_("Tag"), empty_label=_("All tags")
+    )
+    quote = django_filters.ChoiceFilter(
+        method="filter_quote",
+        choices=[(QUOTES_EXPIRING, _("Quotes expiring in 7 days"))],
+        label=_("Quotes"),
+        empty_label=_("Any quotes"),
     )
     close_from = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Closing from"))
     close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Closing until"))
@@ -135,6 +143,13 @@ class BoardFilter(django_filters.FilterSet):
     def filter_tag(self, queryset, name, value):
         return queryset.filter(Exists(Deal.tags.through.objects.filter(deal_id=OuterRef("pk"), tag=value)))
 
+    def filter_quote(self, queryset, name, value):
+        """A sent quote valid until a day from today to today + 7 (the installation's time zone),
+        read through the reverse relation: deals does not import quotes."""
+        if value != QUOTES_EXPIRING:
+            return queryset
+        return queryset.filter(quote_signal.expiring_quotes_exist())
+
     def filter_status(self, queryset, name, value):
         if value == STATUS_ALL:
             return queryset
@@ -152,6 +167,7 @@ class BoardFilter(django_filters.FilterSet):
         "source",
         "product",
         "tag",
+        "quote",
         "close_from",
         "close_to",
     )

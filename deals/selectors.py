@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 from accounts import scoping
 from accounts.models import User
 from customers.models import Contact, Organization
-from deals import filters, summary
+from deals import filters, quote_signal, summary
 from deals.models import (
     Deal,
     DealProduct,
@@ -366,6 +366,7 @@ class Card:
         "owner_id",
         "pk",
         "position",
+        "quote",
         "stage_entered_at",
         "stage_id",
         "status",
@@ -404,8 +405,8 @@ CARD_JOINED = ("owner__username", "owner__first_name", "owner__last_name", "orga
 
 def _card_rows(ids_q, *, user):
     """The card rows of the deals `ids_q` matches: one query (owner and organization joined,
-    the next open activity's due date and the viewer's `can_change` as subquery and CASE),
-    as tuples — no model instances."""
+    the next open activity's due date, the most relevant quote and the viewer's `can_change`
+    as subqueries and CASE), as tuples — no model instances."""
     activity_model = Deal._meta.get_field("activities").related_model
     next_due = activity_model.objects.filter(deal=OuterRef("pk"), done_at__isnull=True, due_at__isnull=False)
     return (
@@ -413,9 +414,10 @@ def _card_rows(ids_q, *, user):
         .annotate(
             next_due=Subquery(next_due.order_by("due_at").values("due_at")[:1]),
             can_change=scoping.changeable_expression(user),
+            quote_data=quote_signal.relevant_quote(),
         )
         .order_by("stage_id", "position", "id")
-        .values_list(*CARD_FIELDS, *CARD_JOINED, "next_due", "can_change")
+        .values_list(*CARD_FIELDS, *CARD_JOINED, "next_due", "can_change", "quote_data")
     )
 
 
@@ -428,9 +430,10 @@ def _cards(rows):
         card = Card()
         for name, value in zip(CARD_FIELDS, row, strict=False):
             setattr(card, name, value)
-        username, first_name, last_name, organization_id, organization_name, card.next_due, card.can_change = row[
-            width:
+        (username, first_name, last_name, organization_id, organization_name, card.next_due, card.can_change) = row[
+            width:-1
         ]
+        card.quote = row[-1]
         owner = owners.get(card.owner_id)
         if owner is None:
             owner = User(pk=card.owner_id, username=username, first_name=first_name, last_name=last_name)
@@ -495,6 +498,7 @@ def _decorate(cards, stage):
             deal.next_activity = "today"
         else:
             deal.next_activity = "planned"
+        deal.quote = quote_signal.quote_badge(deal.quote, today)
     return cards
 
 
@@ -551,11 +555,13 @@ def deal_list_order(sort):
 def deal_list_rows(*, user, data):
     """(the board's FilterSet over every visible deal, the filtered and sorted rows).
 
-    A page costs: the rows (stage, pipeline, owner, organization joined), one prefetch of
-    their tags, and the paginator's count; a lazy load raises (FETCH_RAISE)."""
+    A page costs: the rows (stage, pipeline, owner, organization joined, the most relevant
+    quote as a subquery), one prefetch of their tags, and the paginator's count; a lazy load
+    raises (FETCH_RAISE)."""
     filterset = board_filter(user=user, pipeline=None, data=data)
     rows = (
         filterset.qs.select_related("stage", "pipeline", "owner", "organization")
+        .annotate(quote_data=quote_signal.relevant_quote())
         .prefetch_related("tags")
         .order_by(*deal_list_order(str(data.get("o") or "")))
         .fetch_mode(models.FETCH_RAISE)

@@ -146,6 +146,14 @@ def deal_follow_up_create(*, origin_id, actor):
     )
 
 
+def deal_touch(*, deal_id, at=None):
+    """Tell the board that something shown on the deal's card changed elsewhere (a quote's
+    state): an UPDATE of `updated_at` only — not the version, so nobody's open edit or drag
+    turns stale. The deal summary's triggers count every UPDATE of a deal, so the board's poll
+    token changes and the card is redrawn at the next poll (docs/board.md)."""
+    Deal.objects.filter(pk=deal_id).update(updated_at=at or timezone.now())
+
+
 def _deal_for_change(*, actor, deal_id, **annotations):
     """The deal as `actor` sees it: 404 outside the scope, 403 when visible but not theirs to change."""
     try:

@@ -59,6 +59,7 @@ LIST_COLUMNS = [
     ("close", _lazy("Expected close")),
     ("owner", _lazy("Owner")),
     ("status", _lazy("Status")),
+    ("quote", _lazy("Quote")),
     ("tags", _lazy("Tags")),
 ]
 

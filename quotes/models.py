@@ -306,6 +306,8 @@ class Quote(models.Model):
             models.Index(fields=["deal", "state"], name="quote_deal_state"),
             models.Index(fields=["state", "valid_until"], name="quote_state_valid_until"),
             models.Index(fields=["sent_at"], name="quote_sent_at"),
+            # The dashboard's quotes answered in a period (analytics.quote_metrics).
+            models.Index(fields=["answered_at"], name="quote_answered_at"),
         ]
 
     def __str__(self):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from accounts.models import User
 from activities.models import Notification
+from deals import services as deal_services
 from deals.models import Deal
 from quotes import money, numbering
 from quotes.models import CompanyProfile, DiscountPolicy, Quote, QuoteEvent, QuoteLine
@@ -94,9 +95,13 @@ def _require_state(quote, *states, message):
 
 
 def _event(quote, kind, *, actor=None, note="", at=None, **data):
-    return QuoteEvent.objects.create(
+    """The quote's history row. Every change the deal's board card shows (a new quote, its
+    state, the customer's first view) writes one, so this is also where the board is told."""
+    event = QuoteEvent.objects.create(
         quote=quote, deal_id=quote.deal_id, kind=kind, actor=actor, note=note, data=data, at=at or timezone.now()
     )
+    deal_services.deal_touch(deal_id=quote.deal_id)
+    return event
 
 
 def _notify(user, message, *, deal_id, key=""):
@@ -450,6 +455,7 @@ def quote_withdraw_approval_request(*, quote_id, actor, deal_id=None):
     _require_state(quote, Quote.State.PENDING_APPROVAL, message=_("This quote is not waiting for approval."))
     quote.state, quote.approval = Quote.State.DRAFT, ""
     quote.save(update_fields=["state", "approval", "updated_at"])
+    deal_services.deal_touch(deal_id=quote.deal_id)  # no event, but the card's state changed
     return _recompute(quote)
 
 
