@@ -149,7 +149,5 @@ def quote_decline(request, quote, token):
         token,
         form=form,
         decline_form=form,
-        answer=lambda data: public.quote_decline(
-            token, name=data["name"], reason=data["reason"], **_visitor(request)
-        ),
+        answer=lambda data: public.quote_decline(token, name=data["name"], reason=data["reason"], **_visitor(request)),
     )

@@ -1,4 +1,5 @@
-"""Sent quotes for the tests of the customer's page, made directly in the SENT state (number,
+"""Sent quotes for the tests of the customer's page (import the fixtures, the *_fixture
+functions and fresh_link_counters, into a test module to use them), made directly in the SENT state (number,
 link hash, stored PDF and its SHA-256) as sending would leave them, without rendering a PDF or
 queueing an e-mail."""
 
@@ -93,8 +94,8 @@ def sent_quote(
     return quote
 
 
-@pytest.fixture
-def customer_deal(rep, stages):
+@pytest.fixture(name="customer_deal")
+def customer_deal_fixture(rep, stages):
     organization = factories.OrganizationFactory(name="Kunde AG")
     contact = factories.ContactFactory(organization=organization, first_name="Klara", last_name="Kunde")
     return factories.DealFactory(
@@ -107,19 +108,19 @@ def customer_deal(rep, stages):
     )
 
 
-@pytest.fixture
-def media(settings, tmp_path):
+@pytest.fixture(name="media")
+def media_fixture(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
 
-@pytest.fixture
-def quote(customer_deal, media):
+@pytest.fixture(name="quote")
+def quote_fixture(customer_deal, media):
     return sent_quote(customer_deal)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_link_counters():
+def fresh_link_counters():
     reset_link_counters()
     yield
     reset_link_counters()

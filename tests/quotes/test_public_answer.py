@@ -22,11 +22,11 @@ from tests import factories
 from tests.quotes.public_cast import (  # noqa: F401 (fixtures)
     PDF,
     TOKEN,
-    _fresh_link_counters,
-    customer_deal,
+    customer_deal_fixture,
     end_of_day,
-    media,
-    quote,
+    fresh_link_counters,
+    media_fixture,
+    quote_fixture,
     sent_quote,
 )
 

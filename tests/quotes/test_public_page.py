@@ -16,10 +16,10 @@ from tests import factories
 from tests.quotes.public_cast import (  # noqa: F401 (fixtures)
     PDF,
     TOKEN,
-    _fresh_link_counters,
-    customer_deal,
-    media,
-    quote,
+    customer_deal_fixture,
+    fresh_link_counters,
+    media_fixture,
+    quote_fixture,
     sent_quote,
 )
 
