@@ -20,8 +20,12 @@ from quotes.services import QuoteError
 
 
 def _private(response):
-    """The token is in the URL: no Referer to other sites, no index, no stored copy."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The token is in the URL: no Referer to other sites, no index, no stored copy.
+
+    `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` with the
+    page's own form POSTs, which the CSRF check rightly refuses. Other sites get no Referer
+    either way; our own server already knows the token."""
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
     add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
     return response

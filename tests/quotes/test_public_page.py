@@ -100,7 +100,7 @@ def test_pdf_is_the_stored_file_as_an_attachment(client, quote):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="AN-2026-0001.pdf"'
     assert b"".join(response.streaming_content) == PDF
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_pdf_is_the_stored_file_as_an_attachment(client, quote):
 @pytest.mark.parametrize("token", [TOKEN, "not-a-link"])
 def test_every_answer_keeps_the_link_private(client, quote, token):
     response = open_link(client, token)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
     cache_control = response["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
@@ -277,7 +277,7 @@ def test_guessing_links_is_throttled_per_client_ip(client, quote, settings):
     # While blocked, even the real link is refused from that address; others are not affected.
     blocked = open_link(client)
     assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
-    assert blocked["Referrer-Policy"] == "no-referrer"
+    assert blocked["Referrer-Policy"] == "same-origin"
     assert open_link(client, remote_addr="192.0.2.8").status_code == 200
 
 
