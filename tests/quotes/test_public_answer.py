@@ -304,3 +304,10 @@ def test_owner_notification_is_in_the_installation_language(client, quote, custo
     settings.LANGUAGE_CODE = "en-gb"
     accept(client)  # the page itself is German (the quote's language)
     assert "accepted" in Notification.objects.get(user=customer_deal.owner).message
+
+
+def test_the_signer_s_name_reaches_the_owner_escaped(client, quote, customer_deal):
+    accept(client, name='<script>alert("x")</script> Kunde')
+    client.force_login(customer_deal.owner)
+    html = client.get(reverse("activities:notifications")).content.decode()
+    assert "&lt;script&gt;alert" in html and '<script>alert("x")' not in html
