@@ -642,8 +642,6 @@ ADMIN_SPECIAL = {
     "admin:auth_user_password_change": {"GET": 200},
     "admin:<object redirect>": {"GET": 302},  # <model>/<id>/ → <model>/<id>/change/
     "admin:<catch-all>": {"GET": 404},
-    # One company profile: its list leads straight to the row.
-    "admin:quotes_companyprofile_changelist": {"GET": 302},
 }
 ADMIN_ACTIONS = {
     "changelist": "has_view_or_change_permission",

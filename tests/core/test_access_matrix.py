@@ -152,11 +152,6 @@ def build_cast():
     )
     AccessFailureLog.objects.create(**access, path_info="/accounts/login/")
     AccessLog.objects.create(**access, path_info="/accounts/login/")
-    # Quotes: the company profile, the default discount policy, the pipeline's quote settings, a draft.
-    CompanyProfile.current()
-    DiscountPolicy.objects.create()
-    PipelineQuoteSettings.objects.create(pipeline=deal.pipeline)
-    Quote.objects.create(deal=deal, title="Matrix quote", valid_until=now.date(), created_by=owner)
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
