@@ -11,7 +11,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("q/", include("quotes.public_urls")),
     path("", include("deals.urls")),
     path("", include("leads.urls")),
     path("", include("deals.conversion_urls")),

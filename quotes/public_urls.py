@@ -1,10 +1,9 @@
-"""The customer's quote link (no login): mounted at /q/ by pipeline_crm/urls.py."""
+"""The customer's quote link (no login): included at /q/ by quotes/urls.py, in its `quotes`
+namespace (quotes:public, quotes:public_pdf, quotes:public_accept, quotes:public_decline)."""
 
 from django.urls import path
 
 from quotes import public_views
-
-app_name = "quotes"
 
 urlpatterns = [
     path("<str:token>/", public_views.quote_page, name="public"),

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -99,12 +98,15 @@ def quote_page(request, quote, token):
 @require_GET
 @_by_token
 def quote_pdf(request, quote, token):
-    """The PDF exactly as it was sent (its SHA-256 is on record); never rendered again."""
-    if not quote.pdf:
-        return _not_found(request)
-    return FileResponse(
-        quote.pdf.open("rb"), as_attachment=True, filename=pdf.file_name(quote), content_type="application/pdf"
-    )
+    """The PDF exactly as it was sent, checked against its SHA-256; never rendered again."""
+    try:
+        return pdf.stored_pdf_response(quote)
+    except pdf.QuotePdfUnavailable as exc:
+        if exc.status == 404:
+            return _not_found(request)
+        # Missing from the storage or changed since it was sent: the reason is for the CRM's
+        # users (it is logged); the customer is asked to get in touch.
+        return render(request, "quotes/public/pdf_unavailable.html", {"seller": quote.seller}, status=exc.status)
 
 
 def _answered(request, quote, token, *, form, answer, **forms):

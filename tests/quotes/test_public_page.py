@@ -98,9 +98,24 @@ def test_pdf_is_the_stored_file_as_an_attachment(client, quote):
     response = client.get(reverse("quotes:public_pdf", kwargs={"token": TOKEN}))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="AN-2026-0001.pdf"'
+    assert response["Content-Disposition"] == 'attachment; filename="Angebot-AN-2026-0001.pdf"'
     assert b"".join(response.streaming_content) == PDF
     assert response["Referrer-Policy"] == "same-origin"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_pdf_changed_since_sending_is_withheld(client, quote):
+    with quote.pdf.open("wb") as stored:
+        stored.write(b"%PDF-1.4 something else")
+    response = client.get(reverse("quotes:public_pdf", kwargs={"token": TOKEN}))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "kann im Moment nicht heruntergeladen werden" in html and "SHA-256" not in html
+
+
+def test_pdf_missing_from_storage_answers_gone(client, quote):
+    quote.pdf.storage.delete(quote.pdf.name)
+    assert client.get(reverse("quotes:public_pdf", kwargs={"token": TOKEN})).status_code == 410
 
 
 # --- headers -------------------------------------------------------------------------------
