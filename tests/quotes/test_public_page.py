@@ -212,7 +212,9 @@ def test_superseded_revision_points_to_the_newer_one(client, customer_deal, medi
 def _snapshot(deal):
     deal = Deal.objects.get(pk=deal.pk)
     return {
-        "deal": (deal.stage_id, deal.status, deal.value, deal.version, deal.updated_at),
+        # Not updated_at: the first view touches it so that other users' boards redraw the
+        # card's quote icon (deal_touch); the version, and so nobody's open edit, stays.
+        "deal": (deal.stage_id, deal.status, deal.value, deal.version, deal.title, deal.owner_id),
         "stage_changes": StageChange.objects.count(),
         "audit": LogEntry.objects.count(),
         "responses": QuoteResponse.objects.count(),
