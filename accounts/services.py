@@ -15,7 +15,7 @@ def rate_limit_key(scope, identity):
     return f"accounts:{scope}:{hashlib.sha256(identity.encode()).hexdigest()[:32]}"
 
 
-def _over_limit(scope, identity, *, limit, window):
+def over_limit(scope, identity, *, limit, window):
     """Count one event for `identity` in the shared cache; True when over `limit` per `window` s.
 
     cache.add and cache.incr are atomic on Redis: every web process sees one counter.
@@ -31,6 +31,12 @@ def _over_limit(scope, identity, *, limit, window):
     return count > limit
 
 
+def limit_exceeded(scope, identity, *, limit):
+    """True when `identity` has counted more than `limit` events of `scope` in the current
+    window (see over_limit); counts nothing."""
+    return (cache.get(rate_limit_key(scope, identity)) or 0) > limit
+
+
 def password_reset_refusal(*, client_ip, email):
     """None when a reset e-mail may be requested now, else the message explaining the refusal.
 
@@ -38,9 +44,9 @@ def password_reset_refusal(*, client_ip, email):
     account has that address: the answer reveals nothing about which addresses exist.
     """
     window = settings.CRM_PASSWORD_RESET_WINDOW
-    refused = _over_limit(
+    refused = over_limit(
         "password-reset-ip", client_ip or "unknown", limit=settings.CRM_PASSWORD_RESET_MAX_PER_IP, window=window
-    ) or _over_limit(
+    ) or over_limit(
         "password-reset-address",
         email.strip().lower(),
         limit=settings.CRM_PASSWORD_RESET_MAX_PER_ADDRESS,

@@ -220,6 +220,10 @@ CRM_CURRENCY = env.string("CRM_CURRENCY", "EUR")
 # seconds of sending is taken for a mail scanner's prefetch, not the customer.
 CRM_QUOTE_NUMBER_PREFIX = env.string("CRM_QUOTE_NUMBER_PREFIX", "AN")
 CRM_QUOTE_SCANNER_SECONDS = env.integer("CRM_QUOTE_SCANNER_SECONDS", 30)
+# The customer's link /q/<token>/: a client IP that opens more than this many unknown links
+# per window (seconds) is refused every link until the window ends (counted in the shared cache).
+CRM_QUOTE_LINK_MAX_MISSES = env.integer("CRM_QUOTE_LINK_MAX_MISSES", 20)
+CRM_QUOTE_LINK_MISS_WINDOW = env.integer("CRM_QUOTE_LINK_MISS_WINDOW", 600)
 
 # Static files: our own code in static/, libraries served straight from node_modules ------
 STATIC_URL = "static/"

@@ -3,7 +3,8 @@ it was viewed, and the answer. Nothing here trusts the visitor beyond the link's
 GET records a view and changes nothing else; an answer needs a POST (with CSRF, checked by
 the view), the signer's name and, to accept, the confirmation; it is refused for a quote that
 is not open for answers (draft, expired, superseded, cancelled, already answered) and for a
-revoked link."""
+revoked link. Someone who tries many unknown links from one address is refused every link for
+a while (`link_guessing_blocked`)."""
 
 import logging
 import re
@@ -11,10 +12,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import services as account_services
+from accounts.models import User
 from audit.context import Source, recorded_as
 from deals import services as deal_services
 from deals.models import Deal
@@ -32,16 +35,41 @@ SCANNER_AGENTS = re.compile(
     re.IGNORECASE,
 )
 MAX_NAME = 200
+# A link is only ever given out when a quote is sent; a draft has none. Should one carry a hash
+# all the same, it is not found.
+NEVER_PUBLIC = (Quote.State.DRAFT, Quote.State.PENDING_APPROVAL)
+ANSWERED = (Quote.State.ACCEPTED, Quote.State.DECLINED)
+
+
+def link_guessing_blocked(client_ip):
+    """True when this address opened more unknown links than CRM_QUOTE_LINK_MAX_MISSES in the
+    current window: every link, a real one too, is refused until the window ends. A real link
+    is 256 random bits, so the limit slows down nothing but guessing and the load it makes."""
+    return account_services.limit_exceeded(
+        "quote-link-miss", client_ip or "unknown", limit=settings.CRM_QUOTE_LINK_MAX_MISSES
+    )
+
+
+def link_missed(client_ip):
+    """Count one unknown link opened from this address; True when it is now over the limit."""
+    return account_services.over_limit(
+        "quote-link-miss",
+        client_ip or "unknown",
+        limit=settings.CRM_QUOTE_LINK_MAX_MISSES,
+        window=settings.CRM_QUOTE_LINK_MISS_WINDOW,
+    )
 
 
 def quote_for_token(token, *, now=None):
-    """The quote the link belongs to, or None for an unknown, revoked or malformed token. An
-    expired quote is found (to say so), its validity checked here as on every access."""
+    """The quote the link belongs to, or None for an unknown, revoked or malformed token (and
+    for a draft, which has no link). An expired quote is found (to say so), its validity
+    checked here as on every access."""
     if not token or len(token) > 100:
         return None
     quote = (
-        Quote.objects.select_related("deal", "deal__owner", "deal__pipeline", "response")
+        Quote.objects.select_related("deal", "deal__owner", "deal__pipeline", "response", "sent_by")
         .filter(token_hash=hash_token(token), token_revoked_at__isnull=True)
+        .exclude(state__in=NEVER_PUBLIC)
         .first()
     )
     if quote is None:
@@ -91,14 +119,24 @@ def quote_record_view(quote, *, ip=None, user_agent="", now=None):
         Quote.objects.filter(pk=quote.pk).update(last_viewed_at=now, view_count=F("view_count") + 1)
         if first:
             _event(quote, QuoteEvent.Kind.VIEWED, at=now)
-            _notify(
-                quote.deal.owner,
-                _("%(number)s on %(deal)s was opened by the customer.")
-                % {"number": quote.display_number, "deal": quote.deal.title},
-                deal_id=quote.deal_id,
-                key=f"quote-viewed-{quote.pk}",
-            )
+            with translation.override(settings.LANGUAGE_CODE):
+                message = _("%(number)s on %(deal)s was opened by the customer.") % {
+                    "number": quote.display_number,
+                    "deal": quote.deal.title,
+                }
+            _notify(quote.deal.owner, message, deal_id=quote.deal_id, key=f"quote-viewed-{quote.pk}")
     return True
+
+
+def _told_of_answers(owner):
+    """Who hears of the customer's answer: the deal's owner; for an owner who has left (an
+    inactive account reads no notifications) the active managers of their team, else the
+    active admins, so an answer never goes unnoticed."""
+    if owner.is_active:
+        return [owner]
+    active = User.objects.filter(is_active=True)
+    managers = list(active.filter(managed_teams=owner.team_id)) if owner.team_id else []
+    return managers or list(active.filter(Q(role=User.Role.ADMIN) | Q(is_superuser=True)))
 
 
 def _answer(token, *, kind, name, reason="", ip=None, user_agent="", now=None):
@@ -111,6 +149,7 @@ def _answer(token, *, kind, name, reason="", ip=None, user_agent="", now=None):
             Quote.objects.select_for_update(of=("self",))
             .select_related("deal", "deal__owner", "deal__pipeline")
             .filter(token_hash=hash_token(token or ""), token_revoked_at__isnull=True)
+            .exclude(state__in=NEVER_PUBLIC)
             .first()
         )
         if quote is None:
@@ -136,35 +175,33 @@ def _answer(token, *, kind, name, reason="", ip=None, user_agent="", now=None):
         quote.save(update_fields=["state", "answered_at", "updated_at"])
         event_kind = QuoteEvent.Kind.ACCEPTED if kind == QuoteResponse.Kind.ACCEPTED else QuoteEvent.Kind.DECLINED
         _event(quote, event_kind, at=now, note=response.reason, name=name, pdf_sha256=quote.pdf_sha256)
-        if kind == QuoteResponse.Kind.ACCEPTED:
-            try:
-                with transaction.atomic():
-                    outcome = _apply_acceptance(quote)
-            except deal_services.DealError as exc:
-                # The answer is kept whatever happens to the deal; the owner is told to finish it.
-                logger.warning("Quote %s accepted, deal %s not updated: %s", quote.pk, quote.deal_id, exc.message)
-                outcome = " " + _("The deal could not be updated (%(reason)s): please do it by hand.") % {
-                    "reason": exc.message
-                }
-            message = _("%(name)s accepted %(number)s on %(deal)s (%(net)s %(currency)s net).%(outcome)s")
-        else:
-            outcome = ""
-            message = _("%(name)s declined %(number)s on %(deal)s.%(outcome)s")
-            if response.reason:
-                outcome = " " + _("Reason: %(reason)s") % {"reason": response.reason[:150]}
-        _notify(
-            quote.deal.owner,
-            message
-            % {
+        # The answer is recorded whatever happens to the deal; the owner is told to finish it.
+        with translation.override(settings.LANGUAGE_CODE):
+            if kind == QuoteResponse.Kind.ACCEPTED:
+                try:
+                    with transaction.atomic():
+                        outcome = _apply_acceptance(quote)
+                except deal_services.DealError as exc:
+                    logger.warning("Quote %s accepted, deal %s not updated: %s", quote.pk, quote.deal_id, exc.message)
+                    outcome = " " + _("The deal could not be updated (%(reason)s): please do it by hand.") % {
+                        "reason": exc.message
+                    }
+                message = _("%(name)s accepted %(number)s on %(deal)s (%(net)s %(currency)s net).%(outcome)s")
+            else:
+                outcome = ""
+                message = _("%(name)s declined %(number)s on %(deal)s.%(outcome)s")
+                if response.reason:
+                    outcome = " " + _("Reason: %(reason)s") % {"reason": response.reason[:150]}
+            message = message % {
                 "name": name,
                 "number": quote.display_number,
                 "deal": quote.deal.title,
                 "net": quote.net_total,
                 "currency": quote.currency,
                 "outcome": outcome,
-            },
-            deal_id=quote.deal_id,
-        )
+            }
+        for user in _told_of_answers(quote.deal.owner):
+            _notify(user, message, deal_id=quote.deal_id, key=f"quote-answered-{quote.pk}-{user.pk}")
     return quote, response
 
 
@@ -175,16 +212,18 @@ def _apply_acceptance(quote):
     deal = Deal.objects.select_related("owner").get(pk=quote.deal_id)
     config = PipelineQuoteSettings.objects.filter(pipeline_id=deal.pipeline_id).first()
     action = config.on_acceptance if config else PipelineQuoteSettings.OnAcceptance.WIN
-    if deal.status != Deal.Status.OPEN or action == PipelineQuoteSettings.OnAcceptance.NOTHING:
+    if deal.status == Deal.Status.WON:
+        return " " + _("The deal was already won and was not changed.")
+    if deal.status == Deal.Status.LOST:
+        return " " + _("The deal is lost: reopen it if the customer's acceptance changes that.")
+    if action == PipelineQuoteSettings.OnAcceptance.NOTHING:
         return ""
     owner = deal.owner
     with recorded_as(Source.WEB, actor=owner, quote=quote.pk, by="customer"):
         if action == PipelineQuoteSettings.OnAcceptance.MOVE:
-            if (
-                config.stage_id is None
-                or config.stage.pipeline_id != deal.pipeline_id
-                or config.stage_id == deal.stage_id
-            ):
+            if config.stage_id is None or config.stage.pipeline_id != deal.pipeline_id:
+                return " " + _("The pipeline's quote settings name no stage of its own: the deal was not moved.")
+            if config.stage_id == deal.stage_id:
                 return ""
             deal_services.deal_move(deal_id=deal.pk, stage_id=config.stage_id, version=deal.version, actor=owner)
             return " " + _("The deal moved to %(stage)s.") % {"stage": config.stage.name}

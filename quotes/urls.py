@@ -1,7 +1,9 @@
 """The rep's and the manager's quote pages. `/deals/<id>/quotes/new/`, `/quotes/<id>/` and
-`/quotes/<id>/pdf/` are contract paths (DESIGN §9); the customer's page `/q/<token>/` is not here."""
+`/quotes/<id>/pdf/` are contract paths (DESIGN §9). The customer's page `/q/<token>/` (no login)
+has its own module, quotes/public_urls.py, included here so that its names share the `quotes`
+namespace (`quotes:public`, …): two includes with one namespace cannot both be reversed."""
 
-from django.urls import path
+from django.urls import include, path
 
 from quotes import action_views, views
 
@@ -24,4 +26,5 @@ urlpatterns = [
     path("quotes/<int:quote_id>/link/revoke/", action_views.link_revoke, name="link_revoke"),
     path("quotes/<int:quote_id>/link/renew/", action_views.link_renew, name="link_renew"),
     path("quotes/<int:quote_id>/pdf/", action_views.quote_pdf, name="pdf"),
+    path("q/", include("quotes.public_urls")),
 ]

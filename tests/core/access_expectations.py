@@ -330,6 +330,13 @@ EXPECTATIONS = {
     ),
     "forms/lead/": Expect(get=public(200), post=public(400)),
     "forms/lead/thanks/": Expect(get=public(200), post=public(405)),
+    # --- the customer's quote link (no login; the link's secret is the key) ---
+    # An unknown link answers 404 to everyone, signed in or not; the page is GET only, the
+    # answers POST only (tests/quotes/test_public_*.py test a real link).
+    "q/<str:token>/": Expect(kwargs=lambda cast: {"token": "not-a-link"}, get=public(404), post=public(405)),
+    "q/<str:token>/pdf/": Expect(kwargs=lambda cast: {"token": "not-a-link"}, get=public(404), post=public(405)),
+    "q/<str:token>/accept/": Expect(kwargs=lambda cast: {"token": "not-a-link"}, get=public(405), post=public(404)),
+    "q/<str:token>/decline/": Expect(kwargs=lambda cast: {"token": "not-a-link"}, get=public(405), post=public(404)),
     # --- import and export (transfer) ---
     "import/<slug:record_type>/": Expect(
         kwargs=lambda cast: {"record_type": "organizations"}, get=everyone(200), post=everyone(400)

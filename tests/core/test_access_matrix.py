@@ -34,12 +34,14 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import SavedView, User
+from accounts.services import rate_limit_key
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot
 from customers.models import MergeRecord, Tag
@@ -355,9 +357,11 @@ def _files_in_memory():
 
 @pytest.fixture(scope="module", autouse=True)
 def _generous_webform_limit():
-    # The web form counts every POST per IP; the matrix posts to it once per role.
-    with override_settings(LEADS_WEBFORM_RATE_LIMIT=10_000):
+    # The web form counts every POST per IP; the matrix posts to it once per role. The quote
+    # link counts every unknown link per IP; the matrix opens one per role and method.
+    with override_settings(LEADS_WEBFORM_RATE_LIMIT=10_000, CRM_QUOTE_LINK_MAX_MISSES=10_000):
         yield
+    cache.delete(rate_limit_key("quote-link-miss", "127.0.0.1"))  # later modules start afresh
 
 
 @pytest.mark.parametrize("role", ROLES)
