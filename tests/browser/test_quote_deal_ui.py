@@ -1,6 +1,8 @@
-"""Quotes inside the deal in real Chromium: the rep makes a draft from the deal's panel, adds a
-line with a 25 % discount (the totals follow by htmx), asks for approval; the team's manager
-approves on the quote page; the rep sends the quote and sees the customer's link once."""
+"""A quote from its first line to the customer's signature, in real Chromium: the rep makes a draft
+from the deal's panel, adds a line with a 25 % discount (the totals follow by htmx), asks for
+approval; the team's manager approves on the quote page; the rep sends the quote and sees the
+customer's link once; the customer opens the link in a browser of their own (no session, no
+cookies of the CRM) and accepts; the rep finds the deal won with the quote's net total."""
 
 from decimal import Decimal
 
@@ -30,7 +32,7 @@ def cast(transactional_db):
     return rep, manager, deal
 
 
-def test_rep_builds_a_quote_the_manager_approves_and_the_rep_sends_it(
+def test_rep_builds_a_quote_the_manager_approves_the_rep_sends_it_and_the_customer_accepts_it(
     page, browser, live_server, login, cast, queued_quote_mails
 ):
     rep, manager, deal = cast
@@ -78,4 +80,30 @@ def test_rep_builds_a_quote_the_manager_approves_and_the_rep_sends_it(
     quote.refresh_from_db()
     expect(page.get_by_test_id("quote-number")).to_have_text(quote.number)
     assert quote.state == Quote.State.SENT
+    customer_link = link.input_value()
+
+    # The customer: another browser context, as on another computer.
+    customer_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    customer = customer_context.new_page()
+    customer.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    customer.goto(customer_link)
+    expect(customer.get_by_test_id("quote-number")).to_have_text(quote.number)
+    expect(customer.get_by_test_id("quote-net")).to_have_text("3,750.00 EUR")
+    expect(customer.get_by_test_id("quote-gross")).to_have_text("4,462.50 EUR")
+    accept = customer.get_by_test_id("accept-form")
+    accept.get_by_role("textbox").fill("Kim Kunde")
+    accept.get_by_role("checkbox").check()
+    customer.get_by_test_id("accept-button").click()
+    expect(customer.get_by_test_id("quote-answer")).to_contain_text("Kim Kunde")
+    expect(customer.get_by_test_id("accept-form")).to_have_count(0)
+    customer_context.close()
+
+    # The rep: the deal is won with the accepted quote's net total, the quote accepted.
+    page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    expect(page.get_by_test_id("deal-status")).to_have_text("Won")
+    expect(page.get_by_test_id("deal-value")).to_contain_text("3,750.00")
+    expect(page.get_by_test_id("quotes-panel-body").get_by_test_id("quote-state")).to_have_text("Accepted")
+    quote.refresh_from_db()
+    assert quote.state == Quote.State.ACCEPTED and quote.response.name == "Kim Kunde"
+    assert quote.response.pdf_sha256 == quote.pdf_sha256
     assert not errors, errors
