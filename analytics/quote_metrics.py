@@ -5,7 +5,7 @@ Read live, like the other deal metrics: quotes are few next to deals (the deals 
 proposal stage, a revision or two each), and a quote enters a period through an index (`quote_sent_at`,
 `quote_answered_at`, `quote_state_valid_until`), so the cost follows the period's quotes, not the
 history. Two queries over the scoped, filtered deals joined once to their quotes: counts and sums
-per owner, and the times of the acceptances for the medians (docs/quotes-reporting.md).
+per owner, and the times of the acceptances for the medians (docs/quotes.md).
 """
 
 import statistics

@@ -1,5 +1,5 @@
 """The deal's most relevant quote, as its board card and the deal list show it
-(docs/quotes-reporting.md).
+(docs/quotes.md).
 
 The deals app sits below the quotes app and does not import it: the quote is read through the
 reverse relation `deal.quotes` with one correlated subquery in the card rows' query (as the

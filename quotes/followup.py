@@ -1,4 +1,4 @@
-"""The follow-up rule triggers of quotes (docs/quotes-followup.md), registered with the
+"""The follow-up rule triggers of quotes (docs/quotes.md), registered with the
 activities rule engine through `activities.triggers` in QuotesConfig.ready():
 
 - quote sent and not viewed after N days: no trusted view (`first_viewed_at` empty: openings

@@ -1,4 +1,4 @@
-"""The customer's page of a quote, /q/<token>/ (docs/quotes-public.md): no login, the link's
+"""The customer's page of a quote, /q/<token>/ (docs/quotes.md): no login, the link's
 secret is the only key. GET shows the offer and records the opening; accepting and declining
 are POSTs with CSRF that redirect back to the page, which then confirms the answer. Every
 answer carries headers that keep the link out of referrers, search engines and caches."""

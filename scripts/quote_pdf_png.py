@@ -1,5 +1,5 @@
 """Render a realistic demo quote to PDF and page 1 to docs/screenshots/quote-pdf.png, and time
-the renderer on a 5-line and a 60-line quote (docs/quotes-pdf-mail.md).
+the renderer on a 5-line and a 60-line quote (docs/quotes.md).
 
     CRM_MODE=embedded .venv/bin/python scripts/quote_pdf_png.py [--pdf out.pdf] [--timing]
 

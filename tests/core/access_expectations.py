@@ -516,7 +516,7 @@ EXPECTATIONS.update(
 )
 
 
-# --- quotes on the deal page (docs/quotes-deal-ui.md): made on first use for the cast's deal ---
+# --- quotes on the deal page (docs/quotes.md): made on first use for the cast's deal ---
 
 
 def _quote(cast, kind="draft"):

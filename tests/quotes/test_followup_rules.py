@@ -1,5 +1,5 @@
 """Follow-up rules on quotes: not viewed, viewed but not answered, expiring — each once per quote,
-only while the quote is still sent (docs/quotes-followup.md)."""
+only while the quote is still sent (docs/quotes.md)."""
 
 from datetime import UTC, datetime, timedelta
 
