@@ -29,6 +29,19 @@ def _refused(request, quote_id, error, **page):
     return refuse(request, quote_id, error.message, status=error.status, **page)
 
 
+def _action(request, quote_id, change, done):
+    """A POST without a form: the quote as the user may change it, `change(quote)` through the
+    services, then the quote page with `done` as its message (or the refusal's message)."""
+    quote, refusal = quote_for_change(request, quote_id)
+    if refusal:
+        return refusal
+    try:
+        change(quote)
+    except services.QuoteError as error:
+        return _refused(request, quote.pk, error)
+    return _done(request, quote.pk, done)
+
+
 # --- approval ----------------------------------------------------------------------------------
 
 
@@ -50,14 +63,12 @@ def approval_request(request, quote_id):
 
 @require_POST
 def approval_withdraw(request, quote_id):
-    quote, refusal = quote_for_change(request, quote_id)
-    if refusal:
-        return refusal
-    try:
-        services.quote_withdraw_approval_request(quote_id=quote.pk, actor=request.user)
-    except services.QuoteError as error:
-        return _refused(request, quote.pk, error)
-    return _done(request, quote.pk, _("Request withdrawn: the quote is a draft again."))
+    return _action(
+        request,
+        quote_id,
+        lambda quote: services.quote_withdraw_approval_request(quote_id=quote.pk, actor=request.user),
+        _("Request withdrawn: the quote is a draft again."),
+    )
 
 
 @require_POST
@@ -126,28 +137,24 @@ def quote_revise(request, quote_id):
 
 @require_POST
 def quote_cancel(request, quote_id):
-    quote, refusal = quote_for_change(request, quote_id)
-    if refusal:
-        return refusal
     form = forms.CancelForm(request.POST, prefix="cancel")
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.quote_cancel(quote_id=quote.pk, actor=request.user, note=note)
-    except services.QuoteError as error:
-        return _refused(request, quote.pk, error)
-    return _done(request, quote.pk, _("The quote was cancelled; its link no longer works."))
+    return _action(
+        request,
+        quote_id,
+        lambda quote: services.quote_cancel(quote_id=quote.pk, actor=request.user, note=note),
+        _("The quote was cancelled; its link no longer works."),
+    )
 
 
 @require_POST
 def link_revoke(request, quote_id):
-    quote, refusal = quote_for_change(request, quote_id)
-    if refusal:
-        return refusal
-    try:
-        services.quote_link_revoke(quote_id=quote.pk, actor=request.user)
-    except services.QuoteError as error:
-        return _refused(request, quote.pk, error)
-    return _done(request, quote.pk, _("The customer's link was revoked."))
+    return _action(
+        request,
+        quote_id,
+        lambda quote: services.quote_link_revoke(quote_id=quote.pk, actor=request.user),
+        _("The customer's link was revoked."),
+    )
 
 
 @require_POST

@@ -7,14 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from quotes.public import MAX_NAME
 
 
-class AcceptForm(forms.Form):
-    name = forms.CharField(
+def signer_name_field():
+    return forms.CharField(
         label=_("Your full name"),
         max_length=MAX_NAME,
         min_length=2,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": _("Please enter your full name.")},
     )
+
+
+class AcceptForm(forms.Form):
+    name = signer_name_field()
     confirm = forms.BooleanField(
         label=_("I accept this offer with its terms."),
         error_messages={"required": _("Please confirm that you accept the offer.")},
@@ -22,13 +26,7 @@ class AcceptForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    name = forms.CharField(
-        label=_("Your full name"),
-        max_length=MAX_NAME,
-        min_length=2,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": _("Please enter your full name.")},
-    )
+    name = signer_name_field()
     reason = forms.CharField(
         label=_("Why do you decline the offer?"),
         max_length=2000,
