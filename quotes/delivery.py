@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from activities import tasks as activity_tasks
 from activities.models import OutgoingEmail
 from quotes import pdf as quote_pdf
-from quotes.services import QuoteError
+from quotes.errors import QuoteError
 
 SUBJECTS = {"de": "Angebot {number}: {title}", "en": "Quote {number}: {title}"}
 TEMPLATES = {"de": "quotes/email/quote_de.txt", "en": "quotes/email/quote_en.txt"}

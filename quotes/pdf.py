@@ -25,8 +25,9 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from quotes import services
+from quotes.errors import QuoteError
 from quotes.models import CompanyProfile
+from quotes.snapshots import buyer_snapshot, seller_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +106,8 @@ def context(quote, lines):
     """What the templates show: the quote with its frozen seller and buyer, the lines in order,
     the VAT per rate as Decimals, and the person the customer deals with."""
     # A draft (a preview) has no snapshots yet: today's company profile and customer.
-    seller = quote.seller or services.seller_snapshot(CompanyProfile.current())
-    buyer = quote.buyer or (services.buyer_snapshot(quote.deal) if quote.deal_id else {})
+    seller = quote.seller or seller_snapshot(CompanyProfile.current())
+    buyer = quote.buyer or (buyer_snapshot(quote.deal) if quote.deal_id else {})
     sender = quote.sent_by or quote.created_by
     return {
         "quote": quote,
@@ -150,7 +151,7 @@ def file_name(quote):
 # --- the stored PDF ------------------------------------------------------------------------------
 
 
-class QuotePdfUnavailable(services.QuoteError):
+class QuotePdfUnavailable(QuoteError):
     """The stored PDF cannot be handed out: none yet (404), its file is gone (410), or its content
     no longer has the SHA-256 recorded when it was sent (409). Views answer with `status` and
     `message` like any other QuoteError."""

@@ -20,31 +20,12 @@ from accounts.models import User
 from activities.models import Notification
 from deals import services as deal_services
 from deals.models import Deal
-from quotes import money, numbering
+from quotes import delivery, money, numbering, pdf
+from quotes.errors import QuoteConflict, QuoteError, QuoteForbidden
 from quotes.models import CompanyProfile, DiscountPolicy, Quote, QuoteEvent, QuoteLine
+from quotes.snapshots import buyer_snapshot, seller_snapshot
 
 MAX_LINES = 200
-
-
-class QuoteError(Exception):
-    """A change the rules refuse; `status` is the HTTP status a view answers with."""
-
-    status = 400
-
-    def __init__(self, message, *, quote=None):
-        super().__init__(message)
-        self.message = message
-        self.quote = quote
-
-
-class QuoteForbidden(QuoteError):
-    status = 403
-
-
-class QuoteConflict(QuoteError):
-    """The quote is no longer in the state the change needs (somebody else was quicker)."""
-
-    status = 409
 
 
 # --- reading for a change ---------------------------------------------------------------------
@@ -472,42 +453,12 @@ def _new_token(quote):
     return token
 
 
-def seller_snapshot(profile):
-    fields = (
-        "company_name", "legal_form", "street", "postal_code", "city", "country", "phone", "email", "website",
-        "registered_office", "register_court", "register_number", "managing_directors", "vat_id", "tax_number",
-        "bank_name", "iban", "bic",
-    )  # fmt: skip
-    snapshot = {name: getattr(profile, name) for name in fields}
-    snapshot["logo"] = profile.logo.name if profile.logo else ""
-    return snapshot
-
-
-def buyer_snapshot(deal):
-    organization, contact = deal.organization, deal.contact
-    buyer = {"organization": "", "street": "", "postal_code": "", "city": "", "country": "", "vat_id": ""}
-    if organization is not None:
-        buyer.update(
-            organization=organization.name,
-            street=organization.street,
-            postal_code=organization.postal_code,
-            city=organization.city,
-            country=organization.country,
-            vat_id=organization.vat_id,
-        )
-    buyer["contact"] = f"{contact.first_name} {contact.last_name}".strip() if contact is not None else ""
-    buyer["email"] = contact.email if contact is not None else ""
-    return buyer
-
-
 @transaction.atomic
 def quote_send(*, quote_id, actor, to="", subject="", message="", deal_id=None, now=None):
     """Send a draft: number, issue date, seller and buyer frozen, PDF rendered and stored with its
     SHA-256, the customer's link opened, an older revision superseded and the e-mail queued — all
     in one transaction, so a failure leaves the draft as it was and gives no number away.
     Returns (quote, token): the token is the link's secret, shown once."""
-    from quotes import delivery, pdf
-
     quote = _quote_for_change(actor=actor, quote_id=quote_id, deal_id=deal_id)
     _require_state(quote, Quote.State.DRAFT, message=_("Only a draft can be sent."))
     now = now or timezone.now()
