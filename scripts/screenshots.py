@@ -47,9 +47,11 @@ PAGES = [
     ("contacts.png", "manager", "/contacts/?open_deals=yes", "table"),
     ("contact.png", "rep1", "/contacts/?open_deals=yes", "[data-testid=contact-figures]", "table tbody td a"),
     ("deal.png", "rep1", "/board/", "[data-testid=line-items]", "li.deal-card:not(.is-readonly) a.deal-title"),
+    # The demo's quote waiting for approval, as the admin who decides on it.
+    ("quote.png", "admin", "/quotes/approvals/", "[data-testid=quote-number]", "main table tbody a.button"),
 ]
 # Taken as the whole page (the line items are below the form).
-FULL_PAGE = {"deal.png"}
+FULL_PAGE = {"deal.png", "quote.png"}
 
 
 def free_port():
