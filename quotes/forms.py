@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone, translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Product
@@ -186,7 +186,7 @@ class ApprovalDecisionForm(forms.Form):
 class SendForm(forms.Form):
     """The e-mail that carries the quote: to whom, subject and a short message."""
 
-    to = forms.EmailField(label=_("To"))
+    to = forms.EmailField(label=pgettext_lazy("recipient of an e-mail", "To"))
     subject = forms.CharField(label=_("Subject"), max_length=200)
     message = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
 

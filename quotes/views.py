@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
@@ -215,7 +216,7 @@ def _line_refused(request, quote_id, error, **work):
     return refuse(request, quote_id, error.message, status=error.status)
 
 
-INVALID_LINE = _("The line was not saved. Please correct the marked fields.")
+INVALID_LINE = gettext_lazy("The line was not saved. Please correct the marked fields.")
 
 
 @require_POST
