@@ -280,12 +280,15 @@ def _undo_rows(kind, action):
         yield row, records.get(row["id"])
 
 
-CHANGED_SINCE = _("it was changed since")
+def _changed_since():
+    # Translated when the undo runs, in the user's language (a module constant would keep the
+    # language active when the module was first imported).
+    return _("it was changed since")
 
 
 def _undo_deal(*, actor, kind, row, record, action):
     if record.version != row["after"]["version"]:
-        return CHANGED_SINCE
+        return _changed_since()
     if action.kind == kinds.OWNER:
         owner = User.objects.filter(pk=row["before"]["owner"]).first()
         if owner is None:
@@ -300,7 +303,7 @@ def _undo_owner(*, actor, kind, row, record, action):
     if kind.key == "deals":
         return _undo_deal(actor=actor, kind=kind, row=row, record=record, action=action)
     if _stamp(record) != row["after"]["updated_at"] or getattr(record, "deleted_at", None):
-        return CHANGED_SINCE
+        return _changed_since()
     owner = User.objects.filter(pk=row["before"]["owner"]).first() if row["before"]["owner"] else None
     if kind.key == "leads":
         if owner is None:
