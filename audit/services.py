@@ -10,6 +10,7 @@ write; the source and user come from the current audit context.
 
 import copy
 
+from auditlog.context import auditlog_disabled
 from auditlog.diff import get_field_value, is_primitive, model_instance_diff
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
@@ -29,9 +30,10 @@ def audit_record_update(*, old, new, fields, actor=None, in_history=False):
     """One UPDATE entry for the given fields of `new` (compared with the snapshot `old`),
     by `actor` (else the context's user).
 
-    Nothing is written when the model is not audited or no audited field changed.
+    Nothing is written when the model is not audited, no audited field changed, or the audit
+    trail is switched off for the block (`auditlog.context.disable_auditlog`, e.g. the demo data).
     """
-    if not auditlog.contains(type(new)):
+    if auditlog_disabled.get() or not auditlog.contains(type(new)):
         return None
     changes = model_instance_diff(old, new, fields_to_check=set(fields), use_json_for_changes=True)
     if not changes:
@@ -71,7 +73,7 @@ def _created_changes(obj, fields):
 def audit_record_bulk_create(*, instances, batch_size=1000):
     """CREATE entries for rows written with bulk_create (their primary keys set)."""
     instances = list(instances)
-    if not instances or not auditlog.contains(type(instances[0])):
+    if auditlog_disabled.get() or not instances or not auditlog.contains(type(instances[0])):
         return 0
     model = type(instances[0])
     registered = auditlog.get_model_fields(model)
@@ -93,7 +95,7 @@ def audit_record_bulk_create(*, instances, batch_size=1000):
 def audit_record_bulk_update(*, pairs, fields, batch_size=1000):
     """UPDATE entries for rows written with bulk_update: `pairs` are (old snapshot, new)."""
     pairs = list(pairs)
-    if not pairs or not auditlog.contains(type(pairs[0][1])):
+    if auditlog_disabled.get() or not pairs or not auditlog.contains(type(pairs[0][1])):
         return 0
     ctx, now = context.current(), timezone.now()
     content_type = ContentType.objects.get_for_model(type(pairs[0][1]))
@@ -113,7 +115,7 @@ def audit_record_tag_changes(*, changes):
     field diff): `changes` are (instance, tag names before, tag names after); each entry reads
     {"tags": [before, after]} with the names joined by commas, like any other field change."""
     changes = [(obj, before, after) for obj, before, after in changes if sorted(before) != sorted(after)]
-    if not changes or not auditlog.contains(type(changes[0][0])):
+    if auditlog_disabled.get() or not changes or not auditlog.contains(type(changes[0][0])):
         return 0
     ctx, now = context.current(), timezone.now()
     content_type = ContentType.objects.get_for_model(type(changes[0][0]))
