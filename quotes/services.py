@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import scoping
@@ -189,13 +189,11 @@ def quote_create(*, deal_id, actor, now=None):
     now = now or timezone.now()
     profile = CompanyProfile.current()
     gross = profile.consumer_prices_gross and deal.organization_id is None and deal.contact_id is not None
-    language = _language_for(deal)
-    with translation.override(language):
-        title = _("Quote: %(deal)s") % {"deal": deal.title}
+    # The deal's title: the PDF's heading and the e-mail's subject already say "Quote <number>".
     quote = Quote.objects.create(
         deal=deal,
-        title=title[:200],
-        language=language,
+        title=deal.title[:200],
+        language=_language_for(deal),
         valid_until=timezone.localdate(now) + timedelta(days=profile.default_validity_days),
         intro=profile.default_intro,
         terms=profile.default_terms,

@@ -106,7 +106,7 @@ def test_the_contacts_language_chooses_the_quotes_language(deal, rep):
     deal.contact.language = "en-gb"
     deal.contact.save()
     quote = services.quote_create(deal_id=deal.pk, actor=rep)
-    assert quote.language == "en-gb" and quote.title == f"Quote: {deal.title}"
+    assert quote.language == "en-gb" and quote.title == deal.title
 
 
 def test_a_teammate_may_not_write_quotes_and_an_outsider_does_not_see_the_deal(deal, teammate, outsider):

@@ -165,7 +165,7 @@ def test_header_with_a_past_date_is_re_rendered_with_its_message(client, rep, dr
     page = response.content.decode()
     assert "errorlist" in page and "The quote was not saved" in page and "a day that is over" in page
     draft.refresh_from_db()
-    assert draft.title.startswith("Quote")
+    assert draft.title == "Acme rollout"  # unchanged
 
 
 def test_teammate_header_post_is_forbidden(client, teammate, draft):
