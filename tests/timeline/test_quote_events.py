@@ -52,9 +52,9 @@ def test_a_discount_asked_for_and_approved_shows_the_comment_and_the_margin_impa
     approved, requested, created = texts(deal_timeline(client, deal))
 
     impact = "Discount 25.00 % (2,500.00 EUR below the list prices of 10,000.00 EUR) Largest line discount 25.00 % Net total 7,500.00 EUR"
-    assert approved.endswith(f"{manager} Quote Quote: Acme rollout discount approved {impact} OK for the pilot")
-    assert requested.endswith(f"{rep} Quote Quote: Acme rollout approval requested {impact} Pilot customer")
-    assert created.endswith(f"{rep} Quote Quote: Acme rollout created")
+    assert approved.endswith(f"{manager} Quote Acme rollout discount approved {impact} OK for the pilot")
+    assert requested.endswith(f"{rep} Quote Acme rollout approval requested {impact} Pilot customer")
+    assert created.endswith(f"{rep} Quote Acme rollout created")
 
 
 def test_margin_impact_reads_in_the_viewers_language(client, deal, rep, manager):
@@ -116,7 +116,7 @@ def test_acceptance_revision_superseding_expiry_and_cancellation_are_told(client
 
     assert f"Customer Quote {accepted.display_number} accepted by Carla Contact" in lines[0]
     assert any(line.endswith(f"Quote {superseded.display_number} superseded by AN-2026-00999-R2") for line in lines)
-    assert any(line.endswith("Quote Quote: Acme rollout cancelled Wrong products") for line in lines)
+    assert any(line.endswith("Quote Acme rollout cancelled Wrong products") for line in lines)
     assert any(line.endswith(f"Quote {revision.title} revision 2 created") for line in lines)
     assert any(line.endswith(f"System Quote {expired.display_number} expired") for line in lines)
 
