@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: SQLite, Celery's filesystem broker, a file cache, demo data.
 export CRM_MODE ?= embedded
 
-.PHONY: run test setup lint check audit bench screenshots clean
+.PHONY: run test setup lint check audit bench screenshots clean mail-dev
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -61,6 +61,12 @@ bench: setup
 	$(PY) bench/run_all.py --sizes $(BENCH_SIZES) --duration $(BENCH_DURATION) --label "$(BENCH_LABEL)" \
 	  --backfill-days $(BENCH_BACKFILL_DAYS) --database-url $(BENCH_DATABASE_URL) \
 	  --cache-url $(BENCH_CACHE_URL) --broker-url $(BENCH_BROKER_URL) $(BENCH_ARGS)
+
+# A real IMAP and SMTP server on 127.0.0.1 for trying the mailbox features (Dovecot from Debian and an
+# SMTP front, scripts/mailserver.py; needs root and: apt-get install -y dovecot-imapd dovecot-lmtpd).
+# IMAP 14143 (STARTTLS), IMAPS 14993, SMTP 14025 (STARTTLS, login); users rep1@crm.test … with password "demo".
+mail-dev: setup
+	$(PY) scripts/mailserver.py serve --dir var/mail-dev
 
 screenshots: setup
 	$(PY) scripts/screenshots.py

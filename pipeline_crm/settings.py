@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "leads",
     "deals",
     "activities",
+    "mail",
     "quotes",
     "timeline",
     "directory",
@@ -424,6 +425,28 @@ if CRM_EMAIL_CLAIM_LEASE_SECONDS <= 4 * _EMAIL_TIMEOUT:
         f"CRM_EMAIL_CLAIM_LEASE_SECONDS={CRM_EMAIL_CLAIM_LEASE_SECONDS} must exceed 4 × EMAIL_TIMEOUT "
         f"({4 * _EMAIL_TIMEOUT} s): a message still being sent must not be taken over."
     )
+
+# --- mail (docs/email.md) ---
+# Fernet keys for mailbox secrets, comma-separated: the first encrypts, all decrypt (rotation:
+# put a new key first, run `manage.py rotate_mail_secrets`, then drop the old one). The embedded
+# mode derives one from SECRET_KEY; in production, without it, mailboxes cannot be connected
+# (the mailbox page says so) and the rest of the app runs.
+from mail.crypto import derived_key as _derived_mail_key  # noqa: E402 (used by this section only)
+
+CRM_MAIL_KEYS = env.string_list("CRM_MAIL_KEYS", [_derived_mail_key(SECRET_KEY)] if EMBEDDED else [])
+# An extra CA bundle trusted for IMAP and SMTP (a company CA; the development server's certificate).
+CRM_MAIL_CA_FILE = env.string("CRM_MAIL_CA_FILE", "")
+# Seconds for each network operation with a mail server.
+CRM_MAIL_TIMEOUT = env.integer("CRM_MAIL_TIMEOUT", 20)
+# Attachments larger than this are listed with name and size but not kept; messages larger
+# than CRM_MAIL_MAX_MESSAGE_BYTES keep their headers and first text only.
+CRM_MAIL_MAX_ATTACHMENT_BYTES = env.integer("CRM_MAIL_MAX_ATTACHMENT_BYTES", 15 * 1024 * 1024)
+CRM_MAIL_MAX_MESSAGE_BYTES = env.integer("CRM_MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+# How often beat syncs every connected mailbox (seconds).
+CRM_MAIL_SYNC_INTERVAL_SECONDS = env.integer("CRM_MAIL_SYNC_INTERVAL_SECONDS", 120)
+# The shared BCC / forwarding address: mail to <local>+<token>@<domain> is linked for the user
+# whose dropbox token it carries (the dropbox mailbox itself is configured in admin).
+CRM_MAIL_DROPBOX_ADDRESS = env.string("CRM_MAIL_DROPBOX_ADDRESS", "crm@localhost" if EMBEDDED else "")
 
 # --- analytics ---
 # The nightly rollup's local time (installation time zone) and the bottleneck job's interval.
