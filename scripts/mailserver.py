@@ -158,6 +158,7 @@ class MailServer:
 
     def add_user(self, address, password):
         """Add a user (or change the password); Dovecot rereads the file when it changes."""
+        previous = int(self.users_path.stat().st_mtime)
         lines = [
             line
             for line in self.users_path.read_text(encoding="utf-8").splitlines()
@@ -168,10 +169,11 @@ class MailServer:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.chmod(0o644)
         os.replace(tmp, self.users_path)
-        # Dovecot notices a changed passwd-file by its mtime, which has a resolution of 1 s on
-        # some file systems: move it forward so two changes within a second are both seen.
-        now = time.time() + 1
-        os.utime(self.users_path, (now, now))
+        # Dovecot notices a changed passwd-file by its modification time in whole seconds: each
+        # change moves it at least one second past the previous one, so two changes within a
+        # second are both seen.
+        stamp = max(int(time.time()), previous + 1)
+        os.utime(self.users_path, (stamp, stamp))
 
     def users(self):
         users = {}
