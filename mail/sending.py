@@ -175,15 +175,33 @@ def _stored_files(message):
     return files
 
 
+def has_connected_mailbox(user):
+    """Whether `user`'s e-mail goes out through their own mailbox (else the installation's)."""
+    return _connected_mailbox(user) is not None
+
+
 def send_email(
-    *, sender, to, cc=(), bcc=(), subject, text, html=None, attachments=(), deal=None, lead=None, in_reply_to=None
+    *,
+    sender,
+    to,
+    cc=(),
+    bcc=(),
+    subject,
+    text,
+    html=None,
+    attachments=(),
+    deal=None,
+    lead=None,
+    in_reply_to=None,
+    idstring=None,
 ):
     """Store an e-mail written by `sender` and queue its delivery (after commit).
 
     Raises ValidationError (a dict by field: to, cc, bcc, subject, attachments) for bad input;
     nothing is stored then. `in_reply_to` is the EmailMessage answered (its thread headers are
     continued). `html`, when given, is sanitised with nh3; otherwise the HTML part is the text,
-    escaped, with its line breaks.
+    escaped, with its line breaks. `idstring` goes into the Message-ID (another app finds its
+    message by it: "<…​.quote-17@domain>").
     """
     errors = {}
     addresses = {}
@@ -223,7 +241,9 @@ def send_email(
             owner=sender,
             mailbox=mailbox,
             source=EmailMessage.Source.CRM,
-            message_id=make_msgid(domain=_domain(from_address if mailbox else sender.email or from_address)),
+            message_id=make_msgid(
+                idstring=idstring, domain=_domain(from_address if mailbox else sender.email or from_address)
+            ),
             in_reply_to=in_reply_to.message_id if in_reply_to is not None else "",
             references=references,
             direction=EmailMessage.Direction.OUTBOUND,
@@ -329,9 +349,15 @@ def record_outbox_email(*, sender, outbox, deal=None, lead=None):
 def outbox_delivery(messages):
     """Bring the delivery state of outbox-delivered messages up to date with their outbox rows
     (sent, or failed after the outbox's last attempt). Returns how many changed."""
+    from activities.models import OutgoingEmail
+
+    waiting = [m for m in messages if m.outbox_id and m.delivery == Delivery.QUEUED]
+    if not waiting:
+        return 0
+    rows = OutgoingEmail.objects.only("sent_at", "failed_at", "last_error").in_bulk([m.outbox_id for m in waiting])
     changed = 0
-    for message in [m for m in messages if m.outbox_id and m.delivery == Delivery.QUEUED]:
-        row = message.outbox
+    for message in waiting:
+        row = rows.get(message.outbox_id)
         if row is None or not (row.sent_at or row.failed_at):
             continue
         state, error = (Delivery.SENT, "") if row.sent_at else (Delivery.FAILED, row.last_error)
