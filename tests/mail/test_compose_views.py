@@ -31,6 +31,23 @@ def test_the_deal_page_offers_write_email(client, rep, deal):
     assert f"/mail/compose/?deal={deal.pk}".encode() in page.content
 
 
+def test_the_contact_organization_and_lead_pages_offer_write_email(client, rep, deal):
+    lead = factories.LeadFactory(owner=rep, email="lead@neu.example")
+    client.force_login(rep)
+    pages = {
+        f"/mail/compose/?contact={deal.contact_id}": reverse("contacts:detail", args=[deal.contact_id]),
+        f"/mail/compose/?organization={deal.organization_id}": reverse(
+            "organizations:detail", args=[deal.organization_id]
+        ),
+        f"/mail/compose/?lead={lead.pk}": reverse("leads:detail", args=[lead.pk]),
+    }
+    for compose_url, page_url in pages.items():
+        page = client.get(page_url)
+        assert page.status_code == 200
+        assert compose_url.encode() in page.content
+        assert client.get(compose_url).status_code == 200
+
+
 def test_compose_for_a_deal_is_addressed_to_its_contact_with_the_signature(client, rep, deal):
     Mailbox.objects.create(user=rep, signature="Alice Adams\nVertrieb Nord")
     client.force_login(rep)
