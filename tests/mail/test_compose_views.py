@@ -57,7 +57,7 @@ def test_compose_for_a_deal_is_addressed_to_its_contact_with_the_signature(clien
     assert response.status_code == 200
     form = response.context["form"]
     assert form.initial["to"] == "Katrin Brandt <k.brandt@brandt.example>"
-    assert form.initial["body"] == "\n\n-- \nAlice Adams\nVertrieb Nord".lstrip("\n")
+    assert form.initial["body"] == "-- \nAlice Adams\nVertrieb Nord"
     assert b"<html" not in response.content, "the htmx answer is the form alone"
 
 
@@ -124,10 +124,7 @@ def test_reply_addresses_the_sender_quotes_the_original_and_keeps_one_re(client,
     client.force_login(rep)
 
     form = client.get(reverse("mail:reply", args=[original.pk])).context["form"]
-    assert (
-        form.initial["to"] == '"Katrin Brandt" <k.brandt@brandt.example>'
-        or "k.brandt@brandt.example" in form.initial["to"]
-    )
+    assert form.initial["to"] == "Katrin Brandt <k.brandt@brandt.example>"
     assert form.initial["subject"] == "Re: Angebot"
     assert "> Passt so.\n> Grüße" in form.initial["body"]
     assert form.initial["cc"] == ""
@@ -242,7 +239,6 @@ def test_the_preview_renders_with_a_visible_record_only(client, rep, outsider, d
     client.force_login(rep)
     response = client.get(reverse("mail:template_preview", args=[template.pk]), {"deal": deal.pk})
     assert (response.context["subject"], response.context["body"]) == ("Rollout Nord", "Hallo Brandt")
-    factories.UserFactory  # noqa: B018 (the cast is the conftest's)
     template.visibility = EmailTemplate.Visibility.EVERYONE
     template.save()
     client.force_login(outsider)
