@@ -30,9 +30,11 @@ class FollowUpRule(models.Model):
         QUOTE_NOT_VIEWED = "quote_not_viewed", _("Quote sent and not viewed after N days")
         QUOTE_NOT_ANSWERED = "quote_not_answered", _("Quote viewed but not answered after N days")
         QUOTE_EXPIRING = "quote_expiring", _("Quote expires in N days")
+        # Provided by the mail app through activities.triggers (this app does not read e-mail).
+        EMAIL_NO_REPLY = "email_no_reply", _("No reply from the customer to an e-mail for N days")
 
     # Triggers whose N (idle_days) must be given: there is no stage to take it from.
-    NEEDS_DAYS = (Trigger.QUOTE_NOT_VIEWED, Trigger.QUOTE_NOT_ANSWERED, Trigger.QUOTE_EXPIRING)
+    NEEDS_DAYS = (Trigger.QUOTE_NOT_VIEWED, Trigger.QUOTE_NOT_ANSWERED, Trigger.QUOTE_EXPIRING, Trigger.EMAIL_NO_REPLY)
 
     class Action(models.TextChoices):
         CREATE_ACTIVITY = "create_activity", _("Create an activity for the owner")
@@ -56,7 +58,8 @@ class FollowUpRule(models.Model):
         blank=True,
         help_text=_(
             "For idle triggers (empty: the stage's rotting days, 14 for leads) and, required, for the quote "
-            "triggers: days since sending, since the first view, or before the quote expires."
+            "triggers: days since sending, since the first view, or before the quote expires; and for 'no reply': "
+            "days since the e-mail was sent."
         ),
     )
     lead_source = models.CharField(_("lead source"), max_length=20, blank=True)
@@ -81,7 +84,7 @@ class FollowUpRule(models.Model):
                 name="rule_stage_entered_needs_stage",
             ),
             models.CheckConstraint(
-                condition=~Q(trigger__in=["quote_not_viewed", "quote_not_answered", "quote_expiring"])
+                condition=~Q(trigger__in=["quote_not_viewed", "quote_not_answered", "quote_expiring", "email_no_reply"])
                 | Q(idle_days__isnull=False),
                 name="rule_quote_trigger_needs_days",
                 violation_error_message=_("Quote triggers need the number of days (N)."),

@@ -202,6 +202,18 @@ class EmailMessage(models.Model):
 
     delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery, default=Delivery.RECEIVED)
     delivery_error = models.CharField(_("delivery error"), max_length=500, blank=True)
+    # Delivery of a message written in the CRM (mail/sending.py): claimed under a lease, retried
+    # after temporary errors at `next_attempt_at`, copied to the Sent folder at `sent_copy_at`.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sent_copy_at = models.DateTimeField(_("copied to the Sent folder at"), null=True, blank=True)
+    # A quote e-mail without a connected mailbox goes out through the product's outbox; its
+    # delivery is that row's (mail/sending.py, "outbox_delivery").
+    outbox = models.OneToOneField(
+        "activities.OutgoingEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -305,8 +317,17 @@ class EmailTemplate(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=Language, default=Language.GERMAN)
     subject = models.CharField(_("subject"), max_length=500)
     body = models.TextField(_("body"))
+    is_html = models.BooleanField(
+        _("HTML"), default=False, help_text=_("Off: plain text. On: HTML, cleaned of anything unsafe when saved.")
+    )
+    # Empty for the installation's own templates (the defaults), which admins keep.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_templates", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email_templates",
+        verbose_name=_("owner"),
     )
     visibility = models.CharField(_("shared with"), max_length=10, choices=Visibility, default=Visibility.PERSONAL)
     team = models.ForeignKey(

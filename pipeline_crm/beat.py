@@ -29,6 +29,15 @@ BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # --- mail: e-mails written in the CRM ---
+    # Every minute: send the messages whose retry is due or whose worker died while holding
+    # them (the lease expired); each is claimed with a conditional UPDATE, so never twice at a
+    # time. Command: `manage.py deliver_mail`.
+    "mail-deliver-pending": {
+        "task": "mail.deliver_pending",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # --- leads: imports whose worker died ---
     # Every 5 minutes: a queued or running CSV import without progress for
     # LEADS_IMPORT_STALE_MINUTES is marked failed with a clear message; the user retries it

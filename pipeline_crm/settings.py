@@ -447,6 +447,14 @@ CRM_MAIL_SYNC_INTERVAL_SECONDS = env.integer("CRM_MAIL_SYNC_INTERVAL_SECONDS", 1
 # The shared BCC / forwarding address: mail to <local>+<token>@<domain> is linked for the user
 # whose dropbox token it carries (the dropbox mailbox itself is configured in admin).
 CRM_MAIL_DROPBOX_ADDRESS = env.string("CRM_MAIL_DROPBOX_ADDRESS", "crm@localhost" if EMBEDDED else "")
+# A message written in the CRM that a worker claimed but did not send within this many seconds
+# is sent again (mail/sending.py): longer than one SMTP delivery and one IMAP APPEND may take.
+CRM_MAIL_SEND_LEASE_SECONDS = env.integer("CRM_MAIL_SEND_LEASE_SECONDS", 300)
+if CRM_MAIL_SEND_LEASE_SECONDS <= 4 * CRM_MAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"CRM_MAIL_SEND_LEASE_SECONDS={CRM_MAIL_SEND_LEASE_SECONDS} must exceed 4 × CRM_MAIL_TIMEOUT "
+        f"({4 * CRM_MAIL_TIMEOUT} s): a message still being sent must not be taken over."
+    )
 
 # --- analytics ---
 # The nightly rollup's local time (installation time zone) and the bottleneck job's interval.

@@ -15,3 +15,8 @@ class QuotesConfig(AppConfig):
             register(model)
         # The follow-up rule triggers of quotes, offered to the rule engine below (activities.triggers).
         followup.register()
+        # The sent quotes' PDFs, offered by the e-mail form of a deal (mail.attachments).
+        from mail import attachments
+        from quotes.mail_attachments import QuotePdfs
+
+        attachments.register(QuotePdfs())

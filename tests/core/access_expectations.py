@@ -620,6 +620,83 @@ EXPECTATIONS.update(
     }
 )
 
+
+# --- e-mail (docs/email.md): compose, reply, the outbox, templates ---
+
+
+def _owner_message(cast, source="inbox"):
+    """A message of the owner linked to the deal (shared: the owner shares linked messages), or
+    one the owner wrote in the CRM ("crm"); made on first use."""
+    from django.utils import timezone
+
+    from mail.models import EmailMessage
+
+    message, _created = EmailMessage.objects.get_or_create(
+        owner=cast.owner,
+        message_id=f"<matrix-{source}@crm.test>",
+        defaults={
+            "source": source,
+            "direction": "in" if source == "inbox" else "out",
+            "subject": SECRET,
+            "from_address": "customer@matrix.example",
+            "sent_at": timezone.now(),
+            "deal": cast.deal,
+            "shared": source == "inbox",
+            "delivery": "received" if source == "inbox" else "queued",
+        },
+    )
+    return {"message_id": message.pk}
+
+
+def _owner_template(cast):
+    from mail.models import EmailTemplate
+
+    template, _created = EmailTemplate.objects.get_or_create(
+        owner=cast.owner, name="Matrix template", defaults={"subject": SECRET, "body": "Hallo"}
+    )
+    return {"template_id": template.pk}
+
+
+def _installation_template(cast):
+    from mail.models import EmailTemplate
+
+    return EmailTemplate.objects.filter(owner__isnull=True).order_by("pk").first().pk
+
+
+def _owner_and_admin(code):
+    return _codes(owner=code, teammate=404, outsider=404, manager=404, manager_south=404, admin=code)
+
+
+EXPECTATIONS.update(
+    {
+        # Whoever sees the deal may write about it (GET with ?deal=); the POST, sent without a
+        # record (an e-mail about nothing in particular), answers an empty form with 400.
+        "mail/compose/": Expect(query=lambda cast: {"deal": cast.deal.pk}, get=see(200), post=everyone(400)),
+        "mail/compose/addresses/": Expect(query=lambda cast: {"to": "Ma"}, get=everyone(200), post=not_allowed()),
+        "mail/compose/template/": Expect(
+            query=lambda cast: {"deal": cast.deal.pk, "template": _installation_template(cast)},
+            get=see(200),
+            post=not_allowed(),
+        ),
+        # A linked, shared message: whoever sees its deal may answer it (empty form: 400).
+        "mail/messages/<int:message_id>/reply/": Expect(kwargs=_owner_message, get=see(200), post=see(400)),
+        "mail/outbox/": Expect(get=everyone(200), post=not_allowed()),
+        # The outbox: the owner's own; the admin's, every one.
+        "mail/outbox/<int:message_id>/": Expect(
+            kwargs=lambda cast: _owner_message(cast, "crm"), get=_owner_and_admin(200), post=not_allowed()
+        ),
+        "mail/templates/": Expect(get=everyone(200), post=everyone(400)),
+        # A personal template: its owner and the admin edit it; nobody else sees it.
+        "mail/templates/<int:template_id>/": Expect(
+            kwargs=_owner_template, get=_owner_and_admin(200), post=_owner_and_admin(400)
+        ),
+        "mail/templates/<int:template_id>/delete/": Expect(
+            kwargs=_owner_template, get=not_allowed(), post=_owner_and_admin(302)
+        ),
+        "mail/templates/<int:template_id>/preview/": Expect(kwargs=_owner_template, get=own(200), post=not_allowed()),
+    }
+)
+
 # Known differences from DESIGN §5, each with its reason. Strict: once an entry answers as
 # designed, the matrix fails until the entry is deleted.
 KNOWN_GAPS = {}

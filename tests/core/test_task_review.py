@@ -25,6 +25,8 @@ REVIEWED = {
     "activities.send_daily_digests": "unique DigestLog per user and day",
     "activities.apply_follow_up_rules": "unique RuleFiring per rule and occurrence",
     "activities.deliver_outgoing_email": "outbox under a lease, sent_at set once",
+    "mail.deliver_message": "conditional UPDATE claim under a lease, state set once",
+    "mail.deliver_pending": "the same claim per message: due retries and expired leases only",
     "leads.tasks.lead_import_run": "unique lead per import row; batches under the import's row lock",
     "leads.tasks.scoring_rescore_all": "recomputes every score from its inputs",
     "leads.fail_stale_imports": "conditional UPDATE on the old heartbeat",
