@@ -4,6 +4,7 @@ it to another server or user name, mail/mailbox_services.destination_changed).""
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from mail import crypto, mailbox_services, presets, probe
@@ -97,7 +98,7 @@ class MailboxForm(ConnectionFormMixin, forms.ModelForm):
         self.fields["smtp_host"].required = True
         self.fields["inbox_folder"].required = True
         for name in ("imap_port", "smtp_port"):
-            self.fields[name].min_value, self.fields[name].max_value = 1, 65535
+            self.fields[name].validators += [MinValueValidator(1), MaxValueValidator(65535)]
             self.fields[name].widget.attrs.update(min=1, max=65535)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("data-field", name)
