@@ -296,3 +296,10 @@ def test_without_mail_keys_the_page_says_the_administrator_must_set_them(client,
     )
     assert tested.status_code == 200
     assert Mailbox.objects.get(user=rep).secret == ""
+
+
+def test_the_page_speaks_german(client, rep):
+    client.force_login(rep)
+    body = client.get(reverse("mail:mailbox"), headers={"Accept-Language": "de"}).content.decode()
+    assert "Ihr Postfach" in body and "Verbindung testen" in body and "Posteingang (IMAP)" in body
+    assert "Benutzername" in body
