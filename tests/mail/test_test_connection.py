@@ -224,3 +224,11 @@ def test_a_stored_secret_is_not_sent_to_another_server(client, rep, connect_mail
     assert "enter the password again" in body
     assert "The connection works." not in body
     assert crypto.reveal(Mailbox.objects.get(pk=mailbox.pk).secret) == mailbox.server_password
+
+
+def test_a_detail_that_would_contain_the_password_shows_stars_instead(mail_settings, mail_server, server_account):
+    address, _password = server_account("scrub")
+    mailbox = _unsaved(mail_server, address, imap_host="hunter22.invalid", smtp_host="hunter22.invalid")
+    report = probe.probe(mailbox, password="hunter22")
+    assert _step(report, "imap_dns").detail.startswith("***.invalid")
+    assert "hunter22" not in repr(report)
