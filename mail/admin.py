@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mail import crypto, mailbox_services
+from mail import crypto, mailbox_services, sharing
 from mail.forms import MailboxAdminForm
 from mail.models import Mailbox, MailFolder
 
@@ -66,6 +66,8 @@ class MailboxAdmin(admin.ModelAdmin):
         if password:
             obj.secret = crypto.seal(password)
         super().save_model(request, obj, form, change)
+        if change and "sharing" in form.changed_data and obj.user_id:
+            sharing.refresh_shared(obj.user)
         report = getattr(form, "probe_report", None)
         if report is not None:
             mailbox_services.mailbox_save_connection(

@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mail import crypto
-from mail.models import Mailbox
+from mail.models import EmailMessage, Mailbox
+from tests import factories
 
 
 def _dropbox_data(mail_server, address, password="", **overrides):
@@ -70,3 +72,35 @@ def test_the_admin_refuses_a_dropbox_with_a_user_and_a_second_dropbox(client, ad
     assert "belongs to no user" in body
     assert "There is a shared BCC dropbox already" in body
     assert Mailbox.objects.count() == 1
+
+
+def test_a_sharing_change_in_the_admin_recomputes_the_owners_shared_messages(client, admin, rep):
+    mailbox = Mailbox.objects.create(user=rep, email_address="alice@crm.test")
+    message = EmailMessage.objects.create(
+        owner=rep,
+        source="inbox",
+        message_id="<3@example.com>",
+        direction="in",
+        sent_at=timezone.now(),
+        deal=factories.DealFactory(owner=rep),
+        shared=True,
+    )
+    client.force_login(admin)
+    data = {
+        "kind": "personal",
+        "user": rep.pk,
+        "email_address": "alice@crm.test",
+        "imap_port": 993,
+        "imap_security": "ssl",
+        "smtp_port": 587,
+        "smtp_security": "starttls",
+        "inbox_folder": "INBOX",
+        "sharing": "none",
+        "dropbox_token": mailbox.dropbox_token,
+        "folders-TOTAL_FORMS": "0",
+        "folders-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:mail_mailbox_change", args=[mailbox.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    message.refresh_from_db()
+    assert message.shared is False
