@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mail import views
+from mail import mailbox_views, views
 
 app_name = "mail"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("mail/templates/<int:template_id>/", views.template_edit, name="template_edit"),
     path("mail/templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
     path("mail/templates/<int:template_id>/preview/", views.template_preview, name="template_preview"),
+    path("accounts/mailbox/", mailbox_views.mailbox_page, name="mailbox"),
+    path("accounts/mailbox/test/", mailbox_views.mailbox_test, name="mailbox_test"),
+    path("accounts/mailbox/status/", mailbox_views.mailbox_status, name="mailbox_status"),
+    path("accounts/mailbox/sync/", mailbox_views.mailbox_sync, name="mailbox_sync"),
+    path("accounts/mailbox/preferences/", mailbox_views.mailbox_preferences, name="mailbox_preferences"),
+    path("accounts/mailbox/disconnect/", mailbox_views.mailbox_disconnect, name="mailbox_disconnect"),
+    path("accounts/mailbox/bcc-address/", mailbox_views.mailbox_bcc_address, name="mailbox_bcc_address"),
 ]

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.healthz_live, name="healthz_live"),
+    # Before the accounts app's includes: /accounts/mailbox/ is the mail app's page.
+    path("", include("mail.urls")),
     path("accounts/", include("accounts.auth_urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("", include("deals.conversion_urls")),
     path("", include("deals.product_urls")),
     path("", include("activities.urls")),
-    path("", include("mail.urls")),
     path("", include("quotes.urls")),
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),

@@ -165,15 +165,18 @@ class MailServer:
             if line and line.split(":", 1)[0] != address
         ]
         lines.append(f"{address}:{{PLAIN}}{password}::::::")
+        previous = self.users_path.stat().st_mtime
         tmp = self.users_path.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.chmod(0o644)
         os.replace(tmp, self.users_path)
-        # Dovecot notices a changed passwd-file by its modification time in whole seconds: each
-        # change moves it at least one second past the previous one, so two changes within a
-        # second are both seen.
-        stamp = max(int(time.time()), previous + 1)
+        # Dovecot notices a changed passwd-file by its mtime in whole seconds: move it at least a
+        # second past the previous change, so that two changes within a second are both seen.
+        stamp = max(time.time() + 1, previous + 1)
         os.utime(self.users_path, (stamp, stamp))
+        # And it looks at the file at most once a second (the second of its last look-up): wait
+        # for the next second, so that the next sign-in reads the new file.
+        time.sleep(1.02 - time.time() % 1)
 
     def users(self):
         users = {}

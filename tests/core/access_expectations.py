@@ -183,6 +183,18 @@ EXPECTATIONS = {
     # Logging out sends everyone to the login page.
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),
     "accounts/preferences/": Expect(get=everyone(200), post=everyone(200)),
+    # The mailbox page and its parts: each user works on their own mailbox only (there is no
+    # other user's to ask for). An empty POST is bad input: the page again with its messages.
+    "accounts/mailbox/": Expect(get=everyone(200), post=everyone(200)),
+    "accounts/mailbox/test/": Expect(get=not_allowed(), post=everyone(200), htmx_post=everyone(200)),
+    "accounts/mailbox/status/": Expect(get=everyone(200), post=not_allowed()),
+    # Not connected: "Sync now" says so (a message, back to the page; htmx: the status block).
+    "accounts/mailbox/sync/": Expect(get=not_allowed(), post=everyone(302), htmx_post=everyone(200)),
+    "accounts/mailbox/preferences/": Expect(
+        get=not_allowed(), post=everyone(302), data=lambda cast: {"sharing": "none", "signature": "Matrix"}
+    ),
+    "accounts/mailbox/disconnect/": Expect(get=not_allowed(), post=everyone(302)),
+    "accounts/mailbox/bcc-address/": Expect(get=not_allowed(), post=everyone(302), htmx_post=everyone(200)),
     # Password reset is public (a signed-in user may ask for a link too); the answer is the same
     # whether or not the address has an account.
     "accounts/password_reset/": Expect(

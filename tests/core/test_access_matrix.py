@@ -48,6 +48,7 @@ from customers.models import MergeRecord, Tag
 from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from lists.models import BulkAction
+from mail.models import Mailbox
 from quotes.models import CompanyProfile, DiscountPolicy, PipelineQuoteSettings, Quote
 from tests import factories
 from tests.core.access_expectations import (
@@ -145,6 +146,8 @@ def build_cast():
     DiscountPolicy.objects.create(team=None)
     PipelineQuoteSettings.objects.create(pipeline=deal.pipeline)
     Quote.objects.create(deal=deal, title=SECRET, valid_until=now.date())
+    # Mail: the shared BCC dropbox (the admin's mailbox page).
+    Mailbox.objects.create(kind=Mailbox.Kind.DROPBOX, email_address="dropbox@example.com")
     # Login throttling's records (django-axes).
     access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
     AccessAttempt.objects.create(
