@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("deals.conversion_urls")),
     path("", include("deals.product_urls")),
     path("", include("activities.urls")),
+    path("", include("mail.urls")),
     path("", include("quotes.urls")),
     path("", include("timeline.urls")),
     path("", include("directory.organization_urls")),
