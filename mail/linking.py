@@ -12,8 +12,8 @@ CRM); it is idempotent: a second call for the same message changes nothing. The 
   that joins two threads merges them (the older thread survives and keeps a deal choice made in
   either).
 - Deal: the message's own deal (written on a deal page), else the thread's remembered deal, else
-  the open deals the owner may see of the linked contacts, or when they have none, of the
-  contacts' organizations: exactly one → linked (and remembered for the thread); several → the
+  the lead it was written on (a lead page), else the open deals the owner may see of the linked
+  contacts, or when they have none, of the contacts' organizations: exactly one → linked (and remembered for the thread); several → the
   thread waits for the owner's choice; none → the one open lead with that e-mail, if exactly one.
 - `shared` follows mail.sharing.
 """
@@ -208,6 +208,8 @@ def _link_record(message, thread, *, contact_ids, organization_ids, external):
     if thread.deal_id:
         message.deal_id = thread.deal_id
         return
+    if message.lead_id and message.source == EmailMessage.Source.CRM:
+        return  # written on a lead page: the lead is the user's choice
     deals = deal_candidates(owner=message.owner, contact_ids=contact_ids, organization_ids=organization_ids)
     if len(deals) == 1:
         message.deal_id = thread.deal_id = deals[0].pk

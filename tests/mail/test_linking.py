@@ -222,3 +222,13 @@ def test_a_fixed_number_of_queries_whatever_the_owners_history(rep, petra, djang
     message = stored_message(owner=rep, sender=petra.email, to=[rep.email], cc=["x@y.example"])
     with django_assert_max_num_queries(16):
         linking.link_message(message)
+
+
+def test_a_message_written_on_a_lead_page_stays_on_the_lead(rep, petra):
+    factories.DealFactory(owner=rep, organization=petra.organization, contact=petra)
+    lead = factories.LeadFactory(owner=rep, email="other@prospect.example")
+    message = linked(
+        stored_message(owner=rep, sender=rep.email, to=[petra.email], source=EmailMessage.Source.CRM, lead=lead)
+    )
+    assert (message.lead, message.deal) == (lead, None)
+    assert message.shared

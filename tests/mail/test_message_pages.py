@@ -239,3 +239,32 @@ def test_nobody_who_may_not_read_the_message_creates_from_it(client, teammate, u
     url = reverse("mail:create_lead", args=[unlinked_message.pk])
     assert client.post(url, {"address": "frieda@unbekannt.example"}).status_code == 404
     assert not Lead.objects.exists()
+
+
+def test_the_message_page_costs_the_same_queries_for_a_short_and_a_long_conversation(client, rep, petra, deal):
+    # Expected: 1 the user, 2 the message (scope as subqueries, its owner, deal, lead, thread),
+    # 3 its participants, 4 its attachments, 5 the internal addresses among the unknown ones
+    # (users; 6 mailboxes), 7 the rest of the conversation, 8 their participants.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = linking.link_message(stored_message(owner=rep, sender=petra.email, to=[rep.email], cc=["x@new.example"]))
+    client.force_login(rep)
+    url = reverse("mail:message", args=[first.pk])
+    counts = []
+    previous = first
+    for replies in (2, 20):
+        while EmailMessage.objects.count() < replies + 1:
+            previous = linking.link_message(reply_to(previous, sender=rep.email, to=[petra.email]))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert response.content.decode().count("<time datetime") == replies + 1
+        counts.append(len(queries))
+    assert counts == [8, 8]
+
+
+def test_the_deal_choice_speaks_german(client, rep, waiting):
+    client.force_login(rep)
+    html = client.get(reverse("mail:message", args=[waiting["question"].pk]), HTTP_ACCEPT_LANGUAGE="de").content
+    assert "Um welchen Deal geht es in dieser Unterhaltung?" in html.decode()
