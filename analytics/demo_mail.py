@@ -209,7 +209,7 @@ def seed_mail(*, seed=42, deals=12, stdout=None):
         if len(single) >= deals and several is not None:
             break
     for deal in single:
-        language = deal.contact.language or rng.choice(["de", "de", "en"])
+        language = (deal.contact.language or rng.choice(["de", "de", "en"]))[:2]
         scripts = CONVERSATIONS.get(language, CONVERSATIONS["de"])
         for script in rng.sample(scripts, rng.randint(1, min(3, len(scripts)))):
             number += 1
