@@ -34,7 +34,6 @@ SAFE_TYPES = {
     "image/jpeg",
     "image/gif",
     "text/plain",
-    "text/csv",
     "application/zip",
     "application/msword",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
