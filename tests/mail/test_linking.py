@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -232,3 +234,11 @@ def test_a_message_written_on_a_lead_page_stays_on_the_lead(rep, petra):
     )
     assert (message.lead, message.deal) == (lead, None)
     assert message.shared
+
+
+def test_a_reply_from_a_clock_running_behind_still_finds_its_original_stored_later(rep, petra):
+    original = stored_message(owner=rep, sender=rep.email, to=[petra.email], message_id="<clock@crm.example>")
+    reply = reply_to(original, sender=petra.email, to=[rep.email], sent_at=original.sent_at - timedelta(hours=3))
+    linking.link_message(reply)
+    linking.link_message(original)
+    assert Thread.objects.count() == 1
