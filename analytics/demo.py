@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
+from analytics.demo_mail import seed_mail
 from analytics.demo_quotes import seed_quotes
 from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.defaults import ensure_defaults
 from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
 from leads import scoring
 from leads.models import Lead, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
+from mail.models import EmailMessage, Thread
 from quotes.models import Quote, QuoteNumber
 
 BATCH = 5000
@@ -684,8 +686,11 @@ class DemoBuilder:
 
 
 def wipe_business_data():
-    """Delete every deal, lead, organization, contact, activity and notification (not users or configuration)."""
+    """Delete every deal, lead, organization, contact, activity, notification and e-mail (not
+    users or configuration)."""
     for model in (
+        EmailMessage,
+        Thread,
         Quote,
         QuoteNumber,
         Notification,
@@ -729,6 +734,7 @@ def seed_demo(
             return False
         DemoBuilder(deals=deals, seed=seed, stdout=stdout, moves_per_deal=moves_per_deal).build(users=users)
         seed_quotes(seed=seed, stdout=stdout)
+        seed_mail(seed=seed, stdout=stdout)
     _analytics_backfill(stdout=stdout)
     return True
 

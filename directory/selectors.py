@@ -18,6 +18,7 @@ from deals import selectors as deal_selectors
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from leads.models import Lead
+from mail import selectors as mail_selectors
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 OPEN = Deal.Status.OPEN
@@ -161,17 +162,28 @@ def log_targets(*, user, open_deals, leads):
     )
 
 
+def _with_last_email(overview, last_email):
+    """ "Last contact" is the newer of the last done activity and the newest e-mail the user may
+    read (sent or received)."""
+    figures = overview["figures"]
+    figures["last_contact"] = max(filter(None, [figures["last_contact"], last_email]), default=None)
+    figures["last_contact_by_mail"] = bool(last_email and last_email == figures["last_contact"])
+    return overview
+
+
 def organization_overview(*, user, organization, limit=100):
     """What the 360° page shows: its deals, leads, activities and figures (lifetime value = the
-    won deals' value, open pipeline) and its contacts."""
+    won deals' value, open pipeline, last contact by activity or e-mail) and its contacts."""
     contacts = Contact.objects.filter(organization=organization).select_related("owner")
+    overview = _deals_leads_activities(
+        user=user,
+        where={"organization": organization},
+        deal_related=("stage", "pipeline", "owner", "contact", "origin"),
+        limit=limit,
+    )
+    last_email = mail_selectors.last_contacted_for_organization(user=user, organization=organization)
     return {
-        **_deals_leads_activities(
-            user=user,
-            where={"organization": organization},
-            deal_related=("stage", "pipeline", "owner", "contact", "origin"),
-            limit=limit,
-        ),
+        **_with_last_email(overview, last_email),
         "contacts": list(contacts.order_by("last_name", "first_name")),
     }
 
@@ -240,13 +252,15 @@ def contact_overview(*, user, contact, limit=100):
     """What the contact's 360° page shows: its further addresses, organization history and
     consent history, and its deals, leads, activities and figures. A fixed number of queries."""
     channels = list(contact.channels.all())
+    overview = _deals_leads_activities(
+        user=user,
+        where={"contact": contact},
+        deal_related=("stage", "pipeline", "owner", "organization", "origin"),
+        limit=limit,
+    )
+    last_email = mail_selectors.last_contacted_for_contact(user=user, contact=contact)
     return {
-        **_deals_leads_activities(
-            user=user,
-            where={"contact": contact},
-            deal_related=("stage", "pipeline", "owner", "organization", "origin"),
-            limit=limit,
-        ),
+        **_with_last_email(overview, last_email),
         "emails": [c for c in channels if c.kind == "email"],
         "phones": [c for c in channels if c.kind == "phone"],
         "moves": list(contact.moves.select_related("from_organization", "to_organization", "actor")[:50]),

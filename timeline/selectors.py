@@ -1,11 +1,13 @@
 """The merged timelines of a deal, a lead, an organization and a contact: field changes (audit log),
-stage and status changes, activities planned and done, what happened to the deals' quotes —
-newest first, one keyset-paged stream, scoped to the viewer.
+stage and status changes, activities planned and done, what happened to the deals' quotes, the
+e-mails the viewer may read (mail.selectors) — newest first, one keyset-paged stream, scoped to
+the viewer.
 
 One page costs a fixed number of queries whatever the size of the history: one per source
 (each reads at most `limit + 1` rows after the cursor from an index on (record, time)),
 merged in Python, plus one query per kind of record named by a foreign-key change on the
-page (owners, stages, organizations …; a bounded number).
+page (owners, stages, organizations …; a bounded number) and one for the participants of the
+e-mails on the page.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 
 from accounts import scoping
@@ -24,15 +26,17 @@ from customers.models import Contact, Organization
 from deals.models import Deal, StageChange
 from leads import selectors as lead_selectors
 from leads.models import Lead, LeadStatusChange
+from mail import selectors as mail_selectors
+from mail.models import Participant
 from quotes.models import QuoteEvent
 from timeline import formatting, quote_events
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Order of items with the same time (newest first): a quote event, a done activity, a planned
-# one, a stage or status change, a field change.
-CHANGE, STAGE, STATUS, PLANNED, DONE, QUOTE = "change", "stage", "status", "planned", "done", "quote"
-RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3, QUOTE: 4}
+# Order of items with the same time (newest first): an e-mail, a quote event, a done activity, a
+# planned one, a stage or status change, a field change.
+CHANGE, STAGE, STATUS, PLANNED, DONE, QUOTE, MAIL = "change", "stage", "status", "planned", "done", "quote", "mail"
+RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3, QUOTE: 4, MAIL: 5}
 
 
 @dataclass
@@ -107,6 +111,9 @@ def _merge(sources, cursor, limit):
     for item in page.items:
         if item.kind == QUOTE:
             item.story = quote_events.describe(item.obj)
+    mails = [item.obj for item in page.items if item.kind == MAIL]
+    if mails:
+        prefetch_related_objects(mails, Prefetch("participants", queryset=Participant.objects.order_by("pk")))
     return page
 
 
@@ -133,11 +140,12 @@ def _of(model, ids):
     return Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
 
 
-def deal_timeline(*, deal, before=None, limit=None):
+def deal_timeline(*, user, deal, before=None, limit=None):
     """The timeline of a deal the viewer sees (get it with `deal_get_for_user`).
 
     Queries: audit entries, stage changes, activities planned, activities done, quote events,
-    then the names behind foreign-key changes (one per related model on the page)."""
+    the e-mails `user` may read, then the names behind foreign-key changes (one per related
+    model on the page) and the e-mails' participants."""
     limit = _page_size(limit)
     entries = _entries(Q(content_type=ContentType.objects.get_for_model(Deal), object_id=deal.pk))
     sources = [
@@ -146,12 +154,14 @@ def deal_timeline(*, deal, before=None, limit=None):
         (PLANNED, _activities(Q(deal=deal)), "created_at"),
         (DONE, _activities(Q(deal=deal, done_at__isnull=False)), "done_at"),
         (QUOTE, _quote_events(Q(deal=deal)), "at"),
+        (MAIL, mail_selectors.messages_for_deal(user=user, deal=deal), "sent_at"),
     ]
     return _merge(sources, before, limit)
 
 
-def lead_timeline(*, lead, before=None, limit=None):
-    """The timeline of a lead the viewer sees (get it with `lead_get_for_user`)."""
+def lead_timeline(*, user, lead, before=None, limit=None):
+    """The timeline of a lead the viewer sees (get it with `lead_get_for_user`), with the
+    e-mails `user` may read."""
     limit = _page_size(limit)
     entries = _entries(Q(content_type=ContentType.objects.get_for_model(Lead), object_id=lead.pk))
     sources = [
@@ -159,6 +169,7 @@ def lead_timeline(*, lead, before=None, limit=None):
         (STATUS, LeadStatusChange.objects.filter(lead=lead).select_related("actor"), "at"),
         (PLANNED, _activities(Q(lead=lead)), "created_at"),
         (DONE, _activities(Q(lead=lead, done_at__isnull=False)), "done_at"),
+        (MAIL, mail_selectors.messages_for_lead(user=user, lead=lead), "sent_at"),
     ]
     return _merge(sources, before, limit)
 
@@ -166,11 +177,11 @@ def lead_timeline(*, lead, before=None, limit=None):
 # --- organizations and contacts -----------------------------------------------------------------
 
 
-def _customer_timeline(*, user, record, field, own, before, limit):
+def _customer_timeline(*, user, record, field, own, mail, before, limit):
     """The timeline of an organization or a contact (`field` names the foreign key of deals and
-    leads pointing at it): its own changes (`own`, a Q over audit entries) and the timelines of
+    leads pointing at it): its own changes (`own`, a Q over audit entries), the timelines of
     the deals (with their quotes) and leads pointing at it that the user sees (a hidden deal or
-    lead adds nothing)."""
+    lead adds nothing), and its e-mails the user may read (`mail`, a queryset)."""
     limit = _page_size(limit)
     # The visible deals and leads of one customer are few: read their ids once (one query), so
     # that each source below is an index scan over a list of ids (an OR of two subqueries made
@@ -204,6 +215,7 @@ def _customer_timeline(*, user, record, field, own, before, limit):
         (PLANNED, _activities(parents).select_related("deal", "lead"), "created_at"),
         (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
         (QUOTE, _quote_events(Q(deal_id__in=deal_ids)).select_related("deal"), "at"),
+        (MAIL, mail, "sent_at"),
     ]
     page = _merge(sources, before, limit)
     for item in page.items:
@@ -217,13 +229,19 @@ def organization_timeline(*, user, organization, before=None, limit=None):
     own = Q(content_type=ContentType.objects.get_for_model(Organization), object_id=organization.pk) | _of(
         Contact, Contact.objects.filter(organization=organization).values("pk")
     )
-    return _customer_timeline(user=user, record=organization, field="organization", own=own, before=before, limit=limit)
+    mail = mail_selectors.messages_for_organization(user=user, organization=organization)
+    return _customer_timeline(
+        user=user, record=organization, field="organization", own=own, mail=mail, before=before, limit=limit
+    )
 
 
 def contact_timeline(*, user, contact, before=None, limit=None):
     """The contact's own changes and the timelines of its visible deals and leads."""
     own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=contact.pk)
-    return _customer_timeline(user=user, record=contact, field="contact", own=own, before=before, limit=limit)
+    mail = mail_selectors.messages_for_contact(user=user, contact=contact)
+    return _customer_timeline(
+        user=user, record=contact, field="contact", own=own, mail=mail, before=before, limit=limit
+    )
 
 
 def _record_of(item, own_model):
@@ -245,6 +263,8 @@ def _record_of(item, own_model):
         return obj.deal.title, reverse("deals:detail", args=[obj.deal_id])
     if item.kind == STATUS:
         return str(obj.lead), reverse("leads:detail", args=[obj.lead_id])
+    if item.kind == MAIL and not (obj.deal_id or obj.lead_id):
+        return "", ""
     if obj.deal_id:
         return obj.deal.title, reverse("deals:detail", args=[obj.deal_id])
     return str(obj.lead), reverse("leads:detail", args=[obj.lead_id])

@@ -38,7 +38,7 @@ def deal_timeline(request, deal_id):
     deal = deal_selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
     return timeline_response(
         request,
-        read=lambda before: selectors.deal_timeline(deal=deal, before=before),
+        read=lambda before: selectors.deal_timeline(user=request.user, deal=deal, before=before),
         url=reverse("timeline:deal", args=[deal.pk]),
         title=deal.title,
         back_url=reverse("deals:detail", args=[deal.pk]),
@@ -50,7 +50,7 @@ def lead_timeline(request, lead_id):
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     return timeline_response(
         request,
-        read=lambda before: selectors.lead_timeline(lead=lead, before=before),
+        read=lambda before: selectors.lead_timeline(user=request.user, lead=lead, before=before),
         url=reverse("timeline:lead", args=[lead.pk]),
         title=str(lead),
         back_url=reverse("leads:detail", args=[lead.pk]),

@@ -679,6 +679,36 @@ def _owner_and_admin(code):
     return _codes(owner=code, teammate=404, outsider=404, manager=404, manager_south=404, admin=code)
 
 
+# --- e-mail (docs/email.md, "Privacy"): the cast's two messages of the owner ---
+
+
+def _message(kind):
+    return lambda cast: {"message_id": getattr(cast, f"{kind}_message").pk}
+
+
+def _attachment(kind):
+    def kwargs(cast):
+        from mail.models import Attachment
+
+        message = getattr(cast, f"{kind}_message")
+        found = Attachment.objects.filter(message=message).first()
+        if found is None:
+            from django.core.files.base import ContentFile
+
+            found = Attachment(message=message, filename="linked.txt", content_type="text/plain", size=6)
+            found.file.save("linked.txt", ContentFile(b"linked"), save=False)
+            found.save()
+        return {"attachment_id": found.pk}
+
+    return kwargs
+
+
+def _readers(code, *, linked):
+    """A message linked to the owner's deal: whoever sees the deal; an unlinked one: the owner
+    alone (privacy beats hierarchy: not the manager, not the admin)."""
+    return see(code) if linked else own(code)
+
+
 EXPECTATIONS.update(
     {
         # Whoever sees the deal may write about it (GET with ?deal=); the POST, sent without a
@@ -706,6 +736,33 @@ EXPECTATIONS.update(
             kwargs=_owner_template, get=not_allowed(), post=_owner_and_admin(302)
         ),
         "mail/templates/<int:template_id>/preview/": Expect(kwargs=_owner_template, get=own(200), post=not_allowed()),
+        "mail/messages/<int:message_id>/": Expect(
+            kwargs=_message("unlinked"), get=_readers(200, linked=False), post=not_allowed()
+        ),
+        "mail/messages/<int:message_id>/html/": Expect(
+            kwargs=_message("linked"), get=_readers(200, linked=True), post=not_allowed()
+        ),
+        "mail/attachments/<int:attachment_id>/": Expect(
+            kwargs=_attachment("unlinked"), get=_readers(200, linked=False), post=not_allowed()
+        ),
+        # An empty form: the address is not one of the message's unknown ones (400), for its readers.
+        "mail/messages/<int:message_id>/create-contact/": Expect(
+            kwargs=_message("linked"), get=not_allowed(), post=_readers(400, linked=True)
+        ),
+        # Creating the lead of the unknown sender: her readers only (the owner alone).
+        "mail/messages/<int:message_id>/create-lead/": Expect(
+            kwargs=_message("unlinked"),
+            get=not_allowed(),
+            data=lambda cast: {"address": "frieda@unknown.example"},
+            post=_readers(302, linked=False),
+        ),
+        # Only the owner picks the deal of her conversation; an empty choice answers 400.
+        "mail/threads/<int:thread_id>/pick-deal/": Expect(
+            kwargs=lambda cast: {"thread_id": cast.unlinked_message.thread_id},
+            get=not_allowed(),
+            post=own(400),
+        ),
+        "mail/deals/<int:deal_id>/last-contacted/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
     }
 )
 

@@ -76,6 +76,9 @@ class Cast:
     lead_activity: object
     notification: object
     lead_import: LeadImport
+    # The owner's e-mails: one linked to her deal (shared), one linked to nothing (private).
+    linked_message: object = None
+    unlinked_message: object = None
     admin_objects: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
 
@@ -148,6 +151,9 @@ def build_cast():
     Quote.objects.create(deal=deal, title=SECRET, valid_until=now.date())
     # Mail: the shared BCC dropbox (the admin's mailbox page).
     Mailbox.objects.create(kind=Mailbox.Kind.DROPBOX, email_address="dropbox@example.com")
+    # Mail: the owner's message linked to her deal, and one from an unknown sender that only she
+    # may read; the deal's contact wrote both (the second before the deal, picked by nobody yet).
+    linked_message, unlinked_message = _matrix_messages(owner, deal, contact)
     # Login throttling's records (django-axes).
     access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
     AccessAttempt.objects.create(
@@ -168,7 +174,38 @@ def build_cast():
         notification=notification,
         lead_import=lead_import,
         admin_objects=admin_objects,
+        linked_message=linked_message,
+        unlinked_message=unlinked_message,
     )
+
+
+def _matrix_messages(owner, deal, contact):
+    """The owner's two e-mails (tests/mail/factories.py), stored and linked as the sync does; the
+    unlinked one waits for a deal choice between the deal and a second open deal of its contact."""
+    from mail import linking
+    from tests.mail.factories import stored_message
+
+    contact.email = "matrix.contact@example.com"
+    contact.save(update_fields=["email"])
+    linked = linking.link_message(
+        stored_message(owner=owner, sender=contact.email, to=[owner.email], subject=SECRET, text=SECRET)
+    )
+    assert linked.deal_id == deal.pk and linked.shared
+    factories.DealFactory(owner=owner, organization=deal.organization, contact=contact, title=SECRET)
+    unlinked = linking.link_message(
+        stored_message(
+            owner=owner,
+            sender={"name": "Frieda Fremd", "address": "frieda@unknown.example"},
+            to=[owner.email],
+            cc=[contact.email],
+            subject=SECRET,
+            text=SECRET,
+            html=f"<p>{SECRET}</p>",
+            attachments=[("matrix.txt", "text/plain", SECRET.encode())],
+        )
+    )
+    assert unlinked.deal_id is None and unlinked.thread.needs_deal_choice and not unlinked.shared
+    return linked, unlinked
 
 
 def _session_for(user):

@@ -13,6 +13,7 @@ from activities.models import Activity
 from audit.models import LogEntry
 from deals.models import Deal, StageChange
 from leads.models import Lead, LeadStatusChange
+from mail.models import EmailMessage, Participant
 from quotes.models import Quote, QuoteEvent
 from tests import factories
 
@@ -28,7 +29,8 @@ def count_queries(client, url):
 
 def grow_deal(deal, *, n, rep, teammate, stages):
     """n audit entries (owner and stage changes: two related models to name), n stage
-    changes, n activities of which half are done, n quote events — spread over the last n minutes."""
+    changes, n activities of which half are done, n quote events, n e-mails — spread over the
+    last n minutes."""
     now = timezone.now()
     content_type = ContentType.objects.get_for_model(Deal)
     LogEntry.objects.bulk_create(
@@ -77,6 +79,33 @@ def grow_deal(deal, *, n, rep, teammate, stages):
         )
         for i in range(n)
     )
+    grow_mail(n, now=now, owner=deal.owner, deal=deal)
+
+
+def grow_mail(n, *, now, owner, deal=None, lead=None):
+    """n shared e-mails of `owner` on the deal or lead, each with a sender and a recipient."""
+    start = EmailMessage.objects.count()
+    messages = EmailMessage.objects.bulk_create(
+        EmailMessage(
+            owner=owner,
+            source="inbox",
+            message_id=f"<grow-{start + i}@mail.example>",
+            direction="in",
+            subject=f"Mail {i}",
+            from_address="customer@mail.example",
+            sent_at=now - timedelta(minutes=i),
+            snippet="Guten Tag",
+            deal=deal,
+            lead=lead,
+            shared=True,
+        )
+        for i in range(n)
+    )
+    Participant.objects.bulk_create(
+        Participant(message=message, role=role, address=address)
+        for message in messages
+        for role, address in (("from", "customer@mail.example"), ("to", owner.email))
+    )
 
 
 def grow_activities(n, *, now, assignee, deal=None, lead=None):
@@ -101,8 +130,9 @@ def test_deal_timeline_costs_the_same_queries_for_10_and_500_items_per_source(
 ):
     # Expected: 1 the user (the session comes from the cache), 2 the deal (scoped), 3 audit
     # entries, 4 stage changes, 5 activities planned, 6 activities done, 7 quote events (with
-    # their quotes and users) — each at most one page + 1 rows after the cursor — then the
-    # names behind the page's foreign-key changes: 8 users, 9 stages.
+    # their quotes and users), 8 e-mails the viewer reads (scope and attachment count as
+    # subqueries) — each at most one page + 1 rows after the cursor — then the names behind
+    # the page's foreign-key changes: 9 users, 10 stages, and 11 the e-mails' participants.
     deal = factories.DealFactory(owner=rep, stage=stages[0], history=False)
     LogEntry.objects.all().delete()  # the factory's entries would name more related models
     client.force_login(request.getfixturevalue(viewer))
@@ -111,20 +141,22 @@ def test_deal_timeline_costs_the_same_queries_for_10_and_500_items_per_source(
     small, small_count = count_queries(client, url)
     grow_deal(deal, n=490, rep=rep, teammate=teammate, stages=stages)
     large, large_count = count_queries(client, url)
-    assert small_count == large_count == 9
+    assert small_count == large_count == 11
     for response in (small, large):
         html = response.content.decode()
         assert html.count('data-testid="timeline-item"') == 25
-        assert {"change", "stage", "planned", "done", "quote"} <= {item.kind for item in response.context["page"].items}
+        kinds = {item.kind for item in response.context["page"].items}
+        assert {"change", "stage", "planned", "done", "quote", "mail"} <= kinds
     # A later page costs the same.
     cursor = large.context["page"].next_cursor
     _, later_count = count_queries(client, f"{url}?before={cursor}")
-    assert later_count == 9
+    assert later_count == 11
 
 
 def test_lead_timeline_costs_the_same_queries_for_10_and_500_items_per_source(client, rep, warm_content_types):
     # Expected: 1 user, 2 the lead (scoped), 3 audit entries, 4 status changes, 5 activities
-    # planned, 6 activities done, 7 users named by the page's owner changes.
+    # planned, 6 activities done, 7 e-mails, 8 users named by the page's owner changes, 9 the
+    # e-mails' participants.
     lead = factories.LeadFactory(owner=rep)
     client.force_login(rep)
     url = reverse("timeline:lead", args=[lead.pk])
@@ -153,12 +185,13 @@ def test_lead_timeline_costs_the_same_queries_for_10_and_500_items_per_source(cl
             for i in range(n)
         )
         grow_activities(n, now=now, assignee=rep, lead=lead)
+        grow_mail(n, now=now, owner=rep, lead=lead)
 
     grow(10)
     _, small_count = count_queries(client, url)
     grow(490)
     _, large_count = count_queries(client, url)
-    assert small_count == large_count == 7
+    assert small_count == large_count == 9
 
 
 def test_organization_page_and_timeline_cost_the_same_queries_at_two_sizes(
@@ -167,11 +200,12 @@ def test_organization_page_and_timeline_cost_the_same_queries_at_two_sizes(
     # Timeline: 1 user, 2 the organization (visible through a deal or lead: EXISTS subqueries),
     # 3 the ids of its visible deals and leads (one UNION), 4 audit entries of the organization,
     # its contacts and those deals and leads, 5 stage changes, 6 lead status changes,
-    # 7 activities planned, 8 activities done, 9 quote events of those deals, 10 users, 11 stages
-    # (names behind the page's foreign-key changes). The page: the same timeline plus its deals, its leads, its contacts,
-    # the figures (won and open value), the last and next contact, the planned and the done
-    # activities, its possible duplicates (one indexed match; none here), its recent merges and
-    # the users the log-activity form may assign to.
+    # 7 activities planned, 8 activities done, 9 quote events of those deals, 10 the e-mails of
+    # its people and deals, 11 users, 12 stages (names behind the page's foreign-key changes),
+    # 13 the e-mails' participants. The page: the same timeline plus its deals, its leads, its
+    # contacts, the figures (won and open value), the last and next contact, the newest e-mail,
+    # the planned and the done activities, its possible duplicates (one indexed match; none
+    # here), its recent merges and the users the log-activity form may assign to.
     organization = factories.OrganizationFactory()
     factories.ContactFactory(organization=organization)
     factories.LeadFactory(owner=rep, organization=organization)
@@ -193,5 +227,5 @@ def test_organization_page_and_timeline_cost_the_same_queries_at_two_sizes(
     grow(60)
     _, large_timeline = count_queries(client, timeline_url)
     _, large_page = count_queries(client, page_url)
-    assert small_timeline == large_timeline == 11
-    assert small_page == large_page == 21
+    assert small_timeline == large_timeline == 13
+    assert small_page == large_page == 24
