@@ -17,9 +17,7 @@ def seed(**options):
 def test_the_demo_has_linked_conversations_a_deal_choice_and_an_unknown_sender():
     seed(deals=120)
     # The conversations (the demo's sent quotes are recorded as e-mails of their own, one each).
-    threads = (
-        Thread.objects.filter(deal__isnull=False).exclude(messages__source="crm").annotate(n=Count("messages"))
-    )
+    threads = Thread.objects.filter(deal__isnull=False).exclude(messages__source="crm").annotate(n=Count("messages"))
     assert threads.count() >= 10
     assert {t.n for t in threads} <= {2, 3, 4, 5}
     linked = EmailMessage.objects.filter(deal__isnull=False)
