@@ -78,6 +78,9 @@ def test_the_owner_reads_the_full_message(client, rep, linked_message, petra, de
     assert reverse("mail:message_html", args=[linked_message.pk]) in html
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in html
     assert "<b>Termin</b>" not in html
+    # Answering starts here: the reply form, to the sender or to everyone.
+    assert f'href="{reverse("mail:reply", args=[linked_message.pk])}"' in html
+    assert f'href="{reverse("mail:reply", args=[linked_message.pk])}?all=1"' in html
 
 
 def test_htmx_gets_the_message_without_the_page_around_it(client, rep, linked_message):
