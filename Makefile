@@ -66,7 +66,7 @@ bench: setup
 # SMTP front, scripts/mailserver.py; needs root and: apt-get install -y dovecot-imapd dovecot-lmtpd).
 # IMAP 14143 (STARTTLS), IMAPS 14993, SMTP 14025 (STARTTLS, login); users rep1@crm.test … with password "demo".
 mail-dev: setup
-	$(PY) scripts/mailserver.py serve --dir var/mail-dev
+	$(PY) scripts/mailserver.py serve
 
 screenshots: setup
 	$(PY) scripts/screenshots.py

@@ -2,7 +2,7 @@
 """A real IMAP and SMTP server for development and the tests: Dovecot from Debian and an SMTP
 front that hands every message to Dovecot's LMTP, both on 127.0.0.1 in one folder.
 
-    scripts/mailserver.py serve [--dir var/mail-dev]        # foreground, Ctrl-C stops (make mail-dev)
+    scripts/mailserver.py serve [--dir /tmp/pipeline-crm-mail-dev]  # foreground, Ctrl-C stops (make mail-dev)
     scripts/mailserver.py start --dir DIR                   # in the background (.ci/run)
     scripts/mailserver.py stop --dir DIR
     scripts/mailserver.py add-user --dir DIR ADDRESS PASSWORD
@@ -30,11 +30,14 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIR = ROOT / "var" / "mail-dev"
+# Outside the checkout: Dovecot's processes run as the dovecot user and must reach the folder,
+# and var/ is private to its owner.
+DEFAULT_DIR = Path(tempfile.gettempdir()) / "pipeline-crm-mail-dev"
 DEFAULT_PORTS = {"imap": 14143, "imaps": 14993, "lmtp": 14024, "smtp": 14025}
 DEV_USERS = {
     "rep1@crm.test": "demo",
@@ -158,14 +161,17 @@ class MailServer:
 
     def add_user(self, address, password):
         """Add a user (or change the password); Dovecot rereads the file when it changes."""
-        previous = int(self.users_path.stat().st_mtime)
+        self.add_users({address: password})
+
+    def add_users(self, users):
+        """Add several users with one change of the passwd-file (one wait, below)."""
+        previous = self.users_path.stat().st_mtime
         lines = [
             line
             for line in self.users_path.read_text(encoding="utf-8").splitlines()
-            if line and line.split(":", 1)[0] != address
+            if line and line.split(":", 1)[0] not in users
         ]
-        lines.append(f"{address}:{{PLAIN}}{password}::::::")
-        previous = self.users_path.stat().st_mtime
+        lines += [f"{address}:{{PLAIN}}{password}::::::" for address, password in users.items()]
         tmp = self.users_path.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.chmod(0o644)
@@ -376,8 +382,7 @@ def main(argv=None):
     ports = DEFAULT_PORTS if options.fixed_ports or options.command == "serve" else None
     server = MailServer(root, ports)
     server.prepare()
-    for address, password in DEV_USERS.items():
-        server.add_user(address, password)
+    server.add_users(DEV_USERS)
     if options.command == "serve":
         _serve(server)
         return
