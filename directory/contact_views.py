@@ -14,6 +14,7 @@ from customers import selectors as customer_selectors
 from customers import services
 from customers.models import RESTORE_DAYS
 from directory import activity_views, duplicates, filters, forms, selectors, views
+from mail import selectors as mail_selectors
 from timeline import selectors as timeline_selectors
 from timeline import views as timeline_views
 
@@ -124,6 +125,9 @@ def _detail(request, contact, consent_form=None, status=200):
             exclude=[contact.pk],
         ).visible,
         "recent_merges": duplicates.recent_merges_into(contact),
+        "email_bounces": mail_selectors.bounces_for_addresses(
+            addresses=[contact.email, *(c.value for c in overview["emails"])], contact=contact
+        ),
         **overview,
         **activity_views.log_form_context(
             request, overview=overview, log_url=reverse("contacts:log_activity", args=[contact.pk])

@@ -18,7 +18,7 @@ from deals import selectors as deal_selectors
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from leads.models import Lead
-from mail.models import Attachment, EmailMessage, EmailTemplate, Mailbox, Participant, Thread
+from mail.models import Attachment, Bounce, EmailMessage, EmailTemplate, Mailbox, Participant, Thread
 
 
 def visible_q(user):
@@ -281,3 +281,20 @@ def outbox_message_for_user(*, user, message_id):
 
 def signature_of(user):
     return Mailbox.objects.filter(user=user).values_list("signature", flat=True).first() or ""
+
+
+# --- bounces ---------------------------------------------------------------------------------
+
+
+def bounces_for_addresses(*, addresses, contact=None, limit=5):
+    """The newest delivery failures (DSN) of these addresses or recorded for the contact: one per
+    address. A bounce says something about the address, not about a message, so whoever sees
+    the contact sees it."""
+    addresses = [address.lower() for address in addresses if address]
+    condition = Q(address__in=addresses)
+    if contact is not None:
+        condition |= Q(contact=contact)
+    newest = {}
+    for bounce in Bounce.objects.filter(condition).order_by("-created_at", "-pk")[: limit * 4]:
+        newest.setdefault(bounce.address, bounce)
+    return list(newest.values())[:limit]

@@ -14,14 +14,13 @@ from playwright.sync_api import expect
 from mail import sending, sync
 from mail.models import EmailMessage, Mailbox
 from tests.factories import ContactFactory, DealFactory, OrganizationFactory
-from tests.mail.conftest import mail_server, mail_settings, server_account  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.mailserver
 
 
-def _inbox(mail_server, address, password):
-    client = imaplib.IMAP4(mail_server.host, mail_server.ports["imap"])
-    client.starttls(ssl_context=ssl.create_default_context(cafile=str(mail_server.cert_path)))
+def _inbox(server, address, password):
+    client = imaplib.IMAP4(server.host, server.ports["imap"])
+    client.starttls(ssl_context=ssl.create_default_context(cafile=str(server.cert_path)))
     client.login(address, password)
     client.select("INBOX", readonly=True)
     _, data = client.uid("SEARCH", None, "ALL")
@@ -42,7 +41,9 @@ def test_a_rep_connects_a_mailbox_sees_the_customers_reply_on_the_deal_and_answe
     contact = ContactFactory(
         first_name="Petra", last_name="Brenner", email=customer_address, organization=organization, owner=rep
     )
-    deal = DealFactory(title="Fräszentrum FZ-40", owner=rep, stage=stages[2], organization=organization, contact=contact)
+    deal = DealFactory(
+        title="Fräszentrum FZ-40", owner=rep, stage=stages[2], organization=organization, contact=contact
+    )
 
     # 1. The rep connects the mailbox on /accounts/mailbox/ (STARTTLS both ways).
     login(page, rep)
