@@ -8,8 +8,6 @@ saved and never logged: only `reveal()` returns it, and only the code that opens
 calls it.
 """
 
-import base64
-import hashlib
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -43,12 +41,6 @@ def _fernet_for(keys):
 
 def fernet():
     return _fernet_for(tuple(settings.CRM_MAIL_KEYS))
-
-
-def derived_key(secret_key):
-    """The embedded mode's key: derived from SECRET_KEY (production must set CRM_MAIL_KEYS)."""
-    digest = hashlib.sha256(b"pipeline-crm mail secrets\0" + secret_key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()
 
 
 def seal(plaintext):

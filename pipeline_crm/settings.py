@@ -6,6 +6,8 @@ Anything else is production and fails closed: no default SECRET_KEY, database,
 broker or cache, and DEBUG off unless asked for.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -426,12 +428,16 @@ if CRM_EMAIL_CLAIM_LEASE_SECONDS <= 4 * _EMAIL_TIMEOUT:
         f"({4 * _EMAIL_TIMEOUT} s): a message still being sent must not be taken over."
     )
 
+
 # --- mail (docs/email.md) ---
 # Fernet keys for mailbox secrets, comma-separated: the first encrypts, all decrypt (rotation:
 # put a new key first, run `manage.py rotate_mail_secrets`, then drop the old one). The embedded
 # mode derives one from SECRET_KEY; in production, without it, mailboxes cannot be connected
 # (the mailbox page says so) and the rest of the app runs.
-from mail.crypto import derived_key as _derived_mail_key  # noqa: E402 (used by this section only)
+def _derived_mail_key(secret_key):
+    digest = hashlib.sha256(b"pipeline-crm mail secrets\0" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
 
 CRM_MAIL_KEYS = env.string_list("CRM_MAIL_KEYS", [_derived_mail_key(SECRET_KEY)] if EMBEDDED else [])
 # An extra CA bundle trusted for IMAP and SMTP (a company CA; the development server's certificate).
