@@ -110,7 +110,7 @@ def parse_message(raw, *, internal_date=None, truncated=False):
         message_id = derived_message_id(raw)
         problems.append("no Message-ID: an id was derived from the content")
     sent_at = _date(headers.get("date"), internal_date, problems)
-    from_list = _addresses(headers.get("from"), problems)
+    from_list = _addresses(headers.get_raw_all("from"), problems)
 
     body = _Body(problems, truncated=truncated)
     body.walk(message)
@@ -120,19 +120,19 @@ def parse_message(raw, *, internal_date=None, truncated=False):
     if truncated:
         problems.append("message larger than the limit: only the headers and the first text were kept")
 
-    reply_to = _addresses(headers.get("reply-to"), problems)
+    reply_to = _addresses(headers.get_raw_all("reply-to"), problems)
     return ParsedMessage(
         message_id=message_id[:998],
         in_reply_to=(first_id(headers.get("in-reply-to")) or "")[:998],
         references=ANGLE_ID.findall(headers.get("references") or ""),
         subject=" ".join(headers.get("subject").split())[:500],
         from_=from_list[0] if from_list else None,
-        to=_addresses(headers.get("to"), problems),
-        cc=_addresses(headers.get("cc"), problems),
-        bcc=_addresses(headers.get("bcc"), problems),
+        to=_addresses(headers.get_raw_all("to"), problems),
+        cc=_addresses(headers.get_raw_all("cc"), problems),
+        bcc=_addresses(headers.get_raw_all("bcc"), problems),
         reply_to=reply_to[0].address if reply_to else "",
         delivered_to=[
-            a.address for name in ("delivered-to", "x-original-to") for a in _addresses(headers.get_all(name), [])
+            a.address for name in ("delivered-to", "x-original-to") for a in _addresses(headers.get_raw_all(name), [])
         ],
         sent_at=sent_at,
         text_body=text,
@@ -185,6 +185,11 @@ class _RawHeaders:
 
     def get_all(self, name):
         return [self._decode(value) for value in self.values.get(name, [])]
+
+    def get_raw_all(self, name):
+        """Unfolded, 8-bit fixed, encoded words left as they are (for address lists, whose
+        encoded display names may contain commas)."""
+        return [_unfold(_fix_8bit(str(value), self.problems)) for value in self.values.get(name, [])]
 
     def get(self, name):
         values = self.values.get(name)
@@ -294,6 +299,7 @@ def _addresses(values, problems):
         addr = addr.strip().strip("<>").lower()[:320]
         if addr and addr not in seen:
             seen.add(addr)
+            name = decode_words(name, problems) if "=?" in name else name
             result.append(Address(name=" ".join(name.split())[:300], address=addr))
     return result
 
