@@ -26,7 +26,7 @@ def record_bounces(report, raw):
         original = EmailMessage.objects.filter(owner_id=report.owner_id, message_id=original_id).first()
     rows = []
     for failure in failures:
-        bounce, _ = Bounce.objects.get_or_create(
+        bounce, _created = Bounce.objects.get_or_create(
             report=report,
             address=failure["address"],
             defaults={

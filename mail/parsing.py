@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 
 import nh3
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SNIPPET_LENGTH = 200
 ANGLE_ID = re.compile(r"<[^<>\s]+>")
@@ -101,14 +102,14 @@ def parse_message(raw, *, internal_date=None, truncated=False):
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
     except Exception as error:
-        problems.append(f"unreadable message structure ({type(error).__name__})")
+        problems.append(_("unreadable message structure (%(error)s)") % {"error": type(error).__name__})
         message = email.message_from_bytes(b"", policy=policy.default)
     headers = _RawHeaders(message, problems)
 
     message_id = first_id(headers.get("message-id"))
     if not message_id:
         message_id = derived_message_id(raw)
-        problems.append("no Message-ID: an id was derived from the content")
+        problems.append(_("no Message-ID: an id was derived from the content"))
     sent_at = _date(headers.get("date"), internal_date, problems)
     from_list = _addresses(headers.get_raw_all("from"), problems)
 
@@ -118,7 +119,7 @@ def parse_message(raw, *, internal_date=None, truncated=False):
     if not text and html_body:
         text = html_to_text(html_body)
     if truncated:
-        problems.append("message larger than the limit: only the headers and the first text were kept")
+        problems.append(_("message larger than the limit: only the headers and the first text were kept"))
 
     reply_to = _addresses(headers.get_raw_all("reply-to"), problems)
     return ParsedMessage(
@@ -147,7 +148,7 @@ def parse_message(raw, *, internal_date=None, truncated=False):
 def derived_message_id(raw):
     """A stable id for a message without Message-ID: a hash of its headers (without the ones a
     delivery adds) and its body."""
-    head, _, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
+    head, _separator, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
     kept = []
     name = b""
     for line in head.replace(b"\r\n", b"\n").split(b"\n"):
@@ -181,7 +182,7 @@ class _RawHeaders:
             for name, value in items:
                 self.values.setdefault(name.lower(), []).append(value)
         except Exception:
-            problems.append("unreadable headers")
+            problems.append(_("unreadable headers"))
 
     def get_all(self, name):
         return [self._decode(value) for value in self.values.get(name, [])]
@@ -212,7 +213,7 @@ def _fix_8bit(value, problems):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append("8-bit header without a charset, read as Latin-1")
+        problems.append(_("8-bit header without a charset, read as Latin-1"))
         return data.decode("latin-1")
 
 
@@ -223,7 +224,7 @@ def decode_words(value, problems):
     try:
         chunks = email.header.decode_header(value)
     except Exception:
-        problems.append("malformed encoded header")
+        problems.append(_("malformed encoded header"))
         return value
     parts = []
     for chunk, charset in chunks:
@@ -251,7 +252,9 @@ def _decode_bytes(data, charset, problems, *, what):
     try:
         codecs.lookup(charset)
     except LookupError:
-        problems.append(f"unknown charset {charset[:40]!r} in the {what}, read as UTF-8")
+        text = _("unknown charset %(charset)s in a header, read as UTF-8") if what == "header" else None
+        text = text or _("unknown charset %(charset)s in the text, read as UTF-8")
+        problems.append(text % {"charset": f"'{charset[:40]}'"})
         return data.decode("utf-8", "replace")
     try:
         return data.decode(charset)
@@ -261,7 +264,9 @@ def _decode_bytes(data, charset, problems, *, what):
                 return data.decode("utf-8")
             except UnicodeDecodeError:
                 return data.decode("latin-1")
-        problems.append(f"characters in the {what} not valid in {charset}, replaced")
+        text = _("characters in a header not valid in %(charset)s, replaced") if what == "header" else None
+        text = text or _("characters in the text not valid in %(charset)s, replaced")
+        problems.append(text % {"charset": charset[:40]})
         return data.decode(charset, "replace")
 
 
@@ -292,7 +297,7 @@ def _addresses(values, problems):
         if not pairs and "@" in value:
             pairs = [("", match) for match in ADDRESS_IN_TEXT.findall(value)]
             if pairs:
-                problems.append("malformed address header")
+                problems.append(_("malformed address header"))
         found.extend(pairs)
     seen, result = set(), []
     for name, addr in found:
@@ -315,7 +320,9 @@ def _date(value, internal_date, problems):
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=UTC)
         return parsed
-    problems.append("unreadable Date: the arrival time was used" if value else "no Date: the arrival time was used")
+    problems.append(
+        _("unreadable Date: the arrival time was used") if value else _("no Date: the arrival time was used")
+    )
     return internal_date or timezone.now()
 
 
@@ -345,7 +352,7 @@ class _Body:
 
     def walk(self, part, depth=0):
         if depth > 20:
-            self.problems.append("MIME nesting too deep")
+            self.problems.append(_("MIME nesting too deep"))
             return
         try:
             content_type = part.get_content_type()
@@ -358,7 +365,7 @@ class _Body:
                 for child in payload:
                     self.walk(child, depth + 1)
             else:  # a multipart without a usable boundary: read it as text
-                self.problems.append("multipart without its parts (boundary missing)")
+                self.problems.append(_("multipart without its parts (boundary missing)"))
                 self._leaf(part, "text/plain")
             return
         self._leaf(part, content_type)
@@ -367,13 +374,13 @@ class _Body:
         for defect in getattr(part, "defects", []):
             name = type(defect).__name__
             text = {
-                "StartBoundaryNotFoundDefect": "MIME boundary not found",
-                "CloseBoundaryNotFoundDefect": "MIME closing boundary missing",
-                "MultipartInvariantViolationDefect": "multipart without its parts (boundary missing)",
-                "NoBoundaryInMultipartDefect": "multipart without its parts (boundary missing)",
-                "InvalidBase64PaddingDefect": "broken base64 content, partly decoded",
-                "InvalidBase64CharactersDefect": "broken base64 content, partly decoded",
-                "InvalidBase64LengthDefect": "broken base64 content, partly decoded",
+                "StartBoundaryNotFoundDefect": _("MIME boundary not found"),
+                "CloseBoundaryNotFoundDefect": _("MIME closing boundary missing"),
+                "MultipartInvariantViolationDefect": _("multipart without its parts (boundary missing)"),
+                "NoBoundaryInMultipartDefect": _("multipart without its parts (boundary missing)"),
+                "InvalidBase64PaddingDefect": _("broken base64 content, partly decoded"),
+                "InvalidBase64CharactersDefect": _("broken base64 content, partly decoded"),
+                "InvalidBase64LengthDefect": _("broken base64 content, partly decoded"),
             }.get(name)
             if text:
                 self.problems.append(text)
@@ -414,7 +421,7 @@ class _Body:
         try:
             data = part.get_payload(decode=True)
         except Exception:
-            self.problems.append("undecodable part content")
+            self.problems.append(_("undecodable part content"))
             return b""
         if data is None:
             return b""
