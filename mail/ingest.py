@@ -67,7 +67,8 @@ def store_message(
         with transaction.atomic():
             message.save()
             Participant.objects.bulk_create(_participants(message, parsed))
-            for attachment in parsed.attachments:
+            # Of a truncated message only the start was fetched: its attachments are incomplete.
+            for attachment in [] if truncated else parsed.attachments:
                 files.extend(_save_attachment(message, attachment))
             linking.link_message(message)
             if parsed.is_delivery_report and message.direction == EmailMessage.Direction.INBOUND:

@@ -194,6 +194,7 @@ def test_a_message_above_the_size_limit_keeps_its_headers_and_first_text(connect
     stored = EmailMessage.objects.get(owner=rep)
     assert stored.subject == "Big drawing" and stored.text_body.strip() == "See the drawing."
     assert stored.size >= 600 * 1024 and stored.has_attachments
+    assert not stored.attachments.exists()  # only their start was fetched
     assert "only the headers and the first text" in stored.problems
     assert default_storage.size(stored.raw.name) <= 256 * 1024
 
