@@ -10,9 +10,11 @@ and original.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from mail import bounces, linking, parsing
 from mail.models import Attachment, EmailMessage, Mailbox, Participant
@@ -140,9 +142,17 @@ def _save_attachment(message, parsed_attachment):
         row.omitted = True
         row.save()
         return []
-    row.file.save(parsed_attachment.filename, ContentFile(parsed_attachment.payload), save=False)
+    row.file.save(_storage_name(parsed_attachment.filename), ContentFile(parsed_attachment.payload), save=False)
     row.save()
     return [row.file.name]
+
+
+def _storage_name(filename):
+    """The file's name in storage (the original name stays in the row)."""
+    try:
+        return get_valid_filename(filename)[:100]
+    except SuspiciousFileOperation:
+        return "attachment"
 
 
 def _eml_name(message_id):

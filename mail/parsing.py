@@ -163,6 +163,16 @@ def derived_message_id(raw):
     return f"<{digest}@no-message-id.invalid>"
 
 
+HEADER_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def storable(text, *, header=False):
+    """Text the database takes: no NUL (PostgreSQL refuses it; in headers no control character
+    at all) and no lone surrogates."""
+    text = HEADER_CONTROLS.sub(" ", text) if header else text.replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def make_snippet(text):
     return " ".join(text.split())[:SNIPPET_LENGTH]
 
@@ -190,7 +200,9 @@ class _RawHeaders:
     def get_raw_all(self, name):
         """Unfolded, 8-bit fixed, encoded words left as they are (for address lists, whose
         encoded display names may contain commas)."""
-        return [_unfold(_fix_8bit(str(value), self.problems)) for value in self.values.get(name, [])]
+        return [
+            storable(_unfold(_fix_8bit(str(value), self.problems)), header=True) for value in self.values.get(name, [])
+        ]
 
     def get(self, name):
         values = self.values.get(name)
@@ -198,7 +210,7 @@ class _RawHeaders:
 
     def _decode(self, value):
         value = _unfold(_fix_8bit(str(value), self.problems))
-        return decode_words(value, self.problems)
+        return storable(decode_words(value, self.problems), header=True)
 
 
 def _unfold(value):
@@ -304,7 +316,7 @@ def _addresses(values, problems):
         addr = addr.strip().strip("<>").lower()[:320]
         if addr and addr not in seen:
             seen.add(addr)
-            name = decode_words(name, problems) if "=?" in name else name
+            name = storable(decode_words(name, problems), header=True) if "=?" in name else name
             result.append(Address(name=" ".join(name.split())[:300], address=addr))
     return result
 
@@ -394,7 +406,7 @@ class _Body:
         if is_body_text and not (self.text if content_type == "text/plain" else self.html):
             data = self._payload(part)
             charset = _safe(part.get_content_charset) or ("utf-8" if _is_8bit(data) else "us-ascii")
-            decoded = _decode_bytes(data, charset, self.problems, what="text")
+            decoded = storable(_decode_bytes(data, charset, self.problems, what="text"))
             if content_type == "text/plain":
                 self.text = decoded.replace("\r\n", "\n")
             else:
@@ -408,7 +420,7 @@ class _Body:
         self.attachments.append(
             ParsedAttachment(
                 filename=_clean_filename(filename, content_type, len(self.attachments) + 1),
-                content_type=content_type[:127],
+                content_type=storable(content_type, header=True)[:127],
                 size=len(data),
                 content_id=first_id(_safe(lambda: str(part.get("content-id") or "")) or "")[:300],
                 inline=disposition == "inline",
@@ -455,7 +467,8 @@ def _message_part_bytes(part):
 
 
 def _clean_filename(filename, content_type, number):
-    name = " ".join((filename or "").replace("/", "_").replace("\\", "_").split()).strip(". ")
+    name = storable(filename or "", header=True).replace("/", "_").replace("\\", "_")
+    name = " ".join(name.split()).strip(". ")
     if not name:
         extension = {"text/plain": ".txt", "text/html": ".html", "application/pdf": ".pdf"}.get(content_type, "")
         name = f"attachment-{number}{extension}"

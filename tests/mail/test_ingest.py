@@ -116,3 +116,24 @@ def test_two_runs_storing_the_same_message_at_once_store_it_once(rep, monkeypatc
     assert len({message.pk for message, _created in results}) == 1
     assert EmailMessage.objects.count() == 1
     assert Attachment.objects.count() == 0
+
+
+def test_nul_bytes_control_characters_and_odd_file_names_are_stored(mailbox, rep):
+    raw = (
+        b"From: Eve\x00 <eve@customer.test>\nSubject: Null\x00 and\x07 bell\nMessage-ID: <nul@x>\n"
+        b"Date: Mon, 30 Nov 2026 09:15:00 +0100\nContent-Type: multipart/mixed; boundary=B\n\n"
+        b"--B\nContent-Type: text/plain; charset=utf-8\n\nText\x00with NUL \xed\xa0\x80 and a lone surrogate\n"
+        b'--B\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename="???"\n\nabc\n'
+        b'--B\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename="../../etc/passwd"\n\n'
+        b"def\n--B--\n"
+    )
+
+    message, created = ingest.store_message(mailbox=mailbox, owner=rep, source="inbox", raw=raw)
+
+    message.refresh_from_db()
+    assert created
+    assert (message.subject, message.from_name) == ("Null and bell", "Eve")
+    assert message.text_body.startswith("Textwith NUL")
+    names = list(message.attachments.order_by("id").values_list("filename", "file"))
+    assert [name for name, _file in names] == ["???", "_.._etc_passwd"]
+    assert all(file.startswith("mail/attachments/") and ".." not in file.split("/")[-1][:2] for _name, file in names)
