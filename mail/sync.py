@@ -12,6 +12,7 @@ A connection failure ends the mailbox's run, keeps what was committed and marks 
 failing; after FAILURES_BEFORE_NOTICE failures in a row its owner is notified once per episode.
 """
 
+import base64
 import contextlib
 import imaplib
 import logging
@@ -149,12 +150,35 @@ def sync_mailbox_by_id(mailbox_id):
 
 
 def _folders(client, mailbox):
-    yield MailFolder.Role.INBOX, mailbox.inbox_folder or "INBOX"
+    """(role, folder name as the server spells it): names typed by the user are encoded, names
+    from the server's LIST are used as they came."""
+    yield MailFolder.Role.INBOX, imap_utf7(mailbox.inbox_folder or "INBOX")
     if mailbox.kind == Mailbox.Kind.DROPBOX:
         return
-    sent = mailbox.sent_folder or sent_folder_name(client)
+    sent = imap_utf7(mailbox.sent_folder) if mailbox.sent_folder else sent_folder_name(client)
     if sent:
         yield MailFolder.Role.SENT, sent
+
+
+def imap_utf7(name):
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3), e.g. "Kunden/Müller" →
+    "Kunden/M&APw-ller"."""
+    out, pending = [], []
+
+    def flush():
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).rstrip(b"=").replace(b"/", b",")
+            out.append("&" + encoded.decode("ascii") + "-")
+            pending.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
 
 
 LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.+)$')

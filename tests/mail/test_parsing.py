@@ -162,3 +162,11 @@ def test_a_25_mb_attachment_is_read_with_its_size():
 
     assert [(a.filename, a.size) for a in parsed.attachments] == [("scan.pdf", 25 * 1024 * 1024)]
     assert parsed.problems == []
+
+
+def test_folder_names_are_sent_in_imap_modified_utf7():
+    from mail.sync import imap_utf7
+
+    assert imap_utf7("INBOX") == "INBOX"
+    assert imap_utf7("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-"  # RFC 3501's example
+    assert imap_utf7("Kunden/Müller & Söhne") == "Kunden/M&APw-ller &- S&APY-hne"

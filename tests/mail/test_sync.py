@@ -217,3 +217,21 @@ def test_a_mailbox_without_a_connection_is_not_synced(rep):
     result = sync.sync_mailbox(mailbox)
     assert result.skipped_reason == "not connected"
     assert not MailFolder.objects.exists()
+
+
+def test_a_folder_with_a_non_ascii_name_is_synced(connect_mailbox, mail_server, rep):
+    mailbox = connect_mailbox(rep, inbox_folder="Kunden/Müller & Söhne")
+    client = imap_login(mail_server, mailbox.username, mailbox.server_password)
+    assert client.create('"Kunden/M&APw-ller &- S&APY-hne"')[0] == "OK"
+    client.logout()
+    append(
+        mail_server,
+        mailbox,
+        "Kunden/M&APw-ller &- S&APY-hne",
+        make_email("m@customer.test", mailbox.email_address, "Ü"),
+    )
+
+    result = sync.sync_mailbox(mailbox)
+
+    assert result.ok, result.summary()
+    assert list(EmailMessage.objects.filter(owner=rep).values_list("subject", flat=True)) == ["Ü"]
