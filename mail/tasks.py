@@ -7,6 +7,7 @@ twice. A per-mailbox lock in the cache keeps two workers off the same mailbox.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from mail import sync
 
@@ -20,8 +21,9 @@ def sync_mailbox(mailbox_id):
 
 @shared_task(name="mail.sync_all_mailboxes", **IDEMPOTENT)
 def sync_all_mailboxes():
-    """Beat: one sync task per connected mailbox with sync enabled."""
+    """Beat: one sync task per connected mailbox with sync enabled. Each expires when the next
+    round is due, so a backlog of workers does not pile up syncs of one mailbox."""
     ids = list(sync.mailboxes_to_sync().values_list("pk", flat=True))
     for mailbox_id in ids:
-        sync_mailbox.delay(mailbox_id)
+        sync_mailbox.apply_async((mailbox_id,), expires=settings.CRM_MAIL_SYNC_INTERVAL_SECONDS)
     return len(ids)

@@ -63,3 +63,25 @@ def test_the_command_refuses_a_mailbox_that_is_not_connected(rep):
     mailbox = Mailbox.objects.create(user=rep)
     with pytest.raises(CommandError, match="not connected"):
         call_command("sync_mail", "--mailbox", str(mailbox.pk))
+
+
+@pytest.fixture
+def eager_celery():
+    from pipeline_crm.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.mark.mailserver
+def test_the_beat_task_syncs_every_connected_mailbox(connect_mailbox, mail_server, rep, teammate, eager_celery):
+    mine, theirs = connect_mailbox(rep), connect_mailbox(teammate)
+    for mailbox in (mine, theirs):
+        deliver(mail_server, mailbox, make_email("anna@customer.test", mailbox.email_address, f"For {mailbox.pk}"))
+
+    assert tasks.sync_all_mailboxes() == 2
+
+    assert sorted(EmailMessage.objects.values_list("owner", "subject")) == sorted(
+        [(rep.pk, f"For {mine.pk}"), (teammate.pk, f"For {theirs.pk}")]
+    )
