@@ -30,9 +30,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from activities.models import Notification
-from mail import ingest, parsing
+from mail import crypto, ingest, parsing
 from mail.connection import STEP_LABELS, MailConnectionError, Step, imap_session
 from mail.models import EmailMessage, Mailbox, MailFolder
 
@@ -49,6 +50,8 @@ SENT_FOLDER_NAMES = ("Sent", "Gesendet", "Sent Items", "Sent Messages", "Gesende
 DELAY_ENV = "CRM_MAIL_SYNC_TEST_DELAY"
 # The connection broke during the sync (the server closed it, a timeout, a reset).
 CONNECTION_LOST = (imaplib.IMAP4.abort, OSError)
+CONNECTION_LOST_LABEL = gettext_lazy("The connection to the server was lost during the sync")
+SECRET_UNREADABLE = gettext_lazy("The stored password cannot be decrypted; please enter it again")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -104,9 +107,10 @@ def sync_mailbox(mailbox):
                 _sync_folder(client, mailbox, role, name, result)
     except MailConnectionError as error:
         result.error = mailbox_failed(mailbox, error.label, error.detail)
+    except crypto.SecretUnreadable as error:
+        result.error = mailbox_failed(mailbox, SECRET_UNREADABLE, str(error))
     except CONNECTION_LOST as error:
-        lost = _("The connection to the server was lost during the sync")
-        result.error = mailbox_failed(mailbox, lost, str(error) or type(error).__name__)
+        result.error = mailbox_failed(mailbox, CONNECTION_LOST_LABEL, str(error) or type(error).__name__)
     except imaplib.IMAP4.error as error:
         result.error = mailbox_failed(mailbox, STEP_LABELS[Step.PROTOCOL], _text(error.args))
     except SoftTimeLimitExceeded:

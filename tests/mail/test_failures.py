@@ -143,3 +143,16 @@ def test_a_missing_folder_marks_the_mailbox_failing_with_the_folder_step(connect
     assert mailbox.status == "failing"
     assert result.error.startswith("A folder could not be opened: Does Not Exist")
     assert result.folders["inbox"].new == 1  # the inbox before it was stored
+
+
+def test_a_secret_sealed_with_a_key_no_longer_configured_marks_the_mailbox_failing(connect_mailbox, rep, settings):
+    from cryptography.fernet import Fernet
+
+    mailbox = connect_mailbox(rep)
+    settings.CRM_MAIL_KEYS = [Fernet.generate_key().decode()]  # the key it was sealed with is gone
+
+    result = sync.sync_mailbox(mailbox)
+
+    mailbox.refresh_from_db()
+    assert (mailbox.status, mailbox.failure_count) == ("failing", 1)
+    assert result.error.startswith("The stored password cannot be decrypted; please enter it again")
