@@ -170,3 +170,30 @@ def test_folder_names_are_sent_in_imap_modified_utf7():
     assert imap_utf7("INBOX") == "INBOX"
     assert imap_utf7("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-"  # RFC 3501's example
     assert imap_utf7("Kunden/Müller & Söhne") == "Kunden/M&APw-ller &- S&APY-hne"
+
+
+class ListingServer:
+    """The LIST answer of a server, as imaplib returns it."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def list(self):
+        return "OK", self.lines
+
+
+def test_the_sent_folder_is_the_one_flagged_sent_else_a_usual_name():
+    from mail.sync import sent_folder_name
+
+    flagged = [
+        b'(\\HasNoChildren) "/" INBOX',
+        b'(\\HasNoChildren \\Sent) "/" "Postausgang"',
+        b'(\\HasNoChildren) "/" Sent',
+    ]
+    unflagged = [b'(\\HasNoChildren) "/" INBOX', b'(\\HasNoChildren) "." "Gesendete Elemente"', b'(\\Noselect) "/" NIL']
+    literal = [(b'(\\HasNoChildren \\Sent) "/" {4}', b"Sent"), b'(\\HasNoChildren) "/" INBOX']
+
+    assert sent_folder_name(ListingServer(flagged)) == "Postausgang"
+    assert sent_folder_name(ListingServer(unflagged)) == "Gesendete Elemente"
+    assert sent_folder_name(ListingServer(literal)) == "Sent"
+    assert sent_folder_name(ListingServer([b'(\\HasNoChildren) "/" INBOX'])) == ""
