@@ -14,11 +14,7 @@ from django.conf import settings
 
 def _base():
     """(local part, domain) of the configured dropbox address, or None when none is set."""
-    address = (getattr(settings, "CRM_MAIL_DROPBOX_ADDRESS", "") or "").strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return None
-    return local.split("+", 1)[0], domain
+    return _split(getattr(settings, "CRM_MAIL_DROPBOX_ADDRESS", ""))
 
 
 def address_for(mailbox):
@@ -30,18 +26,29 @@ def address_for(mailbox):
     return f"{local}+{mailbox.dropbox_token}@{domain}"
 
 
-def token_from_address(address):
+def token_from_address(address, *, also=""):
     """The dropbox token in `address` (a bare address or "Name <address>"), or None when the
-    address is not the dropbox's with a token. Local part and domain compare case-insensitively
-    (providers lower-case addresses on the way); the token is returned lower case."""
-    base = _base()
-    if base is None or not address:
+    address is not the dropbox's with a token. `also` is a further base address that counts as
+    the dropbox's (the dropbox mailbox's own address, when it differs from the setting). Local
+    part and domain compare case-insensitively (providers lower-case addresses on the way); the
+    token is returned lower case."""
+    if not address:
         return None
     _name, bare = parseaddr(address)
     local, at, domain = bare.strip().rpartition("@")
-    if not at or domain.lower() != base[1].lower():
-        return None
     name, plus, token = local.partition("+")
-    if not plus or name.lower() != base[0].lower() or not token:
+    if not at or not plus or not token:
+        return None
+    bases = {base for base in (_base(), _split(also)) if base is not None}
+    if (name.lower(), domain.lower()) not in {
+        (base_local.lower(), base_domain.lower()) for base_local, base_domain in bases
+    }:
         return None
     return token.lower()
+
+
+def _split(address):
+    local, at, domain = (address or "").strip().rpartition("@")
+    if not at or not local or not domain:
+        return None
+    return local.split("+", 1)[0], domain

@@ -37,7 +37,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mail import connection, linking, sharing, templating
+from mail import connection, folders, linking, sharing, templating
 from mail.models import Attachment, EmailMessage, Mailbox, MailFolder, Participant
 
 logger = logging.getLogger(__name__)
@@ -494,26 +494,15 @@ def deliver_pending(*, now=None, limit=200):
 # --- the Sent copy --------------------------------------------------------------------------
 
 
-def _quoted(name):
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def sent_folder_name(mailbox, client):
-    """The folder of the Sent role: as the sync found it, as configured, or the one the server
-    marks \\Sent (RFC 6154); "Sent" when none says."""
+    """The folder of the Sent role, as the server spells it: as the sync found it, as configured,
+    or the one the server marks \\Sent (RFC 6154) or names as usual; "Sent" when none says."""
     folder = MailFolder.objects.filter(mailbox=mailbox, role=MailFolder.Role.SENT).values_list("name", flat=True)
     if folder.first():
         return folder.first()
     if mailbox.sent_folder:
-        return mailbox.sent_folder
-    status, lines = client.list()
-    if status == "OK":
-        for line in lines or ():
-            text = _text(line or b"")
-            if "\\Sent" in text.split(")")[0]:
-                name = text.rsplit(" ", 1)[-1] if not text.endswith('"') else text[: len(text) - 1].rsplit('"', 1)[-1]
-                return name.strip('"')
-    return "Sent"
+        return folders.encode(mailbox.sent_folder)
+    return folders.find_sent(client)[0] or "Sent"
 
 
 def copy_to_sent(message, raw):
@@ -522,7 +511,9 @@ def copy_to_sent(message, raw):
     try:
         with connection.imap_session(message.mailbox) as client:
             folder = sent_folder_name(message.mailbox, client)
-            status, answer = client.append(_quoted(folder), "(\\Seen)", imaplib.Time2Internaldate(time.time()), raw)
+            status, answer = client.append(
+                folders.quoted(folder), "(\\Seen)", imaplib.Time2Internaldate(time.time()), raw
+            )
             if status != "OK":
                 raise imaplib.IMAP4.error(_text(answer[0] if answer else status))
     except Exception as exc:  # the delivery is done; the copy is a convenience

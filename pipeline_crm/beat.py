@@ -75,6 +75,15 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=15),
         "options": {"expires": 3 * 3600},
     },
+    # --- mail: sync every connected mailbox ---
+    # Every CRM_MAIL_SYNC_INTERVAL_SECONDS (120 s): one `mail.sync_mailbox` task per connected
+    # mailbox with sync enabled, the shared dropbox included (docs/email.md, "Sync").
+    # Command: `manage.py sync_mail [--mailbox ID]`.
+    "mail-sync-all-mailboxes": {
+        "task": "mail.sync_all_mailboxes",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

@@ -450,6 +450,16 @@ CRM_MAIL_MAX_ATTACHMENT_BYTES = env.integer("CRM_MAIL_MAX_ATTACHMENT_BYTES", 15 
 CRM_MAIL_MAX_MESSAGE_BYTES = env.integer("CRM_MAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 # How often beat syncs every connected mailbox (seconds).
 CRM_MAIL_SYNC_INTERVAL_SECONDS = env.integer("CRM_MAIL_SYNC_INTERVAL_SECONDS", 120)
+CELERY_BEAT_SCHEDULE["mail-sync-all-mailboxes"]["schedule"] = float(CRM_MAIL_SYNC_INTERVAL_SECONDS)
+CELERY_BEAT_SCHEDULE["mail-sync-all-mailboxes"]["options"]["expires"] = max(5, CRM_MAIL_SYNC_INTERVAL_SECONDS - 10)
+# Messages fetched per IMAP command; the folder's position is committed after each batch.
+CRM_MAIL_SYNC_BATCH_SIZE = env.integer("CRM_MAIL_SYNC_BATCH_SIZE", 50)
+# The first sync of a folder (and the one after a UIDVALIDITY change) takes the last N days.
+CRM_MAIL_FIRST_SYNC_DAYS = env.integer("CRM_MAIL_FIRST_SYNC_DAYS", 30)
+if CRM_MAIL_SYNC_INTERVAL_SECONDS < 10 or CRM_MAIL_SYNC_BATCH_SIZE < 1 or CRM_MAIL_FIRST_SYNC_DAYS < 1:
+    raise ImproperlyConfigured(
+        "CRM_MAIL_SYNC_INTERVAL_SECONDS ≥ 10, CRM_MAIL_SYNC_BATCH_SIZE ≥ 1, CRM_MAIL_FIRST_SYNC_DAYS ≥ 1."
+    )
 # The shared BCC / forwarding address: mail to <local>+<token>@<domain> is linked for the user
 # whose dropbox token it carries (the dropbox mailbox itself is configured in admin).
 CRM_MAIL_DROPBOX_ADDRESS = env.string("CRM_MAIL_DROPBOX_ADDRESS", "crm@localhost" if EMBEDDED else "")

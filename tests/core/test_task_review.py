@@ -37,6 +37,8 @@ REVIEWED = {
     "transfer.fail_stale_imports": "conditional UPDATE on the old heartbeat, skipping locked jobs",
     "customers.purge_trash": "deletes only what is still past 30 days in the trash and unreferenced",
     "quotes.expire_quotes": "each quote expires under its row lock only while it is still sent and past its valid-until day",
+    "mail.sync_mailbox": "messages unique per owner and Message-ID; the folder position moves forwards after each committed batch",
+    "mail.sync_all_mailboxes": "only enqueues one sync per mailbox; a per-mailbox lock skips a sync that is running",
     "accounts.send_password_reset_email": "a second link is harmless: using one ends them all",
 }
 
@@ -94,6 +96,7 @@ def test_every_periodic_service_has_a_management_command():
         "rollup": "analytics",
         "bottlenecks": "analytics",
         "expire_quotes": "quotes",
+        "sync_mail": "mail",
     }
     assert {name: commands.get(name) for name in expected} == expected
 

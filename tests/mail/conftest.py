@@ -16,6 +16,7 @@ import pytest
 
 from scripts.mailserver import MailServer, dovecot_available
 from tests.testenv import IN_CI
+from tests.workers import worker_broker  # noqa: F401 (a fixture of the tests that kill workers)
 
 _numbers = itertools.count(1)
 
