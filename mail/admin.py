@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mail import crypto, mailbox_services, sharing, templating
+from mail.forms import TemplateTextMixin
 from mail.mailbox_forms import MailboxAdminForm
 from mail.models import EmailTemplate, Mailbox, MailFolder
 
@@ -78,18 +79,10 @@ class MailboxAdmin(admin.ModelAdmin):
             messages.success(request, _("The connection test passed; the mailbox is connected."))
 
 
-class EmailTemplateAdminForm(forms.ModelForm):
+class EmailTemplateAdminForm(TemplateTextMixin, forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["name", "language", "subject", "body", "is_html", "owner", "visibility", "team"]
-
-    def clean_subject(self):
-        templating.validate(self.cleaned_data["subject"])
-        return self.cleaned_data["subject"]
-
-    def clean_body(self):
-        templating.validate(self.cleaned_data["body"])
-        return self.cleaned_data["body"]
 
     def clean(self):
         cleaned = super().clean()

@@ -46,7 +46,20 @@ class ComposeForm(forms.Form):
             self.fields[name].widget.attrs.update({"list": "address-matches", "autocomplete": "off"})
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateTextMixin:
+    """Subject and body hold only the whitelisted placeholders (mail/templating.py); the page's
+    form and the admin's share it."""
+
+    def clean_subject(self):
+        templating.validate(self.cleaned_data["subject"])
+        return self.cleaned_data["subject"]
+
+    def clean_body(self):
+        templating.validate(self.cleaned_data["body"])
+        return self.cleaned_data["body"]
+
+
+class TemplateForm(TemplateTextMixin, forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["name", "language", "subject", "body", "is_html", "visibility", "team"]
@@ -60,11 +73,3 @@ class TemplateForm(forms.ModelForm):
         self.fields["team"].queryset = teams
         self.fields["team"].required = False
         self.fields["body"].help_text = _("Placeholders: %(allowed)s") % {"allowed": templating.allowed_text()}
-
-    def clean_subject(self):
-        templating.validate(self.cleaned_data["subject"])
-        return self.cleaned_data["subject"]
-
-    def clean_body(self):
-        templating.validate(self.cleaned_data["body"])
-        return self.cleaned_data["body"]

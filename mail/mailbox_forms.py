@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from mail import crypto, mailbox_services, presets, probe
-from mail.mailbox_services import CONNECTION_FIELDS, destination_changed
+from mail.mailbox_services import CONNECTION_FIELDS, FORM_FIELDS, destination_changed
 from mail.models import Mailbox
 
 
@@ -69,22 +69,7 @@ class MailboxForm(ConnectionFormMixin, forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "provider",
-            "email_address",
-            "display_name",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-            "smtp_host",
-            "smtp_port",
-            "smtp_security",
-            "username",
-            "password",
-            "inbox_folder",
-            "sent_folder",
-            "sync_enabled",
-        ]
+        fields = list(FORM_FIELDS)
         help_texts = {
             "username": _("Empty: the e-mail address."),
             "sent_folder": _("Empty: the folder the server marks as Sent."),
@@ -126,20 +111,7 @@ class MailboxAdminForm(ConnectionFormMixin, forms.ModelForm):
         fields = [
             "kind",
             "user",
-            "provider",
-            "email_address",
-            "display_name",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-            "smtp_host",
-            "smtp_port",
-            "smtp_security",
-            "username",
-            "password",
-            "inbox_folder",
-            "sent_folder",
-            "sync_enabled",
+            *FORM_FIELDS,
             "sharing",
             "signature",
             "dropbox_token",

@@ -34,19 +34,15 @@ CONNECTION_FIELDS = (
     "sent_folder",
     "sync_enabled",
 )
-# Changing one of these (or typing a password) runs the test connection before saving.
-TESTED_FIELDS = (
-    "imap_host",
-    "imap_port",
-    "imap_security",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "username",
-    "inbox_folder",
-    "sent_folder",
-)
 UNTESTED_FIELDS = ("provider", "email_address", "display_name", "sync_enabled")
+# Changing one of these (or typing a password) runs the test connection before saving.
+TESTED_FIELDS = tuple(name for name in CONNECTION_FIELDS if name not in UNTESTED_FIELDS)
+# The connection form's fields, in the page's order: the password right after the user name.
+FORM_FIELDS = (
+    *CONNECTION_FIELDS[: CONNECTION_FIELDS.index("username") + 1],
+    "password",
+    *CONNECTION_FIELDS[CONNECTION_FIELDS.index("username") + 1 :],
+)
 # Fields whose change means the stored password would go somewhere else: it must be typed again.
 DESTINATION_FIELDS = ("imap_host", "smtp_host", "username")
 SERVER_DEFAULTS = {

@@ -21,6 +21,27 @@ from tests.workers import worker_broker  # noqa: F401 (a fixture of the tests th
 _numbers = itertools.count(1)
 
 
+def mailbox_form_data(mail_server, address, password="", **overrides):
+    """What the mailbox page's connection form posts for an account on the test server
+    (STARTTLS both ways)."""
+    return {
+        "provider": "custom",
+        "email_address": address,
+        "display_name": "Alice Rep",
+        "imap_host": mail_server.host,
+        "imap_port": mail_server.ports["imap"],
+        "imap_security": "starttls",
+        "smtp_host": mail_server.host,
+        "smtp_port": mail_server.ports["smtp"],
+        "smtp_security": "starttls",
+        "username": "",
+        "password": password,
+        "inbox_folder": "INBOX",
+        "sent_folder": "",
+        "sync_enabled": "on",
+    } | overrides
+
+
 @pytest.fixture(scope="session")
 def mail_server():
     state = os.environ.get("TEST_MAIL_SERVER")

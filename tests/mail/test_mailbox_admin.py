@@ -7,32 +7,25 @@ from django.utils import timezone
 from mail import crypto
 from mail.models import EmailMessage, Mailbox
 from tests import factories
+from tests.mail.conftest import mailbox_form_data
 
 
 def _dropbox_data(mail_server, address, password="", **overrides):
-    return {
-        "kind": "dropbox",
-        "user": "",
-        "provider": "custom",
-        "email_address": address,
-        "display_name": "CRM dropbox",
-        "imap_host": mail_server.host,
-        "imap_port": mail_server.ports["imap"],
-        "imap_security": "starttls",
-        "smtp_host": mail_server.host,
-        "smtp_port": mail_server.ports["smtp"],
-        "smtp_security": "starttls",
-        "username": "",
-        "password": password,
-        "inbox_folder": "INBOX",
-        "sent_folder": "",
-        "sync_enabled": "on",
-        "sharing": "linked",
-        "signature": "",
-        "dropbox_token": "feedfacecafebeef",
-        "folders-TOTAL_FORMS": "0",
-        "folders-INITIAL_FORMS": "0",
-    } | overrides
+    return (
+        mailbox_form_data(
+            mail_server,
+            address,
+            password,
+            kind="dropbox",
+            user="",
+            display_name="CRM dropbox",
+            sharing="linked",
+            signature="",
+            dropbox_token="feedfacecafebeef",
+            **{"folders-TOTAL_FORMS": "0", "folders-INITIAL_FORMS": "0"},
+        )
+        | overrides
+    )
 
 
 @pytest.mark.mailserver

@@ -9,25 +9,7 @@ from mail import crypto
 from mail.models import EmailMessage, Mailbox, MailFolder
 from pipeline_crm.celery import app as celery_app
 from tests import factories
-
-
-def _form_data(mail_server, address, password="", **overrides):
-    return {
-        "provider": "custom",
-        "email_address": address,
-        "display_name": "Alice Rep",
-        "imap_host": mail_server.host,
-        "imap_port": mail_server.ports["imap"],
-        "imap_security": "starttls",
-        "smtp_host": mail_server.host,
-        "smtp_port": mail_server.ports["smtp"],
-        "smtp_security": "starttls",
-        "username": "",
-        "password": password,
-        "inbox_folder": "INBOX",
-        "sent_folder": "",
-        "sync_enabled": "on",
-    } | overrides
+from tests.mail.conftest import mailbox_form_data as _form_data
 
 
 def _queued_tasks():

@@ -9,24 +9,9 @@ from django.urls import reverse
 from mail import crypto
 from mail.mailbox_forms import MailboxAdminForm, MailboxForm
 from mail.models import Mailbox
+from tests.mail.conftest import mailbox_form_data
 
 pytestmark = pytest.mark.mailserver
-
-
-def _data(mail_server, address, password):
-    return {
-        "provider": "custom",
-        "email_address": address,
-        "imap_host": mail_server.host,
-        "imap_port": mail_server.ports["imap"],
-        "imap_security": "starttls",
-        "smtp_host": mail_server.host,
-        "smtp_port": mail_server.ports["smtp"],
-        "smtp_security": "starttls",
-        "password": password,
-        "inbox_folder": "INBOX",
-        "sync_enabled": "on",
-    }
 
 
 def test_save_test_connection_and_a_failing_login_log_no_password(
@@ -36,9 +21,13 @@ def test_save_test_connection_and_a_failing_login_log_no_password(
     wrong = "Wr0ng-" + password
     client.force_login(rep)
     with caplog.at_level(logging.DEBUG):
-        client.post(reverse("mail:mailbox_test"), _data(mail_server, address, password), headers={"HX-Request": "1"})
-        assert client.post(reverse("mail:mailbox"), _data(mail_server, address, password)).status_code == 302
-        failed = client.post(reverse("mail:mailbox_test"), _data(mail_server, address, wrong))
+        client.post(
+            reverse("mail:mailbox_test"), mailbox_form_data(mail_server, address, password), headers={"HX-Request": "1"}
+        )
+        assert (
+            client.post(reverse("mail:mailbox"), mailbox_form_data(mail_server, address, password)).status_code == 302
+        )
+        failed = client.post(reverse("mail:mailbox_test"), mailbox_form_data(mail_server, address, wrong))
         assert 'data-step="imap_login" data-state="failed"' in failed.content.decode()
     logged = "\n".join(
         [record.getMessage() for record in caplog.records]
@@ -58,9 +47,9 @@ def test_save_test_connection_and_a_failing_login_log_no_password(
 def test_the_repr_of_the_model_and_the_forms_hold_no_password(db, rep, mail_server):
     password = "do-not-show-me-1"
     mailbox = Mailbox.objects.create(user=rep, email_address="alice@crm.test", secret=crypto.seal(password))
-    form = MailboxForm(_data(mail_server, "alice@crm.test", password), instance=mailbox)
+    form = MailboxForm(mailbox_form_data(mail_server, "alice@crm.test", password), instance=mailbox)
     form.is_valid()
-    admin_form = MailboxAdminForm(_data(mail_server, "alice@crm.test", password) | {"kind": "personal"})
+    admin_form = MailboxAdminForm(mailbox_form_data(mail_server, "alice@crm.test", password) | {"kind": "personal"})
     for text in (repr(mailbox), str(mailbox), repr(form), repr(admin_form), str(form["password"])):
         assert password not in text
         assert mailbox.secret not in text

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from mail import crypto, probe
 from mail.models import Mailbox
+from tests.mail.conftest import mailbox_form_data as _form_data
 
 pytestmark = pytest.mark.mailserver
 
@@ -147,25 +148,6 @@ def test_no_encryption_skips_the_tls_step_and_says_why(mail_settings, mail_serve
     step = _step(report, "imap_tls")
     assert step.state == probe.SKIPPED and "unencrypted" in step.message
     assert _states(report)["imap_login"] == probe.PASSED
-
-
-def _form_data(mail_server, address, password="", **overrides):
-    return {
-        "provider": "custom",
-        "email_address": address,
-        "display_name": "Alice Rep",
-        "imap_host": mail_server.host,
-        "imap_port": mail_server.ports["imap"],
-        "imap_security": "starttls",
-        "smtp_host": mail_server.host,
-        "smtp_port": mail_server.ports["smtp"],
-        "smtp_security": "starttls",
-        "username": "",
-        "password": password,
-        "inbox_folder": "INBOX",
-        "sent_folder": "",
-        "sync_enabled": "on",
-    } | overrides
 
 
 def test_the_button_answers_htmx_with_the_report_only_and_saves_nothing(
