@@ -49,9 +49,11 @@ PAGES = [
     ("deal.png", "rep1", "/board/", "[data-testid=line-items]", "li.deal-card:not(.is-readonly) a.deal-title"),
     # The demo's quote waiting for approval, as the admin who decides on it.
     ("quote.png", "admin", "/quotes/approvals/", "[data-testid=quote-number]", "main table tbody a.button"),
+    # Connecting a mailbox: presets, the servers, the write-only password, the BCC address.
+    ("mailbox.png", "rep1", "/accounts/mailbox/", "[data-testid=mailbox-bcc-address]"),
 ]
 # Taken as the whole page (the line items are below the form).
-FULL_PAGE = {"deal.png", "quote.png"}
+FULL_PAGE = {"deal.png", "quote.png", "mailbox.png"}
 
 
 def free_port():
