@@ -8,11 +8,7 @@ import email
 import email.parser
 from email import policy
 
-from django.db.models import Q
-from django.db.models.functions import Lower
-
-from customers.models import Contact, ContactChannel
-from mail import parsing
+from mail import linking, parsing
 from mail.models import Bounce, EmailMessage
 
 
@@ -24,6 +20,9 @@ def record_bounces(report, raw):
     original = None
     if original_id:
         original = EmailMessage.objects.filter(owner_id=report.owner_id, message_id=original_id).first()
+    contacts = linking.contacts_by_address(
+        [failure["address"].lower() for failure in failures], owner_id=report.owner_id
+    )
     rows = []
     for failure in failures:
         bounce, _created = Bounce.objects.get_or_create(
@@ -34,7 +33,7 @@ def record_bounces(report, raw):
                 "diagnostic": failure["diagnostic"][:500],
                 "permanent": failure["status"].startswith("5"),
                 "original": original,
-                "contact": contact_for_address(failure["address"]),
+                "contact_id": contacts.get(failure["address"].lower(), (None, None))[0],
             },
         )
         rows.append(bounce)
@@ -86,17 +85,3 @@ def _failed_recipients(part):
             {"address": address[:320], "status": str(block.get("Status", "")).strip(), "diagnostic": diagnostic}
         )
     return failures
-
-
-def contact_for_address(address):
-    """The contact (not in the trash) whose main or further e-mail address is `address`."""
-    contact = Contact.objects.annotate(lower_email=Lower("email")).filter(lower_email=address).first()
-    if contact is not None:
-        return contact
-    channel = (
-        ContactChannel.objects.annotate(lower_value=Lower("value"))
-        .filter(Q(kind=ContactChannel.Kind.EMAIL) & Q(lower_value=address), contact__deleted_at__isnull=True)
-        .select_related("contact")
-        .first()
-    )
-    return channel.contact if channel else None

@@ -34,7 +34,7 @@ from customers.models import Contact, ContactChannel
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from leads.models import Lead
-from mail import sharing
+from mail import dropbox, sharing
 from mail.models import EmailMessage, Mailbox, Participant, Thread
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -54,15 +54,6 @@ def thread_subject(subject):
     return REPLY_PREFIX.sub("", subject or "").strip()[:500]
 
 
-def _dropbox_address_q(addresses):
-    """The dropbox address and its "+token" forms among `addresses`."""
-    dropbox = (settings.CRM_MAIL_DROPBOX_ADDRESS or "").lower()
-    if "@" not in dropbox:
-        return set()
-    local, domain = dropbox.split("@", 1)
-    return {a for a in addresses if a == dropbox or (a.startswith(f"{local}+") and a.endswith(f"@{domain}"))}
-
-
 def internal_addresses(addresses):
     """Those of `addresses` (lower case) that belong to the installation: users, mailboxes and
     the dropbox. Two queries."""
@@ -73,7 +64,9 @@ def internal_addresses(addresses):
     mailboxes = (
         Mailbox.objects.annotate(key=Lower("email_address")).filter(key__in=addresses).values_list("key", flat=True)
     )
-    return set(users) | set(mailboxes) | _dropbox_address_q(addresses)
+    dropbox_base = (settings.CRM_MAIL_DROPBOX_ADDRESS or "").lower()
+    dropbox_addresses = {a for a in addresses if a == dropbox_base or dropbox.token_from_address(a)}
+    return set(users) | set(mailboxes) | dropbox_addresses
 
 
 def contacts_by_address(addresses, *, owner_id=None):
