@@ -57,6 +57,11 @@ def state(message):
     return message.delivery
 
 
+def copied(message):
+    message.refresh_from_db()
+    return message.sent_copy_at is not None
+
+
 def test_a_worker_killed_while_sending_leaves_the_message_to_be_sent_once_after_the_lease(
     tmp_path, connect_mailbox, server_account, mail_server, rep, settings
 ):
@@ -92,6 +97,8 @@ def test_a_worker_killed_while_sending_leaves_the_message_to_be_sent_once_after_
         time.sleep(max(0, LEASE + 1 - (time.time() - claimed_at.timestamp())))
         processes.call("mail.deliver_pending")
         processes.wait_until(lambda: state(message) == "sent", timeout=30, interval=0.2, what="the message sent")
+        # the Sent copy follows the delivery in the same task: stopping the worker earlier would cut it off
+        processes.wait_until(lambda: copied(message), timeout=30, interval=0.2, what="the copy in the Sent folder")
     finally:
         processes.stop_all()
         silent.close()
