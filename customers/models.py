@@ -52,8 +52,19 @@ class Consent(models.TextChoices):
     """Whether a contact may receive marketing e-mail (UWG § 7, GDPR): documented opt-in only."""
 
     UNKNOWN = "unknown", _("not asked")
+    PENDING = "pending", _("confirmation requested")
     GRANTED = "granted", _("granted")
+    EXISTING = "existing", _("existing customer")
     WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+# The states that allow marketing e-mail: a documented opt-in, or the existing-customer basis
+# of UWG § 7 (3) with its date (docs/nurturing.md, "Consent").
+MARKETING_ALLOWED = (Consent.GRANTED, Consent.EXISTING)
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING_EMAIL = "marketing_email", _("marketing e-mail")
 
 
 class DecisionRole(models.TextChoices):
@@ -212,6 +223,12 @@ class Contact(TrashableModel):
         blank=True,
         help_text=_("For quotes and e-mails to this contact; empty: the installation's language."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("For e-mails sent at a time of day; empty: from the organization's region."),
+    )
     email_consent = models.CharField(
         _("e-mail consent"), max_length=10, choices=Consent, default=Consent.UNKNOWN, editable=False
     )
@@ -301,7 +318,13 @@ class ConsentChange(AppendOnlyModel):
         Contact, on_delete=models.CASCADE, related_name="consent_changes", verbose_name=_("contact")
     )
     status = models.CharField(_("consent"), max_length=10, choices=Consent)
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=ConsentPurpose, default=ConsentPurpose.MARKETING_EMAIL
+    )
     source = models.CharField(_("source"), max_length=200, help_text=_("How it was given, e.g. web form, signed form."))
+    proof = models.TextField(
+        _("proof"), blank=True, help_text=_("What documents it: the confirmation e-mail and click, a signed form.")
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

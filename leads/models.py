@@ -6,7 +6,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
+from customers.models import Consent, ConsentPurpose, Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from leads import contact_keys
 from pipeline_crm.history import AppendOnlyModel
 
@@ -103,8 +103,14 @@ class Lead(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), default=0)
     score_breakdown = models.JSONField(_("score breakdown"), default=dict, blank=True)
 
+    # What the person ticked on the form (the request); `email_consent` is the documented state
+    # for marketing e-mail, confirmed by double opt-in (docs/nurturing.md, "Consent").
     consent = models.BooleanField(_("consent to be contacted"), default=False)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    email_consent = models.CharField(
+        _("e-mail consent"), max_length=10, choices=Consent, default=Consent.UNKNOWN, editable=False
+    )
+    email_consent_at = models.DateTimeField(_("consent changed at"), null=True, blank=True, editable=False)
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
@@ -230,6 +236,81 @@ class LeadTouch(AppendOnlyModel):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadConsentChange(AppendOnlyModel):
+    """The documented history of a lead's e-mail consent (as `customers.ConsentChange` for contacts)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consent_changes", verbose_name=_("lead"))
+    status = models.CharField(_("consent"), max_length=10, choices=Consent)
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=ConsentPurpose, default=ConsentPurpose.MARKETING_EMAIL
+    )
+    source = models.CharField(_("source"), max_length=200)
+    proof = models.TextField(_("proof"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("lead consent change")
+        verbose_name_plural = _("lead consent changes")
+
+
+class Campaign(models.Model):
+    """A marketing campaign with its cost: leads name it in `Lead.campaign` (matched by source and
+    name, ignoring case), and the dashboard divides the cost by its leads and won deals."""
+
+    source = models.CharField(_("source"), max_length=20, choices=Lead.Source)
+    name = models.CharField(_("name"), max_length=200)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["source", "name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.UniqueConstraint("source", Lower("name"), name="campaign_unique_name_per_source"),
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="campaign_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()}: {self.name}"
+
+
+class SourceCost(models.Model):
+    """What a lead source cost in one month, beside its campaigns (fairs, ads, a directory listing)."""
+
+    source = models.CharField(_("source"), max_length=20, choices=Lead.Source)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["source", "-month"]
+        verbose_name = _("lead source cost")
+        verbose_name_plural = _("lead source costs")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "month"], name="sourcecost_unique_month"),
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="sourcecost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.month:%Y-%m}"
+
+    def clean(self):
+        super().clean()
+        if self.month and self.month.day != 1:
+            self.month = self.month.replace(day=1)
 
 
 class ScoringSettings(models.Model):

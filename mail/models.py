@@ -162,6 +162,11 @@ class EmailMessage(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         BOUNCED = "bounced", _("bounced")
+        WITHHELD = "withheld", _("withheld")
+
+    class Purpose(models.TextChoices):
+        PERSONAL = "personal", _("personal or transactional")
+        MARKETING = "marketing", _("marketing")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_messages")
     mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
@@ -200,6 +205,11 @@ class EmailMessage(models.Model):
     # deal or lead); the selectors add "and may see that deal or lead".
     shared = models.BooleanField(_("shared"), default=False)
 
+    # Marketing e-mail (nurturing sequences, rule e-mails) goes out only while the send gates
+    # registered with mail.sending allow it, checked again at the moment of sending.
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose, default=Purpose.PERSONAL)
+    # Headers written into the message besides the usual ones (List-Unsubscribe, …), as pairs.
+    extra_headers = models.JSONField(_("further headers"), default=list, blank=True)
     delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery, default=Delivery.RECEIVED)
     delivery_error = models.CharField(_("delivery error"), max_length=500, blank=True)
     # Delivery of a message written in the CRM (mail/sending.py): claimed under a lease, retried

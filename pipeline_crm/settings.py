@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "search",
     "lists",
     "transfer",
+    "nurturing",
     "analytics",
 ]
 
