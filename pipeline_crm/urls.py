@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("directory.merge_urls")),
     path("", include("lists.urls")),
     path("", include("transfer.urls")),
+    path("", include("nurturing.urls")),
     path("", include("analytics.urls")),
     path("", include("search.urls")),
 ]

@@ -1,0 +1,3 @@
+"""The sequence pages of the nurturing app (nurturing/urls.py joins them under one namespace)."""
+
+urlpatterns = []
