@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts import scoping
 from audit import services as audit
-from customers import selectors
+from customers import consent, selectors
 from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization, Tag
 
 
@@ -100,15 +100,18 @@ def contact_channels_set(*, contact, channels):
 
 
 @transaction.atomic
-def contact_consent_set(*, actor, contact, status, source):
-    """Record the contact's e-mail consent with where it came from (kept as history)."""
-    if not source.strip():
-        raise ValidationError({"source": _("Say how the consent was given or withdrawn.")})
+def contact_consent_set(*, actor, contact, status, source, proof="", at=None):
+    """Record the contact's e-mail consent with where it came from and what documents it (kept
+    as history, `customers.consent.check` says what is required); `actor` None for the system."""
+    source, proof = consent.check(status=status, source=source, proof=proof)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    change = ConsentChange.objects.create(contact=contact, status=status, source=source.strip(), actor=actor)
+    change = ConsentChange.objects.create(
+        contact=contact, status=status, source=source[:200], proof=proof, actor=actor, at=at or timezone.now()
+    )
     contact.email_consent = status
     contact.email_consent_at = change.at
     contact.save(update_fields=["email_consent", "email_consent_at", "updated_at"])
+    consent.changed(contact=contact, change=change)
     return contact
 
 

@@ -16,8 +16,18 @@ from accounts import scoping
 from accounts.models import User
 from audit import context as audit_context
 from audit import services as audit
+from customers import consent
+from customers.models import Consent
 from leads import contact_keys, import_encoding, importing, scoring, selectors
-from leads.models import Lead, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings, WebFormSettings
+from leads.models import (
+    Lead,
+    LeadConsentChange,
+    LeadImport,
+    LeadStatusChange,
+    LeadTouch,
+    ScoringSettings,
+    WebFormSettings,
+)
 
 S = Lead.Status
 
@@ -224,6 +234,38 @@ def scoring_rescore_all(*, batch_size=1000):
 # Public web form ------------------------------------------------------------------------
 
 
+@transaction.atomic
+def lead_consent_set(*, actor, lead, status, source, proof="", at=None):
+    """Record the lead's e-mail consent with where it came from and what documents it (kept as
+    history, `customers.consent.check` says what is required); `actor` None for the system."""
+    source, proof = consent.check(status=status, source=str(source), proof=proof)
+    lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+    change = LeadConsentChange.objects.create(
+        lead=lead, status=status, source=source[:200], proof=proof, actor=actor, at=at or timezone.now()
+    )
+    lead.email_consent = status
+    lead.email_consent_at = change.at
+    lead.save(update_fields=["email_consent", "email_consent_at", "updated_at"])
+    consent.changed(lead=lead, change=change)
+    return lead
+
+
+def _webform_marketing_consent(lead, *, at, wording):
+    """A ticked newsletter box asks for a double opt-in: "pending" until the person confirms
+    (never granted straight away). A lead that has consent keeps it; one that withdrew it asks
+    again (only the confirmation lifts the unsubscribe, nurturing.optin)."""
+    if lead.email_consent in (Consent.GRANTED, Consent.EXISTING):
+        return
+    lead_consent_set(
+        actor=None,
+        lead=lead,
+        status=Consent.PENDING,
+        source=_("web form"),
+        proof=_("Box ticked on the web form at %(at)s: “%(wording)s”") % {"at": at.isoformat(), "wording": wording},
+        at=at,
+    )
+
+
 def webform_pick_owner():
     """The owner of the next web lead: round-robin across the configured team's active
     members (the settings row is locked so two submissions never pick the same slot),
@@ -247,7 +289,18 @@ def webform_pick_owner():
 
 
 @transaction.atomic
-def lead_submit_webform(*, first_name, last_name, email, company_name="", phone="", message="", campaign=""):
+def lead_submit_webform(
+    *,
+    first_name,
+    last_name,
+    email,
+    company_name="",
+    phone="",
+    message="",
+    campaign="",
+    marketing_consent=False,
+    consent_wording="",
+):
     """A submission of the public form: a new lead (source "web form", consent recorded,
     owner assigned), or — when the person is already a lead — a touch on that lead.
 
@@ -256,7 +309,8 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
     phone number: a different e-mail behind a shared number (a switchboard) is another
     person. The submitter sees the same thank-you page either way. Submissions are
     serialised on the web-form settings row, so two of the same person cannot both create
-    a lead.
+    a lead. A ticked newsletter box (`marketing_consent`, with the box's `consent_wording`)
+    makes the e-mail consent "pending" until the person confirms the double opt-in e-mail.
     """
     _webform_lock()
     now = timezone.now()
@@ -274,9 +328,11 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
             message=message,
             consent=True,
             at=now,
+            marketing_consent=marketing_consent,
+            consent_wording=consent_wording,
         )
         return existing
-    return lead_create(
+    lead = lead_create(
         actor=None,
         owner=webform_pick_owner(),
         first_name=first_name,
@@ -290,6 +346,9 @@ def lead_submit_webform(*, first_name, last_name, email, company_name="", phone=
         consent=True,
         consent_at=now,
     )
+    if marketing_consent:
+        _webform_marketing_consent(lead, at=now, wording=consent_wording)
+    return lead
 
 
 def _webform_lock():
@@ -311,10 +370,13 @@ TOUCH_FILLS = ("first_name", "company_name", "phone")
 
 
 @transaction.atomic
-def lead_touch_record(*, lead_id, source, at=None, consent=False, **submitted):
+def lead_touch_record(
+    *, lead_id, source, at=None, consent=False, marketing_consent=False, consent_wording="", **submitted
+):
     """Record a later contact of a person who is already a lead: the LeadTouch row with what
     they sent, the lead's last touch, its blank first name / company / phone filled from the
-    submission, and their consent if the lead had none. The lead's status does not change."""
+    submission, and their consent if the lead had none; a ticked newsletter box asks for the
+    double opt-in as on a first submission. The lead's status does not change."""
     lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead_id)
     at = at or timezone.now()
     submitted["campaign"] = submitted.get("campaign", "")[:200]
@@ -329,6 +391,8 @@ def lead_touch_record(*, lead_id, source, at=None, consent=False, **submitted):
         lead.consent, lead.consent_at = True, at
         changed += ["consent", "consent_at"]
     lead.save(update_fields=changed)
+    if marketing_consent:
+        _webform_marketing_consent(lead, at=at, wording=consent_wording)
     return touch
 
 

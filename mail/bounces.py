@@ -2,14 +2,41 @@
 report-type=delivery-status` becomes one Bounce row per failed recipient, linked to the message
 it returns (found by the Message-ID in its returned headers), which is marked bounced, and to
 the contact with that address. Recording the same report twice changes nothing.
+
+Apps above mail act on bounces through listeners registered in their `AppConfig.ready()`:
+
+    bounces.register_listener(listener)
+
+`listener(bounce)` is called for every newly written Bounce row once the transaction commits
+(`bounce.permanent` tells a hard 5.x.x failure from a transient 4.x.x one); a listener that fails
+is logged and the bounce stays recorded.
 """
 
 import email
 import email.parser
 from email import policy
 
+from django.db import transaction
+
 from mail import linking, parsing
 from mail.models import Bounce, EmailMessage
+
+_listeners = []
+
+
+def register_listener(listener):
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unregister_listener(listener):
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _announce(bounce):
+    for listener in list(_listeners):
+        transaction.on_commit(lambda listener=listener: listener(bounce), robust=True)
 
 
 def record_bounces(report, raw):
@@ -25,7 +52,7 @@ def record_bounces(report, raw):
     )
     rows = []
     for failure in failures:
-        bounce, _created = Bounce.objects.get_or_create(
+        bounce, created = Bounce.objects.get_or_create(
             report=report,
             address=failure["address"],
             defaults={
@@ -37,6 +64,8 @@ def record_bounces(report, raw):
             },
         )
         rows.append(bounce)
+        if created:
+            _announce(bounce)
     if original is not None:
         diagnostic = "; ".join(f"{f['address']}: {f['diagnostic'] or f['status']}" for f in failures)
         EmailMessage.objects.filter(pk=original.pk).update(
