@@ -18,4 +18,5 @@ urlpatterns = [
     path("contacts/<int:contact_id>/log-activity/", activity_views.contact_log_activity, name="log_activity"),
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="timeline"),
     path("contacts/<int:contact_id>/consent/", views.contact_consent, name="consent"),
+    path("contacts/<int:contact_id>/consent/ask/", views.contact_consent_ask, name="consent_ask"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers import selectors as customer_selectors
 from customers import services
-from customers.models import RESTORE_DAYS
+from customers.models import RESTORE_DAYS, Consent
 from directory import activity_views, duplicates, filters, forms, selectors, views
 from mail import selectors as mail_selectors
 from timeline import selectors as timeline_selectors
@@ -159,6 +159,27 @@ def contact_consent(request, contact_id):
             messages.success(request, _("Consent recorded."))
             return redirect("contacts:detail", contact.pk)
     return _detail(request, contact, consent_form=form, status=400)
+
+
+@require_POST
+def contact_consent_ask(request, contact_id):
+    """ "Ask for confirmation": the consent becomes pending and the double opt-in e-mail goes out
+    once the change commits (the nurturing app listens, docs/nurturing.md "Double opt-in")."""
+    contact = selectors.contact_get_for_user(user=request.user, contact_id=contact_id)
+    if not contact.email:
+        messages.error(request, _("The contact has no e-mail address to ask."))
+    else:
+        services.contact_consent_set(
+            actor=request.user,
+            contact=contact,
+            status=Consent.PENDING,
+            source=_("confirmation e-mail requested"),
+            proof=_("Double opt-in e-mail requested for %(address)s.") % {"address": contact.email},
+        )
+        messages.success(
+            request, _("We will send the confirmation e-mail to %(address)s.") % {"address": contact.email}
+        )
+    return redirect("contacts:detail", contact.pk)
 
 
 @require_GET

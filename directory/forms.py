@@ -207,9 +207,20 @@ def channels_of(formset):
 
 
 class ConsentForm(forms.Form):
+    """The e-mail consent recorded by hand (customers.consent.check holds the rules)."""
+
     status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
     source = forms.CharField(
         label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
+    )
+    proof = forms.CharField(
+        label=_("Proof"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What documents it, e.g. where the signed form is filed. For an existing customer: "
+            "“existing customer since 2025-03-01”."
+        ),
     )
 
 

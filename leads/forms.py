@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
+from customers.models import Consent
 from leads import import_encoding
 from leads.models import Lead
 
@@ -64,6 +65,24 @@ class StatusForm(forms.Form):
         self.fields["to_status"].choices = [(s.value, s.label) for s in choices]
 
 
+class ConsentForm(forms.Form):
+    """The lead's e-mail consent recorded by hand (customers.consent.check holds the rules)."""
+
+    status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
+    source = forms.CharField(
+        label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
+    )
+    proof = forms.CharField(
+        label=_("Proof"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What documents it, e.g. where the signed form is filed. For an existing customer: "
+            "“existing customer since 2025-03-01”."
+        ),
+    )
+
+
 class WebLeadForm(forms.Form):
     """The public web-to-lead form. `website` is a honeypot that people never see."""
 
@@ -78,6 +97,12 @@ class WebLeadForm(forms.Form):
     consent = forms.BooleanField(
         label=_("I agree to be contacted about my enquiry and to the storage of my data for this purpose."),
         error_messages={"required": _("We can only reply if you agree to be contacted.")},
+    )
+    # Marketing e-mail is a purpose of its own (UWG § 7): an optional box, confirmed by double
+    # opt-in; its wording is kept as proof (docs/nurturing.md, "Double opt-in").
+    newsletter = forms.BooleanField(
+        label=_("Yes, send me news and offers by e-mail. I can unsubscribe at any time with the link in every e-mail."),
+        required=False,
     )
     campaign = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     website = forms.CharField(

@@ -14,7 +14,7 @@ from django.http import Http404
 from accounts import scoping
 from accounts.models import User
 from leads import contact_keys, filters
-from leads.models import Lead, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings
+from leads.models import Lead, LeadConsentChange, LeadImport, LeadStatusChange, LeadTouch, ScoringSettings
 
 
 def lead_scope_q(user, owner_field="owner"):
@@ -156,6 +156,11 @@ def lead_touches(*, lead):
 
 def lead_history(*, lead):
     return LeadStatusChange.objects.filter(lead=lead).select_related("actor").order_by("-at", "-id")
+
+
+def lead_consent_history(*, lead, limit=50):
+    """The lead's e-mail consent changes, newest first, with who recorded them."""
+    return list(LeadConsentChange.objects.filter(lead=lead).select_related("actor").order_by("-at", "-id")[:limit])
 
 
 def scoring_settings():

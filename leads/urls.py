@@ -12,6 +12,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/edit/", views.lead_edit, name="edit"),
     path("leads/<int:lead_id>/qualify/", views.lead_qualify, name="qualify"),
     path("leads/<int:lead_id>/status/", views.lead_status, name="status"),
+    path("leads/<int:lead_id>/consent/", views.lead_consent, name="consent"),
     path("leads/import/", views.import_upload, name="import"),
     path("leads/import/<int:import_id>/", views.import_detail, name="import_detail"),
     path("leads/import/<int:import_id>/encoding/", views.import_reread, name="import_reread"),

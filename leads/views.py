@@ -131,7 +131,7 @@ def lead_create(request):
     return render(request, "leads/lead_form.html", {"form": form, "lead": None}, status=400 if form.errors else 200)
 
 
-def _detail_context(request, lead, *, qualification_form=None, status_form=None):
+def _detail_context(request, lead, *, qualification_form=None, status_form=None, consent_form=None):
     config = selectors.scoring_settings()
     may_change = services.can_change(request.user, lead)
     deal = getattr(lead, "deal", None)
@@ -148,6 +148,8 @@ def _detail_context(request, lead, *, qualification_form=None, status_form=None)
         "qualification_form": qualification_form
         or forms.QualificationForm(initial={c: getattr(lead, c) for c in scoring.CRITERIA}),
         "status_form": status_form or forms.StatusForm(choices=services.allowed_transitions(lead)),
+        "consent_changes": selectors.lead_consent_history(lead=lead),
+        "consent_form": consent_form or forms.ConsentForm(initial={"status": lead.email_consent}),
     }
 
 
@@ -242,6 +244,24 @@ def lead_status(request, lead_id):
     return render(request, "leads/lead_detail.html", _detail_context(request, lead, status_form=form), status=400)
 
 
+@require_POST
+def lead_consent(request, lead_id):
+    """Record the lead's e-mail consent with source and proof; refused input re-renders the
+    page (400) saying why."""
+    lead = _changeable_lead(request, lead_id)
+    form = forms.ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_consent_set(actor=request.user, lead=lead, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("leads:detail", lead_id=lead.pk)
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead, consent_form=form), status=400)
+
+
 # Public web form ----------------------------------------------------------------------
 
 
@@ -267,6 +287,8 @@ def webform(request):
                 phone=data["phone"],
                 message=data["message"],
                 campaign=data["campaign"],
+                marketing_consent=data["newsletter"],
+                consent_wording=str(form.fields["newsletter"].label),
             )
             return redirect("leads:webform_thanks")
         return render(request, "leads/webform.html", {"form": form}, status=400)

@@ -1,3 +1,12 @@
-"""The consent pages of the nurturing app (nurturing/urls.py joins them under one namespace)."""
+"""The consent pages of the nurturing app (nurturing/urls.py joins them under one namespace):
+public, no login, the token is the key (nurturing/consent_views.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from nurturing import consent_views as views
+
+urlpatterns = [
+    path("e/u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("e/p/<str:token>/", views.preferences, name="preferences"),
+    path("e/c/<str:token>/", views.confirm, name="confirm"),
+]

@@ -38,6 +38,15 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # --- nurturing: double opt-in ---
+    # Every minute: a confirmation e-mail to each contact and lead whose e-mail consent is
+    # "pending" and who was not asked yet (a record becoming pending is usually asked at once;
+    # this catches the rest), then deliver the outbox. Command: `manage.py send_confirmations`.
+    "nurturing-send-confirmations": {
+        "task": "nurturing.send_confirmations",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # --- leads: imports whose worker died ---
     # Every 5 minutes: a queued or running CSV import without progress for
     # LEADS_IMPORT_STALE_MINUTES is marked failed with a clear message; the user retries it
