@@ -82,6 +82,9 @@ class Expect:
     data: object = None
     htmx_post: dict | None = None
     htmx_data: object = None
+    # RFC 8058 one-click unsubscribe: mail clients POST without cookies or CSRF token, so the
+    # view is CSRF-exempt and the bare POST gets `post` instead of the 403 every other URL gives.
+    csrf_exempt: bool = False
 
 
 def _deal(cast):
@@ -323,6 +326,7 @@ EXPECTATIONS = {
         htmx_post=change(200),
     ),
     "leads/<int:lead_id>/status/": Expect(kwargs=_lead, get=not_allowed(), post=change(400)),
+    "leads/<int:lead_id>/consent/": Expect(kwargs=_lead, get=not_allowed(), post=change(400)),
     "leads/<int:lead_id>/convert/": Expect(kwargs=_lead, get=change(200), post=change(400)),
     "leads/import/": Expect(get=everyone(200), post=everyone(400), data=lambda cast: {"encoding": "utf-8-sig"}),
     "leads/import/<int:import_id>/": Expect(
@@ -466,6 +470,25 @@ EXPECTATIONS = {
     ),
     # Recording consent needs its source: the empty POST answers 400 to whoever sees the contact.
     "contacts/<int:contact_id>/consent/": Expect(kwargs=_contact, get=not_allowed(), post=see(400)),
+    "contacts/<int:contact_id>/consent/ask/": Expect(kwargs=_contact, get=not_allowed(), post=see(302)),
+    # --- nurturing: the public consent pages (the token is the key; no login, the same for all) ---
+    "e/u/<str:token>/": Expect(
+        kwargs=lambda cast: {"token": cast.send.token},
+        get=public(200),
+        post=public(200),  # unsubscribed (each request is rolled back)
+        data=lambda cast: {"List-Unsubscribe": "One-Click"},
+        csrf_exempt=True,
+    ),
+    "e/p/<str:token>/": Expect(
+        kwargs=lambda cast: {"token": cast.send.token},
+        get=public(200),
+        post=public(400),  # no action chosen
+    ),
+    "e/c/<str:token>/": Expect(
+        kwargs=lambda cast: {"token": cast.confirmation.token},
+        get=public(200),
+        post=public(200),  # confirmed
+    ),
     # --- analytics ---
     "dashboard/": Expect(get=everyone(200), post=everyone(200)),
     "dashboard/export/<slug:section>.csv": Expect(
