@@ -134,7 +134,7 @@ def preferences(request, token):
             try:
                 optin.resubscribe(address=address, contact=contact, lead=lead)
             except optin.OptInError as refusal:
-                error, status = str(refusal), 429
+                error, status = str(refusal), 429 if isinstance(refusal, optin.TooSoon) else 400
             else:
                 message = _("We have sent you an e-mail: please confirm with the link in it.")
         else:

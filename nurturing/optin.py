@@ -44,6 +44,10 @@ class OptInError(Exception):
     """Refused with a message for the person."""
 
 
+class TooSoon(OptInError):
+    """A confirmation e-mail went to the address less than RESEND_AFTER ago."""
+
+
 def is_expired(confirmation, *, now=None):
     return (now or timezone.now()) - confirmation.requested_at > timedelta(days=TOKEN_DAYS)
 
@@ -192,7 +196,7 @@ def confirm(*, confirmation, ip, user_agent, now=None):
 def resubscribe(*, address, contact=None, lead=None, now=None):
     """ "Subscribe again" on the preferences page: the record becomes pending and a confirmation
     e-mail goes out (the unsubscribe is lifted only when the person confirms). At most one per
-    address every RESEND_AFTER: a quicker second request raises OptInError."""
+    address every RESEND_AFTER: a quicker second request raises TooSoon."""
     now = now or timezone.now()
     address = consent.normalise(address)
     record = contact if contact is not None else lead
@@ -202,7 +206,7 @@ def resubscribe(*, address, contact=None, lead=None, now=None):
         model = type(record)
         record = model._default_manager.select_for_update(of=("self",)).get(pk=record.pk)
         if ConsentConfirmation.objects.filter(address=address, requested_at__gte=now - RESEND_AFTER).exists():
-            raise OptInError(_("We have just sent you a confirmation e-mail. Please check your inbox."))
+            raise TooSoon(_("We have just sent you a confirmation e-mail. Please check your inbox."))
         fields = {
             "actor": None,
             "status": Consent.PENDING,

@@ -212,3 +212,16 @@ def test_ask_for_confirmation_on_the_contact_page(client, rep, base_url, django_
     assert contact.email_consent == Consent.PENDING
     assert ConsentChange.objects.get(contact=contact).actor == rep
     assert OutgoingEmail.objects.get().to == contact.email
+
+
+def test_the_beat_task_queues_and_delivers_the_confirmation(db, rep, base_url, mailoutbox):
+    from nurturing import tasks
+    from pipeline_crm.beat import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["nurturing-send-confirmations"]
+    assert (entry["task"], entry["schedule"]) == ("nurturing.send_confirmations", 60.0)
+    lead = factories.LeadFactory(owner=rep, email="lena@example.com")
+    lead_services.lead_consent_set(actor=None, lead=lead, status=Consent.PENDING, source="web form")
+    assert tasks.send_confirmations.run() == {"queued": 1, "sent": 1}
+    assert [m.to for m in mailoutbox] == [["lena@example.com"]]
+    assert tasks.send_confirmations.run() == {"queued": 0, "sent": 0}
