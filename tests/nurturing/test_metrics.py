@@ -209,3 +209,22 @@ def test_the_numbers_need_a_login(world, client):
     response = client.get(f"/sequences/{world.sequence.pk}/numbers/")
     assert response.status_code == 302
     assert "/login" in response["Location"]
+
+
+def test_the_dashboard_nurturing_section_lists_sequences_in_the_viewers_scope(world, rep, outsider, admin):
+    from analytics import nurturing_section
+    from analytics.filters import Criteria, Period
+
+    other = builders.sequence(outsider, "Outsiders")
+    builders.send(contact=factories.ContactFactory(owner=outsider), sequence=other, clicked_at=T0 + DAY)
+    criteria = Criteria(period=Period.last_days(90))
+    rows = nurturing_section.nurturing_section(user=rep, criteria=criteria).rows
+    # sequence, sent, delivered, clicked, CTR, replied, converted, won (first), revenue first, revenue last
+    assert rows == [["Welcome", 7, 5, 3, 0.6, 1, 2, 2, Decimal(1500), Decimal(1500)]]
+    rows = nurturing_section.nurturing_section(user=admin, criteria=criteria).rows
+    assert [row[0] for row in rows] == ["Outsiders", "Welcome", "All sequences"]
+    assert rows[-1][1:4] == [8, 6, 4]
+    only_outsider = Criteria(period=Period.last_days(90), owner=outsider)
+    assert [row[0] for row in nurturing_section.nurturing_section(user=admin, criteria=only_outsider).rows] == [
+        "Outsiders"
+    ]
