@@ -142,8 +142,9 @@ class _AnchorFinder(HTMLParser):
 
 
 def _line_starts(source):
+    """Where each line starts, counted as HTMLParser.getpos() counts them (at "\\n" only)."""
     starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", source):
+    for match in re.finditer("\n", source):
         starts.append(match.end())
     return starts
 

@@ -126,3 +126,16 @@ def test_tokens_are_short_and_signed_per_purpose(send):
     assert tracking.link_id_from_token(f"{link.pk + 1}:{token.split(':')[1]}") is None
     # An open token is no click token, even for the same value.
     assert tracking.link_id_from_token(tracking.open_token(send)) is None
+
+
+def test_links_on_later_lines_with_windows_line_ends_are_all_found(send):
+    html = (
+        '<p>\r\n  <a href="https://example.org/1">one</a>\r\n</p>\r<p>\n<a\n href="https://example.org/2"\n>two</a></p>'
+    )
+    out, _text = tracking.prepare(send=send, html=html, text="")
+    first, second = TrackedLink.objects.filter(send=send)
+    assert (first.url, second.url) == ("https://example.org/1", "https://example.org/2")
+    assert out == (
+        f'<p>\r\n  <a href="{tracking.click_url(first.pk)}">one</a>\r\n</p>\r<p>\n'
+        f'<a href="{tracking.click_url(second.pk)}">two</a></p>'
+    )
