@@ -24,13 +24,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from activities.models import Activity, Kind
-from analytics import filters, quote_metrics, sessions
+from analytics import filters, nurturing_section, quote_metrics, roi, sessions
 from analytics.models import DailySnapshot, StageSlot
 from analytics.sections import Column, Section
 from analytics.visits import bit_sql, visits_sync
 from deals import selectors as deal_selectors
 from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
-from leads.models import Lead, LeadStatusChange
+from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
+from nurturing.models import Send, TrackingEvent
 from quotes.models import QuoteEvent
 
 MIN_CLOSED_FOR_OBSERVED = 10
@@ -756,7 +757,8 @@ def lost_reasons_section(*, deals, criteria):
 # Leads ----------------------------------------------------------------------------------------
 
 
-def lead_source_section(*, user, criteria):
+def lead_q(*, user, criteria):
+    """The leads of the lead metrics: scoped, created in the period, owner/team/region/source filtered."""
     period = criteria.period
     q = dashboard_owner_q(user) & _person_q(criteria, "owner")
     q &= Q(created_at__gte=period.start, created_at__lt=period.end)
@@ -764,6 +766,12 @@ def lead_source_section(*, user, criteria):
         q &= Q(region=criteria.region)
     if criteria.source:
         q &= Q(source=criteria.source)
+    return q
+
+
+def lead_source_section(*, user, criteria):
+    period = criteria.period
+    q = lead_q(user=user, criteria=criteria)
     # A semi-join on the status history (a lead created in P qualifies at or after P's start), not a
     # correlated EXISTS: PostgreSQL hashes it whatever its statistics say.
     qualified_ids = LeadStatusChange.objects.filter(to_status="qualified", at__gte=period.start).values("lead_id")
@@ -871,6 +879,7 @@ def activities_section(*, user, criteria):
 
 SECTIONS = (
     "funnel",
+    "nurturing",
     "forecast",
     "calibration",
     "trend",
@@ -878,6 +887,7 @@ SECTIONS = (
     "lost_reasons",
     "quotes",
     "lead_sources",
+    "lead_roi",
     "activities",
 )
 
@@ -891,7 +901,8 @@ def dashboard(*, user, filterset, only=None, now=None):
     version; then, unless the shared cache holds the answer for this scope, these filters and this
     data version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
     probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
-    reasons, quotes, lead sources, activities. A CSV export (`only`) reads the live tables (its funnel,
+    reasons, quotes, nurturing (3: analytics/nurturing_section.py), lead sources, lead source cost and ROI
+    (3: analytics/roi.py), activities. A CSV export (`only`) reads the live tables (its funnel,
     time in stage and observed probabilities sync the visits first).
     """
     now = now or timezone.now()
@@ -974,8 +985,14 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
         sections["lost_reasons"] = lost_reasons_section(deals=deals, criteria=criteria)
     if "quotes" in wanted:
         sections["quotes"] = quote_metrics.quotes_section(deals=deals, criteria=criteria, today=timezone.localdate(now))
+    if "nurturing" in wanted:
+        sections["nurturing"] = nurturing_section.nurturing_section(user=user, criteria=criteria)
     if "lead_sources" in wanted:
         sections["lead_sources"] = lead_source_section(user=user, criteria=criteria)
+    if "lead_roi" in wanted:
+        sections["lead_roi"] = roi.roi_section(
+            user=user, criteria=criteria, lead_q=lead_q(user=user, criteria=criteria)
+        )
     if "activities" in wanted:
         sections["activities"] = activities_section(user=user, criteria=criteria)
     payload = {"sections": sections, "open_age_marks": marks}
@@ -1010,6 +1027,10 @@ _VERSION_SOURCES = (
     (DailySnapshot, "id"),  # a rollup rewrites a day with new rows
     (StageHealth, "computed_at"),  # the bottleneck verdicts (every 15 minutes)
     (QuoteEvent, "id"),  # quotes sent, answered, expired (append-only; every change of a quote's state)
+    (Send, "id"),  # marketing e-mails (their delivery and replies are stamped later: cached ≤ 15 minutes)
+    (TrackingEvent, "id"),  # clicks and opens (append-only)
+    (Campaign, "id"),  # new campaigns (a changed cost shows within the cache's 15 minutes)
+    (SourceCost, "id"),  # new monthly source costs
 )
 
 

@@ -4,12 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from leads import tasks
 from leads.models import (
+    Campaign,
     Lead,
     LeadImport,
     LeadStatusChange,
     LeadTouch,
     Persona,
     ScoringSettings,
+    SourceCost,
     WebFormSettings,
 )
 
@@ -152,3 +154,23 @@ class LeadImportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Campaign costs for the dashboard's cost per lead and ROI (docs/metrics.md, "Lead source cost and ROI");
+    leads name a campaign in their "campaign / content" field, matched by source and name, ignoring case."""
+
+    list_display = ["name", "source", "cost", "starts_on", "ends_on"]
+    list_filter = ["source"]
+    search_fields = ["name", "notes"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(SourceCost)
+class SourceCostAdmin(admin.ModelAdmin):
+    """What a lead source cost per month besides its campaigns (prorated by days on the dashboard)."""
+
+    list_display = ["source", "month", "cost"]
+    list_filter = ["source"]
+    date_hierarchy = "month"

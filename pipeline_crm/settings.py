@@ -224,6 +224,9 @@ CRM_CURRENCY = env.string("CRM_CURRENCY", "EUR")
 # seconds of sending is taken for a mail scanner's prefetch, not the customer.
 CRM_QUOTE_NUMBER_PREFIX = env.string("CRM_QUOTE_NUMBER_PREFIX", "AN")
 CRM_QUOTE_SCANNER_SECONDS = env.integer("CRM_QUOTE_SCANNER_SECONDS", 30)
+# Nurturing (docs/nurturing.md, "Bots and scanners"): a click on a tracked link within this many
+# seconds of the e-mail leaving is taken for a mail scanner and not counted.
+CRM_TRACKING_MIN_SECONDS = env.integer("CRM_TRACKING_MIN_SECONDS", 10)
 # The customer's link /q/<token>/: a client IP that opens more than this many unknown links
 # per window (seconds) is refused every link until the window ends (counted in the shared cache).
 CRM_QUOTE_LINK_MAX_MISSES = env.integer("CRM_QUOTE_LINK_MAX_MISSES", 20)

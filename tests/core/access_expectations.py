@@ -789,6 +789,26 @@ EXPECTATIONS.update(
     }
 )
 
+
+# --- nurturing: tracking and numbers (docs/nurturing.md) ---
+
+
+def _matrix_sequence(cast):
+    from nurturing.models import Sequence
+
+    return {"sequence_id": Sequence.objects.get(name="Matrix sequence").pk}
+
+
+EXPECTATIONS.update(
+    {
+        # Public: a token we did not sign is a 404 (never a redirect); only GET and HEAD are answered.
+        "t/c/<str:token>/": Expect(kwargs=lambda cast: {"token": "1:not-signed"}, get=public(404), post=public(405)),
+        "t/o/<str:token>.gif": Expect(kwargs=lambda cast: {"token": "not-signed"}, get=public(404), post=public(405)),
+        # Every signed-in user sees the numbers of an active sequence, each in their own scope.
+        "sequences/<int:sequence_id>/numbers/": Expect(kwargs=_matrix_sequence, get=everyone(200), post=not_allowed()),
+    }
+)
+
 # Known differences from DESIGN §5, each with its reason. Strict: once an entry answers as
 # designed, the matrix fails until the entry is deleted.
 KNOWN_GAPS = {}

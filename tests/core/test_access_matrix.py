@@ -157,6 +157,13 @@ def build_cast():
     # Mail: the owner's message linked to her deal, and one from an unknown sender that only she
     # may read; the deal's contact wrote both (the second before the deal, picked by nobody yet).
     linked_message, unlinked_message = _matrix_messages(owner, deal, contact)
+    # Nurturing: an active sequence (its numbers page) and lead source costs (their admin pages).
+    from leads.models import Campaign, SourceCost
+    from nurturing.models import Sequence
+
+    Sequence.objects.create(name="Matrix sequence", owner=manager, status=Sequence.Status.ACTIVE)
+    Campaign.objects.create(source=Lead.Source.TRADE_FAIR, name="Matrix fair", cost=1)
+    SourceCost.objects.create(source=Lead.Source.TRADE_FAIR, month=now.date().replace(day=1), cost=1)
     # Login throttling's records (django-axes).
     access = {"username": "matrix", "ip_address": "192.0.2.1", "user_agent": "matrix", "http_accept": "*/*"}
     AccessAttempt.objects.create(
