@@ -187,16 +187,14 @@ def delivery_gate(message):
     send = _send_of(message)
     if send is None:
         return ""
-    refusal = consent.marketing_refusal(address=send.address, contact=send.contact, lead=send.lead)
-    if refusal:
-        return refusal
     enrolment = send.enrolment
-    if enrolment is None:
-        return ""
-    if enrolment.status == Enrolment.Status.EXITED:
-        return enrolment.exit_reason or "exited"
-    reason = exit_reasons([enrolment]).get(enrolment.pk)
-    return reason[0] if reason else ""
+    if enrolment is not None:
+        if enrolment.status == Enrolment.Status.EXITED:
+            return enrolment.exit_reason or "exited"
+        reason = exit_reasons([enrolment]).get(enrolment.pk)  # the most specific reason first
+        if reason:
+            return reason[0]
+    return consent.marketing_refusal(address=send.address, contact=send.contact, lead=send.lead)
 
 
 def delivered(message, state, detail=""):
