@@ -2,6 +2,7 @@
 enrolments under a lease so that a rerun sends nothing twice."""
 
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -75,9 +76,7 @@ def test_a_wait_for_a_weekday_and_time_is_in_the_persons_time_zone(rep, template
     engine.run_due(now=TUESDAY_10)
 
     item.refresh_from_db()
-    local = item.next_run_at.astimezone(timezone.get_default_timezone()).astimezone(
-        __import__("zoneinfo").ZoneInfo("America/New_York")
-    )
+    local = item.next_run_at.astimezone(ZoneInfo("America/New_York"))
     assert (local.weekday(), local.time()) == (3, time(9, 30))
     assert timedelta(0) < item.next_run_at - TUESDAY_10 < timedelta(days=7)
 
@@ -247,7 +246,7 @@ def test_a_person_whose_email_cannot_be_written_leaves_and_the_batch_goes_on(rep
 
 def test_a_claimed_enrolment_is_not_run_by_another_run_until_its_lease_ends(rep, sequence, settings):
     item = enrolled(sequence, consenting_contact(rep))
-    token, ids = engine.claim(now=TUESDAY_10, limit=10)  # a worker that dies after claiming
+    _token, ids = engine.claim(now=TUESDAY_10, limit=10)  # a worker that dies after claiming
     assert ids == [item.pk]
 
     assert engine.claim(now=TUESDAY_10, limit=10)[1] == []

@@ -25,7 +25,7 @@ def test_at_night_in_the_persons_zone_the_email_waits_for_the_morning(rep, seque
     night = next_tuesday(21, 30)
     berliner = consenting_contact(rep)
     new_yorker = consenting_contact(rep, time_zone="America/New_York")  # 15:30 there
-    [berlin, new_york] = enrol_all(sequence, [berliner, new_yorker])
+    [berlin, _new_york] = enrol_all(sequence, [berliner, new_yorker])
 
     counts = engine.run_due(now=night)
 
