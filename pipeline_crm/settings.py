@@ -491,8 +491,8 @@ if min(CRM_NURTURE_DOMAIN_RATE_PER_MINUTE, CRM_NURTURE_DAILY_CAP_PER_USER, CRM_N
     raise ImproperlyConfigured(
         "CRM_NURTURE_DOMAIN_RATE_PER_MINUTE, CRM_NURTURE_DAILY_CAP_PER_USER and CRM_NURTURE_RUN_LIMIT ≥ 1."
     )
-if CRM_NURTURE_LEASE_SECONDS < 60 or CRM_NURTURE_RUN_INTERVAL_SECONDS < 1:
-    raise ImproperlyConfigured("CRM_NURTURE_LEASE_SECONDS ≥ 60 and CRM_NURTURE_RUN_INTERVAL_SECONDS ≥ 1.")
+if CRM_NURTURE_LEASE_SECONDS < 10 or CRM_NURTURE_RUN_INTERVAL_SECONDS < 1:
+    raise ImproperlyConfigured("CRM_NURTURE_LEASE_SECONDS ≥ 10 and CRM_NURTURE_RUN_INTERVAL_SECONDS ≥ 1.")
 
 # --- analytics ---
 # The nightly rollup's local time (installation time zone) and the bottleneck job's interval.
