@@ -47,9 +47,9 @@ def _after(times, at):
 
 
 def exit_reasons(enrolments):
-    """{enrolment id: (reason, detail)} for the enrolments that must end; the enrolments need
-    their contact and lead loaded (select_related)."""
-    enrolments = [e for e in enrolments if e.status == Enrolment.Status.ACTIVE]
+    """{enrolment id: (reason, detail)} for the enrolments that must end (or, completed, whose
+    last e-mail must not go out any more); the enrolments need their contact and lead loaded."""
+    enrolments = [e for e in enrolments if e.status != Enrolment.Status.EXITED]
     if not enrolments:
         return {}
     since = min(e.enrolled_at for e in enrolments)
