@@ -61,6 +61,7 @@ bench: setup
 	$(PY) bench/run_all.py --sizes $(BENCH_SIZES) --duration $(BENCH_DURATION) --label "$(BENCH_LABEL)" \
 	  --backfill-days $(BENCH_BACKFILL_DAYS) --database-url $(BENCH_DATABASE_URL) \
 	  --cache-url $(BENCH_CACHE_URL) --broker-url $(BENCH_BROKER_URL) $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL)_nurturing CACHE_URL=locmem:// $(PY) bench/nurturing.py --people 10000 --recreate
 
 # A real IMAP and SMTP server on 127.0.0.1 for trying the mailbox features (Dovecot from Debian and an
 # SMTP front, scripts/mailserver.py; needs root and: apt-get install -y dovecot-imapd dovecot-lmtpd).

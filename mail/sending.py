@@ -14,6 +14,10 @@ holding it leaves the lease to expire and the periodic `deliver_pending` sends i
 Temporary failures (4xx, a connection that fails) are retried with backoff up to
 CRM_EMAIL_MAX_ATTEMPTS; permanent ones (5xx, a refused login) fail at once with the server's
 answer.
+
+Marketing e-mail (`purpose="marketing"`, nurturing's sequences and rule e-mails) passes the send
+gates of mail/gates.py after the claim: a gate's reason withholds it (delivery `withheld`) and
+nothing is sent; its final state is then told to the delivery listeners.
 """
 
 import imaplib
@@ -37,7 +41,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mail import connection, folders, linking, sharing, templating
+from mail import connection, folders, gates, linking, sharing, templating
+from mail.gates import register_delivery_listener, register_gate, unregister_gate  # noqa: F401 (the API)
 from mail.models import Attachment, EmailMessage, Mailbox, MailFolder, Participant
 
 logger = logging.getLogger(__name__)
@@ -145,6 +150,8 @@ def build(message, *, files, html=""):
         headers["In-Reply-To"] = message.in_reply_to
     if message.references:
         headers["References"] = message.references
+    for name, value in message.extra_headers or ():
+        headers[_one_line(name)] = _one_line(value)
     from_email = str(Address(display_name=message.from_name, addr_spec=message.from_address))
     email = django_mail.EmailMultiAlternatives(
         message.subject,
@@ -194,6 +201,8 @@ def send_email(
     lead=None,
     in_reply_to=None,
     idstring=None,
+    purpose=EmailMessage.Purpose.PERSONAL,
+    extra_headers=(),
 ):
     """Store an e-mail written by `sender` and queue its delivery (after commit).
 
@@ -262,6 +271,8 @@ def send_email(
             deal=deal,
             lead=lead,
             delivery=Delivery.QUEUED,
+            purpose=purpose,
+            extra_headers=[[_one_line(name), _one_line(value)] for name, value in extra_headers],
         )
         raw = as_wire_bytes(build(message, files=files).message())
         message.size = len(raw)
@@ -445,6 +456,9 @@ def deliver(message_id, *, now=None):
     if token is None:
         return None
     message = EmailMessage.objects.select_related("mailbox").get(pk=message_id)
+    reason = gates.refusal(message)
+    if reason:
+        return _withheld(message, token, reason)
     through_mailbox = message.mailbox is not None and message.mailbox.is_connected
     try:
         if through_mailbox:
@@ -462,9 +476,20 @@ def deliver(message_id, *, now=None):
     EmailMessage.objects.filter(pk=message.pk, claim_token=token).update(
         delivery=Delivery.SENT, delivery_error=partly_refused[:500], claimed_at=None, next_attempt_at=None
     )
+    gates.delivered(message, Delivery.SENT, partly_refused)
     if through_mailbox:
         copy_to_sent(message, raw)
     return Delivery.SENT
+
+
+def _withheld(message, token, reason):
+    """A gate said no: nothing is sent, now or later."""
+    EmailMessage.objects.filter(pk=message.pk, claim_token=token).update(
+        delivery=Delivery.WITHHELD, delivery_error=reason, claimed_at=None, claim_token=None, next_attempt_at=None
+    )
+    logger.info("E-mail %s withheld: %s", message.pk, reason)
+    gates.delivered(message, Delivery.WITHHELD, reason)
+    return Delivery.WITHHELD
 
 
 def _failed(message, token, failure):
@@ -477,6 +502,8 @@ def _failed(message, token, failure):
     EmailMessage.objects.filter(pk=message.pk, claim_token=token).update(
         delivery=state, delivery_error=failure.detail, claimed_at=None, claim_token=None, next_attempt_at=next_attempt
     )
+    if state == Delivery.FAILED:
+        gates.delivered(message, Delivery.FAILED, failure.detail)
     if state == Delivery.QUEUED:
         countdown = (next_attempt - timezone.now()).total_seconds()
         transaction.on_commit(lambda: _ask_for_delivery(message.pk, countdown=max(countdown, 1)))

@@ -27,6 +27,7 @@ PLACEHOLDERS = {
     "contact.job_title": _("the contact's job title"),
     "organization.name": _("the organization's name"),
     "organization.city": _("the organization's city"),
+    "organization.industry": _("the organization's industry"),
     "deal.title": _("the deal's title"),
     "deal.value": _("the deal's value, formatted with the currency"),
     "deal.stage": _("the deal's stage"),
@@ -35,6 +36,10 @@ PLACEHOLDERS = {
     "lead.last_name": _("the lead's last name"),
     "lead.full_name": _("the lead's full name"),
     "lead.company_name": _("the lead's company"),
+    "lead.industry": _("the lead's industry"),
+    "persona.name": _("the persona's name"),
+    "persona.needs": _("the persona's needs"),
+    "persona.problems": _("the persona's pain points"),
     "sender.first_name": _("your first name"),
     "sender.last_name": _("your last name"),
     "sender.full_name": _("your full name"),
@@ -90,15 +95,17 @@ def _names(first, last):
     return " ".join(part for part in (first, last) if part)
 
 
-def context_for(*, sender, contact=None, organization=None, deal=None, lead=None, signature=""):
+def context_for(*, sender, contact=None, organization=None, deal=None, lead=None, signature="", persona=None):
     """Plain strings of the whitelisted fields, nothing else. The deal brings its contact and
-    organization, the lead its own, when none is given."""
+    organization, the lead its own and its persona, when none is given. Industries are their
+    display names in the active language."""
     if deal is not None:
         contact = contact or deal.contact
         organization = organization or deal.organization
     if lead is not None:
         contact = contact or lead.contact
         organization = organization or lead.organization
+        persona = persona or (lead.persona if lead.persona_id else None)
     if contact is not None and organization is None:
         organization = contact.organization
     values = dict.fromkeys(PLACEHOLDERS, "")
@@ -111,7 +118,11 @@ def context_for(*, sender, contact=None, organization=None, deal=None, lead=None
             "contact.job_title": contact.job_title,
         }
     if organization is not None:
-        values |= {"organization.name": organization.name, "organization.city": organization.city}
+        values |= {
+            "organization.name": organization.name,
+            "organization.city": organization.city,
+            "organization.industry": organization.get_industry_display() if organization.industry else "",
+        }
     if deal is not None:
         values |= {
             "deal.title": deal.title,
@@ -127,7 +138,10 @@ def context_for(*, sender, contact=None, organization=None, deal=None, lead=None
             "lead.last_name": lead.last_name,
             "lead.full_name": _names(lead.first_name, lead.last_name),
             "lead.company_name": lead.company_name,
+            "lead.industry": lead.get_industry_display() if lead.industry else "",
         }
+    if persona is not None:
+        values |= {"persona.name": persona.name, "persona.needs": persona.needs, "persona.problems": persona.problems}
     if sender is not None:
         values |= {
             "sender.first_name": sender.first_name,

@@ -93,6 +93,29 @@ BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # --- nurturing: sequences, segments, replies (docs/nurturing.md) ---
+    # Every minute (CRM_NURTURE_RUN_INTERVAL_SECONDS): claim the due enrolments of active
+    # sequences under a lease and run their steps (a step's e-mail and the enrolment's new
+    # position commit together, so a rerun sends nothing twice). Command: `manage.py run_sequences`.
+    "nurturing-run-due": {
+        "task": "nurturing.run_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Every 5 minutes: enrol the new members of the segments of active sequences with
+    # auto-enrolment (people never in that sequence before).
+    "nurturing-enrol-segments": {
+        "task": "nurturing.enrol_segments",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
+    # Every 2 minutes (after the mailbox sync): mark marketing e-mails answered by an inbound
+    # e-mail and end their enrolments ("replied").
+    "nurturing-mark-replies": {
+        "task": "nurturing.mark_replies",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

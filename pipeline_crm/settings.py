@@ -476,6 +476,27 @@ if CRM_MAIL_SEND_LEASE_SECONDS <= 4 * CRM_MAIL_TIMEOUT:
         f"({4 * CRM_MAIL_TIMEOUT} s): a message still being sent must not be taken over."
     )
 
+# --- nurturing (docs/nurturing.md) ---
+# No marketing e-mail between these hours in the person's time zone ("20-8"; empty: none).
+CRM_NURTURE_QUIET_HOURS = env.string("CRM_NURTURE_QUIET_HOURS", "20-8")
+# At most this many marketing e-mails to one receiving domain per minute.
+CRM_NURTURE_DOMAIN_RATE_PER_MINUTE = env.integer("CRM_NURTURE_DOMAIN_RATE_PER_MINUTE", 20)
+# At most this many marketing e-mails per sender and day (the sender's day, in their time zone).
+CRM_NURTURE_DAILY_CAP_PER_USER = env.integer("CRM_NURTURE_DAILY_CAP_PER_USER", 300)
+# A claimed enrolment whose run did not finish within this many seconds is run again.
+CRM_NURTURE_LEASE_SECONDS = env.integer("CRM_NURTURE_LEASE_SECONDS", 300)
+# Enrolments one run takes at most, and how often beat starts a run (seconds).
+CRM_NURTURE_RUN_LIMIT = env.integer("CRM_NURTURE_RUN_LIMIT", 2000)
+CRM_NURTURE_RUN_INTERVAL_SECONDS = env.integer("CRM_NURTURE_RUN_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["nurturing-run-due"]["schedule"] = float(CRM_NURTURE_RUN_INTERVAL_SECONDS)
+CELERY_BEAT_SCHEDULE["nurturing-run-due"]["options"]["expires"] = max(5, CRM_NURTURE_RUN_INTERVAL_SECONDS - 5)
+if min(CRM_NURTURE_DOMAIN_RATE_PER_MINUTE, CRM_NURTURE_DAILY_CAP_PER_USER, CRM_NURTURE_RUN_LIMIT) < 1:
+    raise ImproperlyConfigured(
+        "CRM_NURTURE_DOMAIN_RATE_PER_MINUTE, CRM_NURTURE_DAILY_CAP_PER_USER and CRM_NURTURE_RUN_LIMIT ≥ 1."
+    )
+if CRM_NURTURE_LEASE_SECONDS < 10 or CRM_NURTURE_RUN_INTERVAL_SECONDS < 1:
+    raise ImproperlyConfigured("CRM_NURTURE_LEASE_SECONDS ≥ 10 and CRM_NURTURE_RUN_INTERVAL_SECONDS ≥ 1.")
+
 # --- analytics ---
 # The nightly rollup's local time (installation time zone) and the bottleneck job's interval.
 from celery.schedules import crontab as _crontab  # noqa: E402 (used by this section only)

@@ -40,6 +40,10 @@ REVIEWED = {
     "mail.sync_mailbox": "messages unique per owner and Message-ID; the folder position moves forwards after each committed batch",
     "mail.sync_all_mailboxes": "only enqueues one sync per mailbox; a per-mailbox lock skips a sync that is running",
     "accounts.send_password_reset_email": "a second link is harmless: using one ends them all",
+    "nurturing.run_due": "enrolments claimed under a lease; a step's e-mail and the enrolment's new position commit together",
+    "nurturing.enrol_segments": "only members never in the sequence; one active enrolment per person and sequence (unique)",
+    "nurturing.enrol_segment": "the same as `nurturing.enrol_segments`, for one sequence",
+    "nurturing.mark_replies": "only sends without a reply are marked; an enrolment exits once",
 }
 
 
@@ -97,6 +101,7 @@ def test_every_periodic_service_has_a_management_command():
         "bottlenecks": "analytics",
         "expire_quotes": "quotes",
         "sync_mail": "mail",
+        "run_sequences": "nurturing",
     }
     assert {name: commands.get(name) for name in expected} == expected
 

@@ -107,3 +107,26 @@ def test_the_default_templates_exist_in_both_languages(db):
         templating.validate(template.subject)
         templating.validate(template.body)
         assert template.visibility == EmailTemplate.Visibility.EVERYONE
+
+
+def test_a_lead_brings_its_persona_and_industries_are_their_display_names(rep):
+    persona = factories.PersonaFactory(name="IT-Leiterin", needs="Weniger Handarbeit", problems="Excel-Chaos")
+    organization = factories.OrganizationFactory(industry="manufacturing")
+    lead = factories.LeadFactory(persona=persona, industry="software", organization=organization)
+    with translation.override("en"):
+        values = templating.context_for(sender=rep, lead=lead)
+    text = templating.render(
+        "{{ persona.name }}: {{ persona.needs }} / {{ persona.problems }} – {{ lead.industry }}, "
+        "{{ organization.industry }}",
+        values,
+    )
+
+    assert text == "IT-Leiterin: Weniger Handarbeit / Excel-Chaos – Software & IT, Manufacturing"
+    templating.validate("{{ persona.problems }} {{ lead.industry }} {{ organization.industry }} {{ persona.name }}")
+
+
+def test_without_a_persona_or_industry_the_placeholders_give_their_default(rep):
+    lead = factories.LeadFactory(industry="")
+    values = templating.context_for(sender=rep, lead=lead)
+
+    assert templating.render('{{ persona.name|default:"Sie" }} {{ lead.industry|default:"-" }}', values) == "Sie -"
