@@ -44,6 +44,7 @@ REVIEWED = {
     "nurturing.enrol_segments": "only members never in the sequence; one active enrolment per person and sequence (unique)",
     "nurturing.enrol_segment": "the same as `nurturing.enrol_segments`, for one sequence",
     "nurturing.mark_replies": "only sends without a reply are marked; an enrolment exits once",
+    "nurturing.send_confirmations": "each pending record under its row lock; the e-mail through the outbox, unique key optin:<id>",
 }
 
 
@@ -102,6 +103,7 @@ def test_every_periodic_service_has_a_management_command():
         "expire_quotes": "quotes",
         "sync_mail": "mail",
         "run_sequences": "nurturing",
+        "send_confirmations": "nurturing",
     }
     assert {name: commands.get(name) for name in expected} == expected
 
