@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
@@ -33,9 +33,6 @@ from nurturing.models import Enrolment, Send, Sequence
 
 logger = logging.getLogger(__name__)
 Delivery = EmailMessage.Delivery
-
-# The public pages' paths (docs/nurturing.md); reverse() finds them once the consent pages exist.
-PUBLIC_PATHS = {"nurturing:unsubscribe": "/e/u/{token}/", "nurturing:preferences": "/e/p/{token}/"}
 
 
 class SendRefused(Exception):
@@ -58,11 +55,7 @@ def sender_for(*, sequence, contact=None, lead=None):
 
 
 def public_url(name, token):
-    try:
-        path = reverse(name, args=[token])
-    except NoReverseMatch:
-        path = PUBLIC_PATHS[name].format(token=token)
-    return settings.CRM_BASE_URL.rstrip("/") + path
+    return settings.CRM_BASE_URL.rstrip("/") + reverse(name, args=[token])
 
 
 def language_for(*, template, contact=None):
