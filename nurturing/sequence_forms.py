@@ -82,6 +82,7 @@ class StepForm(forms.ModelForm):
         self.fields["then_position"].choices = targets
         self.fields["else_position"].choices = targets
         self.fields["kind"].widget.attrs["data-step-kind"] = ""
+        self.fields["task_due_days"].required = False
         for name in self.fields:
             kind = self.kind_of(name)
             if kind:
@@ -100,6 +101,9 @@ class StepForm(forms.ModelForm):
             "then_position": Step.Kind.BRANCH,
             "else_position": Step.Kind.BRANCH,
         }.get(name, "")
+
+    def clean_task_due_days(self):
+        return self.cleaned_data.get("task_due_days") or 0
 
     def _post_clean(self):
         """The model's clean runs in the service (after the fields of other kinds are cleared)."""
