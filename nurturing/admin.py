@@ -11,7 +11,15 @@ from nurturing.models import RuleAction
 
 
 class RuleActionFormSet(forms.BaseInlineFormSet):
-    """A rule that sends an e-mail needs its template; one that enrols, its sequence."""
+    """A rule that sends an e-mail needs its template; one that enrols, its sequence. A post
+    without this inline's fields (a script, an older form) leaves the settings as they are."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+        super().__init__(data, *args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -12,3 +12,7 @@ class NurturingConfig(AppConfig):
         from nurturing import rule_actions
 
         rule_actions.register()
+        # The enrolments and marketing e-mails on the contact and lead timelines (timeline.sources).
+        from nurturing import timeline_sources
+
+        timeline_sources.register()
