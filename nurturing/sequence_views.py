@@ -57,7 +57,9 @@ def sequence_list(request):
 def sequence_create(request):
     _require_author(request)
     initial = {"segment": request.GET.get("segment")} if request.GET.get("segment") else None
-    form = sequence_forms.SequenceForm(request.POST or None, user=request.user, initial=initial)
+    form = sequence_forms.SequenceForm(
+        request.POST if request.method == "POST" else None, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             sequence = authoring.sequence_create(actor=request.user, **form.cleaned_data)
@@ -73,7 +75,9 @@ def sequence_create(request):
 def sequence_edit(request, sequence_id):
     _require_author(request)
     sequence = page_selectors.sequence_get_for_user(user=request.user, sequence_id=sequence_id)
-    form = sequence_forms.SequenceForm(request.POST or None, user=request.user, instance=sequence)
+    form = sequence_forms.SequenceForm(
+        request.POST if request.method == "POST" else None, user=request.user, instance=sequence
+    )
     if request.method == "POST" and form.is_valid():
         try:
             authoring.sequence_update(actor=request.user, sequence=sequence, **form.cleaned_data)
