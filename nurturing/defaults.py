@@ -137,3 +137,24 @@ def ensure_retargeting_now():
         LostReason=LostReason,
         User=User,
     )
+
+
+def remove_retargeting(*, EmailTemplate, FollowUpRule, RuleAction, Sequence, Step, **unused):
+    """Undo `ensure_retargeting` (the migration's reverse): the rules' settings, the sequence and
+    the installation templates, by name. The rules stay, switched off: deleting them would
+    cascade across the historical models of two apps, which Django's collector refuses."""
+    # Ids, not querysets: in a migration the historical models of two apps do not mix.
+    rule_ids = list(
+        FollowUpRule.objects.filter(name__in=[RULE_OFFER_EMAIL, RULE_OFFER_TASK, RULE_WIN_BACK]).values_list(
+            "pk", flat=True
+        )
+    )
+    RuleAction.objects.filter(rule_id__in=rule_ids).delete()
+    FollowUpRule.objects.filter(pk__in=rule_ids).update(is_active=False)
+    sequence_ids = list(Sequence.objects.filter(name=SEQUENCE_WIN_BACK).values_list("pk", flat=True))
+    Step.objects.filter(sequence_id__in=sequence_ids).delete()
+    Sequence.objects.filter(pk__in=sequence_ids).delete()
+    # Without the collector (it trips over the historical models, as above); the steps and rule
+    # settings that pointed at the templates are gone, sends keep no hold on them.
+    templates = EmailTemplate.objects.filter(name__in=list(TEMPLATES), owner__isnull=True)
+    templates._raw_delete(templates.db)
