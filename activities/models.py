@@ -32,13 +32,33 @@ class FollowUpRule(models.Model):
         QUOTE_EXPIRING = "quote_expiring", _("Quote expires in N days")
         # Provided by the mail app through activities.triggers (this app does not read e-mail).
         EMAIL_NO_REPLY = "email_no_reply", _("No reply from the customer to an e-mail for N days")
+        # Provided by the quotes app: the moment the quote was sent, first viewed, declined.
+        QUOTE_SENT = "quote_sent", _("Quote sent")
+        QUOTE_VIEWED = "quote_viewed", _("Quote viewed by the customer")
+        QUOTE_DECLINED = "quote_declined", _("Quote declined by the customer")
+        # Built in: a lead created by the web form, or a known lead sending the form again.
+        WEB_FORM_SUBMITTED = "web_form_submitted", _("Web form submitted")
+        # Built in: N days after a deal was lost (optionally for one lost reason).
+        DEAL_LOST_AFTER = "deal_lost_after", _("Deal lost N days ago")
+        # Provided by the nurturing app (tracked links of marketing e-mails).
+        LINK_CLICKED = "link_clicked", _("Link in a marketing e-mail clicked")
+        CONTENT_DOWNLOADED = "content_downloaded", _("Content downloaded from a marketing e-mail")
 
     # Triggers whose N (idle_days) must be given: there is no stage to take it from.
-    NEEDS_DAYS = (Trigger.QUOTE_NOT_VIEWED, Trigger.QUOTE_NOT_ANSWERED, Trigger.QUOTE_EXPIRING, Trigger.EMAIL_NO_REPLY)
+    NEEDS_DAYS = (
+        Trigger.QUOTE_NOT_VIEWED,
+        Trigger.QUOTE_NOT_ANSWERED,
+        Trigger.QUOTE_EXPIRING,
+        Trigger.EMAIL_NO_REPLY,
+        Trigger.DEAL_LOST_AFTER,
+    )
 
     class Action(models.TextChoices):
         CREATE_ACTIVITY = "create_activity", _("Create an activity for the owner")
         NOTIFY = "notify", _("Notify the owner")
+        # Run by the app that registered them (activities.actions); their settings live there.
+        SEND_EMAIL = "send_email", _("Send a template e-mail to the person")
+        ENROL = "enrol", _("Enrol the person in a sequence")
 
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
@@ -63,6 +83,15 @@ class FollowUpRule(models.Model):
         ),
     )
     lead_source = models.CharField(_("lead source"), max_length=20, blank=True)
+    lost_reason = models.ForeignKey(
+        "deals.LostReason",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lost reason"),
+        help_text=_("For 'deal lost N days ago': only deals lost for this reason (empty: any)."),
+    )
     action = models.CharField(_("action"), max_length=20, choices=Action, default=Action.CREATE_ACTIVITY)
     activity_kind = models.CharField(_("activity kind"), max_length=20, choices=Kind, default=Kind.FOLLOW_UP)
     subject_template = models.CharField(
@@ -84,7 +113,15 @@ class FollowUpRule(models.Model):
                 name="rule_stage_entered_needs_stage",
             ),
             models.CheckConstraint(
-                condition=~Q(trigger__in=["quote_not_viewed", "quote_not_answered", "quote_expiring", "email_no_reply"])
+                condition=~Q(
+                    trigger__in=[
+                        "quote_not_viewed",
+                        "quote_not_answered",
+                        "quote_expiring",
+                        "email_no_reply",
+                        "deal_lost_after",
+                    ]
+                )
                 | Q(idle_days__isnull=False),
                 name="rule_quote_trigger_needs_days",
                 violation_error_message=_("Quote triggers need the number of days (N)."),

@@ -25,7 +25,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from activities import selectors, subjects, triggers
+from activities import actions, lead_and_deal_triggers, selectors, subjects, triggers
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
 from audit import context as audit_context
 from deals.models import Deal, Stage, StageChange
@@ -692,6 +692,10 @@ def rule_occurrences(*, rule, now):
         return _lead_idle_occurrences(rule, now)
     if trigger == FollowUpRule.Trigger.LEAD_CREATED:
         return _lead_created_occurrences(rule)
+    if trigger == FollowUpRule.Trigger.WEB_FORM_SUBMITTED:
+        return lead_and_deal_triggers.web_form_occurrences(rule)
+    if trigger == FollowUpRule.Trigger.DEAL_LOST_AFTER:
+        return lead_and_deal_triggers.deal_lost_after_occurrences(rule, now)
     occurrences = triggers.occurrences_for(trigger)  # provided by an app above (activities.triggers)
     if occurrences is not None:
         return occurrences(rule, now)
@@ -740,7 +744,7 @@ def rule_fire(*, rule, occurrence, now=None):
                 firing.save(update_fields=["activity"])
                 # Not a touch of the customer: rotting is not reset, only the board refreshed.
                 _touch_parent(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)
-            else:
+            elif rule.action == FollowUpRule.Action.NOTIFY:
                 Notification.objects.create(
                     user=owner,
                     kind=Notification.Kind.RULE,
@@ -749,6 +753,10 @@ def rule_fire(*, rule, occurrence, now=None):
                     lead=lead,
                     created_at=now,
                 )
+            else:
+                run = actions.action_for(rule.action)  # provided by an app above (activities.actions)
+                if run is not None:
+                    run(rule=rule, occurrence=occurrence, owner=owner, now=now)
             return firing
     except IntegrityError:
         return None

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from activities.models import Activity
 from customers.models import Consent, Contact, DecisionRole, Industry, Organization, Region, SizeBand, Tag
-from deals.models import Deal
+from deals.models import Deal, Stage
 from leads import selectors as lead_selectors
+from leads.models import Lead, Persona
 from pipeline_crm import widgets
 
 YES_NO = [("yes", _("yes")), ("no", _("no"))]
@@ -21,6 +23,21 @@ ACTIVITY_CHOICES = [
     ("90", _("in the last 90 days")),
     ("none90", _("none for 90 days")),
 ]
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    """A stage named with its pipeline: two pipelines may both have a "Negotiation"."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.pipeline.name} · {obj.name}"
+
+
+class StageFilter(django_filters.ModelChoiceFilter):
+    field_class = StageChoiceField
+
+
+def stage_choices():
+    return Stage.objects.select_related("pipeline").order_by("pipeline__name", "pipeline_id", "order", "id")
 
 
 class _CustomerFilter(django_filters.FilterSet):
@@ -126,8 +143,20 @@ class ContactFilter(_CustomerFilter):
     industry = django_filters.ChoiceFilter(
         choices=Industry.choices, field_name="organization__industry", label=_("Industry"), empty_label=_("any")
     )
+    size_band = django_filters.ChoiceFilter(
+        choices=SizeBand.choices, field_name="organization__size_band", label=_("Company size"), empty_label=_("any")
+    )
     email_consent = django_filters.ChoiceFilter(
         choices=Consent.choices, label=_("E-mail consent"), empty_label=_("any")
+    )
+    deal_stage = StageFilter(
+        queryset=stage_choices(), method="filter_deal_stage", label=_("Open deal in stage"), empty_label=_("any")
+    )
+    lead_source = django_filters.ChoiceFilter(
+        choices=Lead.Source.choices, method="filter_lead_source", label=_("Lead source"), empty_label=_("any")
+    )
+    persona = django_filters.ModelChoiceFilter(
+        queryset=Persona.objects.all(), method="filter_persona", label=_("Persona"), empty_label=_("any")
     )
     o = django_filters.OrderingFilter(
         fields=(
@@ -149,3 +178,18 @@ class ContactFilter(_CustomerFilter):
 
     def filter_q(self, queryset, name, value):
         return self.filter_text(queryset, ["first_name", "last_name", "email", "organization__name"], value)
+
+    def filter_deal_stage(self, queryset, name, value):
+        """Contacts with an open deal the user sees in that stage."""
+        return queryset.filter(Exists(self._deals().filter(status=Deal.Status.OPEN, stage=value)))
+
+    def _leads(self):
+        return Lead.objects.filter(lead_selectors.lead_scope_q(self.user), contact=OuterRef("pk"))
+
+    def filter_lead_source(self, queryset, name, value):
+        """Contacts with a lead (one the user sees) from that source."""
+        return queryset.filter(Exists(self._leads().filter(source=value)))
+
+    def filter_persona(self, queryset, name, value):
+        """Contacts with a lead (one the user sees) of that persona."""
+        return queryset.filter(Exists(self._leads().filter(persona=value)))

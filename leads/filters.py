@@ -1,17 +1,53 @@
-"""The lead list's filters: status, source, campaign, owner, segment, score, text search,
-and the sortable columns. Applied inside selectors; the state lives in the URL."""
+"""The lead list's filters: status, source, campaign, owner, segment, score, consent, last
+activity, the stage of the deal converted from the lead, text search, and the sortable
+columns. Applied inside selectors; the state lives in the URL.
+
+Activities and deals sit above leads: their filters read them through the lead's reverse
+relations (`lead.activities`, `lead.deal`) without importing those apps.
+"""
+
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
-from customers.models import DecisionRole, Industry, Region, SizeBand, Tag
+from customers.models import Consent, DecisionRole, Industry, Region, SizeBand, Tag
 from leads.models import Lead, Persona, ScoringSettings
 
 OPEN_STATUSES = [Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.NURTURING, Lead.Status.QUALIFIED]
 BAND_CHOICES = [("hot", _("hot")), ("warm", _("warm")), ("cold", _("cold"))]
+ACTIVITY_CHOICES = [
+    ("7", _("in the last 7 days")),
+    ("30", _("in the last 30 days")),
+    ("90", _("in the last 90 days")),
+    ("none90", _("none for 90 days")),
+]
+
+
+def _activity_model():
+    return Lead._meta.get_field("activities").related_model
+
+
+def _stage_model():
+    return Lead._meta.get_field("deal").related_model._meta.get_field("stage").related_model
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    """A stage named with its pipeline: two pipelines may both have a "Negotiation"."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.pipeline.name} · {obj.name}"
+
+
+class StageFilter(django_filters.ModelChoiceFilter):
+    field_class = StageChoiceField
+
+    def get_queryset(self, request):
+        return _stage_model().objects.select_related("pipeline").order_by("pipeline__name", "pipeline_id", "order")
 
 
 class LeadFilter(django_filters.FilterSet):
@@ -46,6 +82,13 @@ class LeadFilter(django_filters.FilterSet):
     tag = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(), method="filter_tag", label=_("Tag"), empty_label=_("any")
     )
+    email_consent = django_filters.ChoiceFilter(
+        choices=Consent.choices, label=_("E-mail consent"), empty_label=_("any")
+    )
+    activity = django_filters.ChoiceFilter(
+        choices=ACTIVITY_CHOICES, method="filter_activity", label=_("Last activity"), empty_label=_("any time")
+    )
+    deal_stage = StageFilter(method="filter_deal_stage", label=_("Stage of their deal"), empty_label=_("any"))
     o = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created"),
@@ -66,6 +109,7 @@ class LeadFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.filters["owner"].queryset = scoping.visible_users(user).order_by("username")
 
     def filter_text(self, queryset, name, value):
@@ -100,3 +144,13 @@ class LeadFilter(django_filters.FilterSet):
         if value == "cold":
             return queryset.filter(score__lt=config.warm_threshold)
         return queryset
+
+    def filter_activity(self, queryset, name, value):
+        """Done activities on the lead since N days (or none for 90 days)."""
+        since = timezone.now() - timedelta(days=int(value.removeprefix("none")))
+        recent = Exists(_activity_model().objects.filter(lead=OuterRef("pk"), done_at__gte=since))
+        return queryset.filter(~recent if value.startswith("none") else recent)
+
+    def filter_deal_stage(self, queryset, name, value):
+        """Leads converted into a deal (one the user sees) that is in the stage now."""
+        return queryset.filter(scoping.visible_owner_q(self.user, "deal__owner"), deal__stage=value)

@@ -7,6 +7,10 @@ activities rule engine through `activities.triggers` in QuotesConfig.ready():
 - quote expires in N days: its last valid day is at most N days ahead (installation's time zone).
 
 Only quotes still sent (not answered, expired, superseded or cancelled) of open deals count.
+
+Three more fire at the moment something happened, read from the quote's events (`QuoteEvent`)
+since the rule was created, once per event (occurrence "quoteevent:<id>"):
+- quote sent; quote viewed (the first trusted view); quote declined.
 Each rule fires once per quote (occurrence "quote:<id>:<what>"). Each trigger is one query over
 the matches (the index on state and valid-until or the sent time), which leaves out the quotes
 the rule fired for already with an EXISTS on the firing's unique (rule, occurrence).
@@ -20,7 +24,7 @@ from django.utils import timezone
 
 from activities.models import FollowUpRule, RuleFiring
 from deals.models import Deal
-from quotes.models import Quote
+from quotes.models import Quote, QuoteEvent
 
 Trigger = FollowUpRule.Trigger
 # The engine's batch per rule and run (like the built-in triggers): the rest comes next run.
@@ -97,8 +101,41 @@ def expiring_occurrences(rule, now):
     yield from _occurrences(rule, quotes, now, occurred_at)
 
 
+EVENT_KINDS = {
+    Trigger.QUOTE_SENT: QuoteEvent.Kind.SENT,
+    Trigger.QUOTE_VIEWED: QuoteEvent.Kind.VIEWED,
+    Trigger.QUOTE_DECLINED: QuoteEvent.Kind.DECLINED,
+}
+
+
+def event_occurrences(rule, now):
+    """The quote events of the rule's kind since the rule was created, on deals that have an
+    owner, that the rule has not fired for."""
+    key = Concat(Value("quoteevent:"), Cast(OuterRef("pk"), output_field=CharField()), output_field=CharField())
+    events = (
+        QuoteEvent.objects.filter(kind=EVENT_KINDS[rule.trigger], at__gte=rule.created_at)
+        .exclude(Exists(RuleFiring.objects.filter(rule=rule, occurrence=key)))
+        .select_related("quote", "deal__owner", "deal__organization", "deal__stage", "deal__contact")
+        .order_by("at", "id")
+    )
+    for event in events[:BATCH]:
+        yield {
+            "occurrence": f"quoteevent:{event.pk}",
+            "stage_change": None,
+            "deal": event.deal,
+            "lead": None,
+            "owner": event.deal.owner,
+            "occurred_at": event.at,
+            "due_base": event.at,
+            "values": {"quote": event.quote.display_number},
+        }
+
+
 def register():
     from activities import triggers
+
+    for trigger in EVENT_KINDS:
+        triggers.register(trigger, event_occurrences)
 
     triggers.register(Trigger.QUOTE_NOT_VIEWED, not_viewed_occurrences)
     triggers.register(Trigger.QUOTE_NOT_ANSWERED, not_answered_occurrences)

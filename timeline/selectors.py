@@ -30,6 +30,7 @@ from mail import selectors as mail_selectors
 from mail.models import Participant
 from quotes.models import QuoteEvent
 from timeline import formatting, quote_events
+from timeline import sources as extra_sources
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -37,6 +38,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # planned one, a stage or status change, a field change.
 CHANGE, STAGE, STATUS, PLANNED, DONE, QUOTE, MAIL = "change", "stage", "status", "planned", "done", "quote", "mail"
 RANKS = {CHANGE: 0, STAGE: 1, STATUS: 1, PLANNED: 2, DONE: 3, QUOTE: 4, MAIL: 5}
+
+
+def rank_of(kind):
+    """The built-in kinds' rank, or that of a registered source (timeline.sources)."""
+    if kind in RANKS:
+        return RANKS[kind]
+    return extra_sources.get(kind).rank
+
+
+def _ranks():
+    return set(RANKS.values()) | {source.rank for source in extra_sources.registered()}
 
 
 @dataclass
@@ -51,10 +63,12 @@ class Item:
     record_url: str = ""
     # A quote event as people read it (timeline.quote_events.QuoteStory).
     story: object = None
+    # A registered source's item: the template that shows it (timeline.sources).
+    template: str = ""
 
     @property
     def rank(self):
-        return RANKS[self.kind]
+        return rank_of(self.kind)
 
     @property
     def cursor(self):
@@ -73,7 +87,7 @@ def cursor_decode(text):
     if not text:
         return None
     micros, rank, pk = (int(part) for part in str(text).split("."))
-    if rank not in RANKS.values() or pk < 0:
+    if rank not in _ranks() or pk < 0:
         raise ValueError("bad cursor")
     return EPOCH + timedelta(microseconds=micros), rank, pk
 
@@ -95,11 +109,12 @@ def _merge(sources, cursor, limit):
     items = []
     for kind, queryset, time_field in sources:
         rows = (
-            _after_cursor(queryset, time_field, RANKS[kind], cursor)
+            _after_cursor(queryset, time_field, rank_of(kind), cursor)
             .order_by(f"-{time_field}", "-pk")
             .fetch_mode(models.FETCH_RAISE)[: limit + 1]
         )
-        items += [Item(kind=kind, at=getattr(row, time_field), id=row.pk, obj=row) for row in rows]
+        template = "" if kind in RANKS else extra_sources.get(kind).template
+        items += [Item(kind=kind, at=getattr(row, time_field), id=row.pk, obj=row, template=template) for row in rows]
     items.sort(key=lambda item: (item.at, item.rank, item.id), reverse=True)
     page = Page(items=items[:limit])
     if len(items) > limit:
@@ -170,14 +185,27 @@ def lead_timeline(*, user, lead, before=None, limit=None):
         (PLANNED, _activities(Q(lead=lead)), "created_at"),
         (DONE, _activities(Q(lead=lead, done_at__isnull=False)), "done_at"),
         (MAIL, mail_selectors.messages_for_lead(user=user, lead=lead), "sent_at"),
+        *_registered("for_lead", user=user, lead=lead),
     ]
     return _merge(sources, before, limit)
+
+
+def _registered(reader, **record):
+    """The sources registered for this kind of timeline (timeline.sources)."""
+    for source in registered_sources():
+        read = getattr(source, reader)
+        if read is not None:
+            yield source.kind, read(**record), source.time_field
+
+
+def registered_sources():
+    return extra_sources.registered()
 
 
 # --- organizations and contacts -----------------------------------------------------------------
 
 
-def _customer_timeline(*, user, record, field, own, mail, before, limit):
+def _customer_timeline(*, user, record, field, own, mail, before, limit, extra=()):
     """The timeline of an organization or a contact (`field` names the foreign key of deals and
     leads pointing at it): its own changes (`own`, a Q over audit entries), the timelines of
     the deals (with their quotes) and leads pointing at it that the user sees (a hidden deal or
@@ -216,6 +244,7 @@ def _customer_timeline(*, user, record, field, own, mail, before, limit):
         (DONE, _activities(parents & Q(done_at__isnull=False)).select_related("deal", "lead"), "done_at"),
         (QUOTE, _quote_events(Q(deal_id__in=deal_ids)).select_related("deal"), "at"),
         (MAIL, mail, "sent_at"),
+        *extra,
     ]
     page = _merge(sources, before, limit)
     for item in page.items:
@@ -239,8 +268,9 @@ def contact_timeline(*, user, contact, before=None, limit=None):
     """The contact's own changes and the timelines of its visible deals and leads."""
     own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=contact.pk)
     mail = mail_selectors.messages_for_contact(user=user, contact=contact)
+    extra = list(_registered("for_contact", user=user, contact=contact))
     return _customer_timeline(
-        user=user, record=contact, field="contact", own=own, mail=mail, before=before, limit=limit
+        user=user, record=contact, field="contact", own=own, mail=mail, before=before, limit=limit, extra=extra
     )
 
 
@@ -248,6 +278,8 @@ def _record_of(item, own_model):
     """(label, URL) of the deal, lead or contact an item on the timeline of a record of
     `own_model` (an organization or a contact) belongs to; nothing for the record itself."""
     obj = item.obj
+    if item.template:
+        return "", ""  # a registered source's item is about the person whose timeline it is
     if item.kind == CHANGE:
         model = formatting.entry_model(obj)
         if model is Deal:

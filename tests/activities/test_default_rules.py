@@ -38,7 +38,8 @@ def test_default_rules_keep_what_an_admin_edited(db):
     ensure_default_rules(FollowUpRule, Stage)
 
     assert FollowUpRule.objects.get(name="Lost: re-engage").due_in_days == 120
-    assert FollowUpRule.objects.count() == 9
+    # The nurturing app's retargeting rules (nurturing/defaults.py) are not these defaults.
+    assert FollowUpRule.objects.exclude(name__startswith="Retargeting").count() == 9
 
 
 def test_the_quote_rules_migration_adds_only_the_quote_rules(db):

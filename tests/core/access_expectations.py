@@ -839,3 +839,9 @@ ADMIN_ACTIONS = {
     "history": "has_view_or_change_permission",
     "delete": "has_delete_permission",
 }
+
+
+# The nurturing app's pages (kept beside this file: this one is long enough).
+from tests.core import access_nurturing  # noqa: E402 (needs the helpers above)
+
+EXPECTATIONS.update(access_nurturing.EXPECTATIONS)

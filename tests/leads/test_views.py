@@ -154,8 +154,9 @@ def test_list_query_count_does_not_grow_with_the_leads(client, rep, django_asser
     client.force_login(rep)
     # 1 user with their team (the session comes from the cache), 2 count, 3 scoring settings
     # (bands), 4 the owner filter's user choices, 5 the persona choices, 6 the tag choices,
-    # 7 the page of leads with owner, organization and persona joined.
-    with django_assert_num_queries(7):
+    # 7 the stage choices (with their pipelines) of the converted deal's stage filter,
+    # 8 the page of leads with owner, organization and persona joined.
+    with django_assert_num_queries(8):
         response = client.get("/leads/", {"o": "-score"})
     assert len(response.context["page"]) == size
 

@@ -285,7 +285,7 @@ def test_the_admin_refuses_a_quote_rule_without_days_and_saves_one_with_them(cli
 # --- the registry and the default rules ----------------------------------------------------------
 
 
-def test_the_quotes_app_registers_its_three_triggers():
+def test_the_quotes_app_registers_its_six_triggers():
     assert {
         Trigger.QUOTE_NOT_VIEWED: followup.not_viewed_occurrences,
         Trigger.QUOTE_NOT_ANSWERED: followup.not_answered_occurrences,
@@ -293,8 +293,12 @@ def test_the_quotes_app_registers_its_three_triggers():
     } == {
         trigger: triggers.occurrences_for(trigger)
         for trigger in FollowUpRule.NEEDS_DAYS
-        if trigger != Trigger.EMAIL_NO_REPLY  # the mail app's (tests/mail/test_no_reply_trigger.py)
+        # the mail app's (tests/mail/test_no_reply_trigger.py); the built-in deal_lost_after
+        if trigger not in (Trigger.EMAIL_NO_REPLY, Trigger.DEAL_LOST_AFTER)
     }
+    # The moments (tests/nurturing/test_rules_and_retargeting.py).
+    for trigger in (Trigger.QUOTE_SENT, Trigger.QUOTE_VIEWED, Trigger.QUOTE_DECLINED):
+        assert triggers.occurrences_for(trigger) is followup.event_occurrences
 
 
 def test_a_trigger_nobody_registered_matches_nothing(deal, monkeypatch):
@@ -315,7 +319,10 @@ def test_a_trigger_is_registered_once():
 def test_default_quote_rules_come_from_the_data_migration():
     rules = {
         rule.trigger: (rule.idle_days, rule.activity_kind, rule.due_in_days, rule.subject_template)
-        for rule in FollowUpRule.objects.filter(trigger__in=FollowUpRule.NEEDS_DAYS)
+        # the nurturing app's retargeting rules are its own (tests/nurturing/test_rules_and_retargeting.py)
+        for rule in FollowUpRule.objects.filter(trigger__in=FollowUpRule.NEEDS_DAYS).exclude(
+            name__startswith="Retargeting"
+        )
     }
     assert rules == {
         Trigger.QUOTE_NOT_VIEWED: (3, "call", 0, "Quote {quote} not opened yet: call about {deal}"),
