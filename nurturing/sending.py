@@ -18,9 +18,10 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import linebreaks
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape, strip_tags, urlize
 from django.utils.translation import gettext as _
 
 from leads.models import Lead
@@ -103,7 +104,9 @@ def render(*, template, sender, contact=None, lead=None, language):
         text = templating.render(template.body, values)
         if signature and "sender.signature" not in template.body:
             text = f"{text}\n\n-- \n{signature}"
-        html = templating.text_to_html(text)
+        # Links become <a> elements, so that the tracking can count them: a bare address in the
+        # HTML part would be turned into a link by the mail client, past the tracking.
+        html = linebreaks(urlize(text, autoescape=True), autoescape=False)
     return subject, text, html
 
 

@@ -10,7 +10,12 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
-from tests.mail.conftest import mail_server, mail_settings, server_account  # noqa: F401 (the mail server's fixtures)
+from tests.mail.conftest import (  # noqa: F401 (the mail server's fixtures)
+    connect_mailbox,
+    mail_server,
+    mail_settings,
+    server_account,
+)
 from tests.testenv import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

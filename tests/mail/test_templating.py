@@ -9,6 +9,7 @@ from django.utils import translation
 
 from mail import services, templating
 from mail.models import EmailTemplate
+from nurturing import defaults as nurturing_defaults
 from tests import factories
 
 
@@ -101,7 +102,8 @@ def test_rendering_is_total_for_text_that_slipped_past_validation():
 
 
 def test_the_default_templates_exist_in_both_languages(db):
-    defaults = EmailTemplate.objects.filter(owner__isnull=True)
+    # The mail app's own defaults (the retargeting set of docs/nurturing.md adds German ones of its own).
+    defaults = EmailTemplate.objects.filter(owner__isnull=True).exclude(name__in=nurturing_defaults.TEMPLATES)
     assert sorted(defaults.values_list("language", flat=True)) == ["de", "de", "en", "en"]
     for template in defaults:
         templating.validate(template.subject)

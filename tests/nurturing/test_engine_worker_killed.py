@@ -49,8 +49,7 @@ def enrolled(rep):
 
 def all_done():
     return (
-        not Enrolment.objects.filter(status="active").exists()
-        and Send.objects.filter(status="sent").count() == PEOPLE
+        not Enrolment.objects.filter(status="active").exists() and Send.objects.filter(status="sent").count() == PEOPLE
     )
 
 

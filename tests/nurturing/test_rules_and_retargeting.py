@@ -115,7 +115,7 @@ def test_enrol_action_enrols_the_lead_through_the_registry(rep, manager):
     sequence = pages.sequence(manager, status=Sequence.Status.ACTIVE, steps=[{"kind": "wait", "wait_days": 1}])
     enrolling = rule(Trigger.WEB_FORM_SUBMITTED, action=Action.ENROL)
     RuleAction.objects.create(rule=enrolling, sequence=sequence)
-    lead = factories.LeadFactory(owner=rep, source=Lead.Source.WEB_FORM)
+    lead = factories.LeadFactory(owner=rep, source=Lead.Source.WEB_FORM, email_consent=Consent.GRANTED)
     assert fire() == 1
     enrolment = Enrolment.objects.get()
     assert (enrolment.lead, enrolment.via, enrolment.sequence) == (lead, "rule", sequence)
@@ -192,7 +192,7 @@ def test_switched_on_the_win_back_enrols_contacts_lost_for_price(admin, rep):
     FollowUpRule.objects.filter(name=defaults.RULE_WIN_BACK).update(
         is_active=True, created_at=NOW - timedelta(days=400)
     )
-    contact = factories.ContactFactory(owner=rep)
+    contact = factories.ContactFactory(owner=rep, email_consent=Consent.GRANTED)  # sequences mail only with consent
     lost_deal(rep, days_ago=95, reason=LostReason.objects.get(name="Price too high"), contact=contact)
     fire()
     assert Enrolment.objects.get(sequence=sequence).contact == contact

@@ -17,8 +17,10 @@ def people(rep, teammate, outsider):
     south = factories.OrganizationFactory(region="south", owner=rep)
     elsewhere = factories.OrganizationFactory(region="north", owner=outsider)
     return {
-        "mine": factories.ContactFactory(last_name="Mine", organization=north, owner=rep),
-        "team": factories.ContactFactory(last_name="Teamer", organization=north, owner=teammate),
+        "mine": factories.ContactFactory(last_name="Mine", organization=north, owner=rep, email_consent="granted"),
+        "team": factories.ContactFactory(
+            last_name="Teamer", organization=north, owner=teammate, email_consent="granted"
+        ),
         "far": factories.ContactFactory(last_name="Faraway", organization=elsewhere, owner=outsider),
         "south": factories.ContactFactory(last_name="Southern", organization=south, owner=rep),
     }

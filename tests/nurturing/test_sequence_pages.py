@@ -5,6 +5,7 @@ the enrolments table, and the contact and lead pages' enrolment frame."""
 import pytest
 from django.urls import reverse
 
+from nurturing import enrolment
 from nurturing.models import Enrolment, Sequence, Step
 from tests import factories
 from tests.nurturing import pages
@@ -126,15 +127,20 @@ def test_editing_a_step_changes_it_in_place(client, manager):
     assert (step.task_subject, step.task_due_days, step.position) == ("Visit", 2, 1)
 
 
-def test_activating_enrols_the_segment_and_the_page_lists_them(client, manager, rep):
+def test_activating_enrols_the_segment_and_the_page_lists_them(
+    client, manager, rep, django_capture_on_commit_callbacks
+):
     north = factories.OrganizationFactory(region="north", owner=rep)
-    factories.ContactFactory(last_name="Northman", organization=north, owner=rep)
+    factories.ContactFactory(last_name="Northman", organization=north, owner=rep, email_consent="granted")
     segment = pages.segment(manager)
     sequence = pages.sequence(manager, segment=segment, steps=[{"kind": "wait", "wait_days": 1}])
     client.force_login(manager)
-    client.post(url("sequence_status", sequence.pk), {"action": "activate"})
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(url("sequence_status", sequence.pk), {"action": "activate"})
     sequence.refresh_from_db()
     assert sequence.status == "active"
+    assert len(callbacks) == 1  # the segment's enrolment is queued for a worker
+    enrolment.enrol_segment(sequence)  # what that worker runs
     html = client.get(url("sequence_detail", sequence.pk)).content.decode()
     assert "Northman" in html and "1 enrolment" in html
     client.post(url("sequence_status", sequence.pk), {"action": "pause"})
@@ -166,7 +172,7 @@ def test_the_enrolments_table_shows_only_people_the_user_sees(client, manager, r
 
 def test_the_contact_page_enrols_and_says_why_not(client, rep, manager):
     sequence = pages.sequence(manager, status=Sequence.Status.ACTIVE, steps=[{"kind": "wait", "wait_days": 1}])
-    contact = factories.ContactFactory(owner=rep)
+    contact = factories.ContactFactory(owner=rep, email_consent="granted")
     client.force_login(rep)
     page = client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
     assert url("record_enrolments", "contact", contact.pk) in page
