@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from activities.forms import ActivityForm
 from customers import phones
-from customers.models import Consent, Contact, ContactChannel, Organization
+from customers.forms import ConsentForm as ConsentForm  # shared with the other record page
+from customers.models import Contact, ContactChannel, Organization
 from directory import selectors
 
 VAT_ID = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,12}$")
@@ -204,24 +205,6 @@ def channels_of(formset):
         for row in formset
         if row.cleaned_data.get("value")
     ]
-
-
-class ConsentForm(forms.Form):
-    """The e-mail consent recorded by hand (customers.consent.check holds the rules)."""
-
-    status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
-    source = forms.CharField(
-        label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
-    )
-    proof = forms.CharField(
-        label=_("Proof"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "What documents it, e.g. where the signed form is filed. For an existing customer: "
-            "“existing customer since 2025-03-01”."
-        ),
-    )
 
 
 def _display(record, name):

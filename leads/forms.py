@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
-from customers.models import Consent
+from customers.forms import ConsentForm as ConsentForm  # shared with the other record page
 from leads import import_encoding
 from leads.models import Lead
 
@@ -63,24 +63,6 @@ class StatusForm(forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [(s.value, s.label) for s in choices]
-
-
-class ConsentForm(forms.Form):
-    """The lead's e-mail consent recorded by hand (customers.consent.check holds the rules)."""
-
-    status = forms.ChoiceField(label=_("E-mail consent"), choices=Consent.choices)
-    source = forms.CharField(
-        label=_("Source"), max_length=200, help_text=_("How it was given or withdrawn, e.g. web form, signed form.")
-    )
-    proof = forms.CharField(
-        label=_("Proof"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "What documents it, e.g. where the signed form is filed. For an existing customer: "
-            "“existing customer since 2025-03-01”."
-        ),
-    )
 
 
 class WebLeadForm(forms.Form):

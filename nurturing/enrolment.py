@@ -13,6 +13,7 @@ change (manual enrolment only).
 import logging
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -284,9 +285,8 @@ def sequence_activate(*, sequence, actor):
     Sequence.objects.filter(pk=sequence.pk).update(status=Sequence.Status.ACTIVE, paused_at=None)
     sequence.status, sequence.paused_at = Sequence.Status.ACTIVE, None
     if sequence.segment_id and sequence.auto_enrol:
-        from nurturing import tasks
-
-        transaction.on_commit(lambda: tasks.enrol_segment.delay(sequence.pk))
+        # Queued by name: a segment of thousands is enrolled by a worker, not in the request.
+        transaction.on_commit(lambda: current_app.send_task("nurturing.enrol_segment", args=[sequence.pk]))
     return sequence
 
 
