@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
 from analytics.demo_mail import seed_mail
+from analytics.demo_nurturing import seed_nurturing, wipe_nurturing
 from analytics.demo_quotes import seed_quotes
 from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.defaults import ensure_defaults
@@ -688,6 +689,7 @@ class DemoBuilder:
 def wipe_business_data():
     """Delete every deal, lead, organization, contact, activity, notification and e-mail (not
     users or configuration)."""
+    wipe_nurturing()
     for model in (
         EmailMessage,
         Thread,
@@ -735,6 +737,7 @@ def seed_demo(
         DemoBuilder(deals=deals, seed=seed, stdout=stdout, moves_per_deal=moves_per_deal).build(users=users)
         seed_quotes(seed=seed, stdout=stdout)
         seed_mail(seed=seed, stdout=stdout)
+        seed_nurturing(seed=seed, stdout=stdout)
     _analytics_backfill(stdout=stdout)
     return True
 

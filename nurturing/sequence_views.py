@@ -228,7 +228,7 @@ def record_enrolments(request, kind, record_id):
         sequence = page_selectors.sequence_get_for_user(user=request.user, sequence_id=request.POST.get("sequence"))
         people = {"contacts" if kind == "contact" else "leads": [record]}
         result = enrolment.enrol(sequence=sequence, via=Enrolment.Via.MANUAL, actor=request.user, **people)
-        refused = [reason_text(reason) for _record_, reason in result.skipped]
+        refused = [str(reason_text(reason)) for _record_, reason in result.skipped]
         if not request.htmx:
             if refused:
                 messages.error(request, _("Not enrolled: %(reasons)s") % {"reasons": ", ".join(refused)})

@@ -24,10 +24,11 @@ def _segment(cast):
 def _sequence(cast):
     from nurturing.models import Sequence, Step
 
-    sequence, created = Sequence.objects.get_or_create(
+    # The cast's active sequence (its numbers page is in the matrix too), with one step.
+    sequence, _created = Sequence.objects.get_or_create(
         name="Matrix sequence", defaults={"owner": cast.manager, "status": "active", "segment": _segment(cast)}
     )
-    if created:
+    if not sequence.steps.exists():
         Step.objects.create(sequence=sequence, position=1, kind="wait", wait_days=2)
     return sequence
 

@@ -8,9 +8,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Public by design: the login page, the password reset by e-mail (request, sent, link,
 # done), the health check for load balancers, the public web-to-lead form and its
 # thank-you page, the language switch, the customer's quote link (its secret is the key,
-# tests/quotes/test_public_page.py). The admin has its own login and is tested in
-# test_admin.py.
-PUBLIC = re.compile(r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/)")
+# tests/quotes/test_public_page.py), and the pages a marketing e-mail links to: unsubscribe,
+# preferences, the double opt-in confirmation, tracked links and the open pixel (their tokens
+# are the key, docs/nurturing.md). The admin has its own login and is tested in test_admin.py.
+PUBLIC = re.compile(r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/|e/|t/)")
 
 
 def walk(patterns, prefix=""):

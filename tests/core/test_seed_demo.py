@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts.models import Team, User
 from activities.models import Activity
 from deals.models import Deal, Pipeline, Stage, StageChange
-from leads.models import Lead, LeadStatusChange
+from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
+from nurturing.models import Enrolment, Send, Sequence, TrackingEvent
 
 
 @pytest.fixture
@@ -152,3 +153,16 @@ def test_seed_leaves_the_deal_summary_in_step_with_the_deals(seeded):
     call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo", deals=40, reset=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("rebuild_deal_summary", check=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_has_a_running_sequence_with_tracked_e_mails_and_source_costs(seeded):
+    sequence = Sequence.objects.get(name="Leitfaden-Serie")
+    sends = Send.objects.filter(sequence=sequence)
+    assert sequence.status == Sequence.Status.ACTIVE and sends.count() >= 10
+    assert sends.filter(message__delivery="sent").count() == sends.count()
+    assert TrackingEvent.objects.filter(send__sequence=sequence, counted=True, kind="click").exists()
+    # Everyone enrolled has consent; the second e-mail is due later, not at once.
+    enrolled = Enrolment.objects.filter(sequence=sequence, status="active")
+    assert not enrolled.exclude(contact__email_consent="granted").exists()
+    assert not enrolled.filter(next_run_at__lte=timezone.now()).exists()
+    assert SourceCost.objects.exists() and Campaign.objects.exists()
