@@ -136,7 +136,7 @@ def tour_public_pages(page, base):
     page.get_by_role("button", name="Send").click()  # empty: the form shows its errors
     expect(page.locator(".form-errors").first).to_be_visible()
     page.get_by_label("Last name").fill("Visitor")
-    page.get_by_label("E-mail").fill("visitor@example.com")
+    page.locator("#id_email").fill("visitor@example.com")
     page.get_by_label("I agree to be contacted").check()
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()

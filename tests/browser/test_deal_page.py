@@ -47,7 +47,7 @@ def test_create_an_organization_and_a_contact_from_the_deal_page(page, live_serv
     expect(form).to_contain_text("A person at Nordlicht GmbH.")
     form.get_by_label("First name").fill("Jana")
     form.get_by_label("Last name").fill("Berg")
-    form.get_by_label("E-mail").fill("jana@nordlicht.example")
+    form.get_by_label("E-mail", exact=True).fill("jana@nordlicht.example")
     form.get_by_role("button", name="Create and set on this deal").click()
     expect(page.get_by_test_id("deal-contact")).to_have_text("Jana Berg")
     expect(page.locator("#id_contact option:checked")).to_have_text("Jana Berg")

@@ -36,7 +36,7 @@ def test_the_lead_form_offers_the_existing_lead_and_creates_anyway(page, live_se
     page.goto(f"{live_server.url}/leads/new/")
     page.get_by_label("First name").fill("Ann")
     page.get_by_label("Last name").fill("Able")
-    page.get_by_label("E-mail").fill("ANN@able.example")
+    page.get_by_label("E-mail", exact=True).fill("ANN@able.example")
     page.get_by_label("Job title").fill("Head of Sales")
     page.get_by_role("button", name="Save").click()
 

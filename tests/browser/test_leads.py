@@ -28,7 +28,7 @@ def test_web_lead_is_qualified_converted_and_lands_on_the_board(page, live_serve
     page.get_by_label("First name").fill("Wendy")
     page.get_by_label("Last name").fill("Webber")
     page.get_by_label("Company").fill("Webber Logistics GmbH")
-    page.get_by_label("E-mail").fill("wendy@webber-logistics.example")
+    page.locator("#id_email").fill("wendy@webber-logistics.example")
     page.get_by_label("Message").fill("We need a CRM for 40 sales people.")
     page.get_by_label("I agree to be contacted").check()
     page.get_by_role("button", name="Send").click()
