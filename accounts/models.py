@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -39,6 +42,22 @@ class User(AbstractUser):
     digest_enabled = models.BooleanField(_("daily digest e-mail"), default=True)
     digest_hour = models.PositiveSmallIntegerField(
         _("digest hour"), default=7, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the browser's language, then the installation's."),
+    )
+    workday_start = models.TimeField(_("working day starts"), default=datetime.time(9, 0))
+    workday_end = models.TimeField(_("working day ends"), default=datetime.time(17, 0))
+    calendar_token = models.CharField(
+        _("calendar feed key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("The secret part of the calendar feed's address; empty: no feed."),
     )
 
     class Meta:

@@ -138,6 +138,19 @@ class FollowUpRule(models.Model):
 
 
 class Activity(models.Model):
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached, talked")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Left a voicemail")
+        INTERESTED = "interested", _("Interested")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+
+    class RemindBefore(models.IntegerChoices):
+        MINUTES_15 = 15, _("15 minutes before")
+        HOUR_1 = 60, _("1 hour before")
+        DAY_1 = 24 * 60, _("1 day before")
+
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.TASK)
     subject = models.CharField(_("subject"), max_length=200)
     note = models.TextField(_("note"), blank=True)
@@ -160,6 +173,14 @@ class Activity(models.Model):
         blank=True,
         related_name="activities",
         verbose_name=_("rule"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome, blank=True)
+    remind_before_minutes = models.PositiveIntegerField(
+        _("reminder"),
+        null=True,
+        blank=True,
+        choices=RemindBefore,
+        help_text=_("Empty: the assignee's default reminder lead time."),
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     created_by = models.ForeignKey(
