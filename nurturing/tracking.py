@@ -10,7 +10,7 @@ where the e-mail's author pointed it. With `Sequence.track_opens` a 1×1 GIF `/t
 
 Left as written, untracked: mailto:, tel: and every other scheme; a target that is not a valid
 http(s) URL with a host, has a user or password in it, or is longer than 2,000 characters; and the
-product's own pages (the unsubscribe, preference and confirmation links under /e/, tracking
+product's own pages (the unsubscribe page under /u/, preference and confirmation links under /e/, tracking
 links under /t/), which must keep working without a redirect.
 """
 
@@ -31,7 +31,7 @@ CLICK_SALT = "nurturing.tracking.click"
 OPEN_SALT = "nurturing.tracking.open"
 MAX_URL = 2000
 DOWNLOAD_SUFFIXES = (".pdf", ".zip", ".docx", ".xlsx", ".pptx", ".epub")
-OWN_PREFIXES = ("/e/", "/t/")  # the product's own public pages: never wrapped
+OWN_PREFIXES = ("/e/", "/u/", "/t/")  # the product's own public pages: never wrapped
 # A URL in plain text ends at white space or a character that cannot stand in one unescaped;
 # trailing punctuation belongs to the sentence (“see https://example.com/a.”).
 TEXT_URL = re.compile(r"""https?://[^\s<>"'`]+""", re.IGNORECASE)

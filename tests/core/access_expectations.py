@@ -472,6 +472,13 @@ EXPECTATIONS = {
     "contacts/<int:contact_id>/consent/": Expect(kwargs=_contact, get=not_allowed(), post=see(400)),
     "contacts/<int:contact_id>/consent/ask/": Expect(kwargs=_contact, get=not_allowed(), post=see(302)),
     # --- nurturing: the public consent pages (the token is the key; no login, the same for all) ---
+    "u/<str:token>/": Expect(
+        kwargs=lambda cast: {"token": cast.send.token},
+        get=public(200),
+        post=public(200),  # unsubscribed (each request is rolled back)
+        data=lambda cast: {"List-Unsubscribe": "One-Click"},
+        csrf_exempt=True,
+    ),
     "e/u/<str:token>/": Expect(
         kwargs=lambda cast: {"token": cast.send.token},
         get=public(200),

@@ -79,11 +79,11 @@ EXPECTATIONS = {
         data=lambda cast: {"sequence": _sequence(cast).pk},
         htmx_post=change(200),
     ),
-    "sequences/segments/": Expect(get=everyone(200), post=not_allowed()),
-    "sequences/segments/new/": Expect(get=authors(200), post=authors(400)),
-    "sequences/segments/<int:segment_id>/": Expect(kwargs=_segment_kwargs, get=everyone(200), post=not_allowed()),
-    "sequences/segments/<int:segment_id>/edit/": Expect(kwargs=_segment_kwargs, get=authors(200), post=authors(400)),
-    "sequences/segments/<int:segment_id>/enrol/": Expect(
+    "segments/": Expect(get=everyone(200), post=not_allowed()),
+    "segments/new/": Expect(get=authors(200), post=authors(400)),
+    "segments/<int:segment_id>/": Expect(kwargs=_segment_kwargs, get=everyone(200), post=not_allowed()),
+    "segments/<int:segment_id>/edit/": Expect(kwargs=_segment_kwargs, get=authors(200), post=authors(400)),
+    "segments/<int:segment_id>/enrol/": Expect(
         kwargs=_segment_kwargs,
         get=not_allowed(),
         post=authors(302),

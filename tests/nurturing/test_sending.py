@@ -30,7 +30,7 @@ def test_the_email_is_written_for_the_person_with_footer_links_and_one_click_hea
     )
     assert message.purpose == EmailMessage.Purpose.MARKETING
     assert message.subject == "Hallo Katrin"
-    unsubscribe = f"https://crm.nordlicht.example/e/u/{send.token}/"
+    unsubscribe = f"https://crm.nordlicht.example/u/{send.token}/"
     preferences = f"https://crm.nordlicht.example/e/p/{send.token}/"
     assert message.extra_headers == [
         ["List-Unsubscribe", f"<{unsubscribe}>"],
@@ -57,7 +57,7 @@ def test_an_english_contact_gets_an_english_footer_and_the_industry_and_persona_
 
     assert message.subject == "Für Manufacturing"
     assert "Head of IT kennt spreadsheet chaos." in message.text_body
-    assert "Unsubscribe: https://crm.nordlicht.example/e/u/" in message.text_body
+    assert "Unsubscribe: https://crm.nordlicht.example/u/" in message.text_body
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,8 @@ def test_every_http_link_of_the_html_becomes_a_tracked_link_in_document_order(se
 def test_mailto_tel_anchors_without_href_and_the_products_own_pages_stay_untracked(send):
     html = (
         '<a href="mailto:sales@example.com">mail</a> <a href="tel:+4930123">call</a> <a name="top">top</a> '
-        f'<a href="{BASE}/e/u/abc/">unsubscribe</a> <a href="{BASE}/e/p/abc/">preferences</a> '
+        f'<a href="{BASE}/u/abc/">unsubscribe</a> <a href="{BASE}/e/u/abc/">unsubscribe (first address)</a> '
+        f'<a href="{BASE}/e/p/abc/">preferences</a> '
         '<a href="#section">jump</a> <a href="/relative">relative</a>'
     )
     out, _text = tracking.prepare(send=send, html=html, text="")
