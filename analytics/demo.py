@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
+from analytics import demo_names
 from analytics.demo_mail import seed_mail
 from analytics.demo_nurturing import seed_nurturing, wipe_nurturing
 from analytics.demo_quotes import seed_quotes
@@ -72,33 +73,6 @@ PERSONAS = [
     ),
 ]
 
-COMPANY_WORDS = [
-    "Nord",
-    "Süd",
-    "Alpen",
-    "Rhein",
-    "Elb",
-    "Spree",
-    "Isar",
-    "Main",
-    "Hansa",
-    "Berg",
-    "Tal",
-    "Wald",
-    "Stahl",
-    "Glas",
-    "Daten",
-    "Logistik",
-    "Technik",
-    "Medizin",
-    "Bau",
-    "Energie",
-    "Solar",
-    "Werk",
-    "Haus",
-    "Markt",
-]
-COMPANY_SUFFIXES = ["GmbH", "AG", "KG", "GmbH & Co. KG", "SE", "UG"]
 FIRST_NAMES = [
     "Anna",
     "Ben",
@@ -228,11 +202,6 @@ def ensure_users(*, password, reps=DEFAULT_REPS):
     return users, teams
 
 
-def _company_name(rng, index):
-    first, second = rng.sample(COMPANY_WORDS, 2)
-    return f"{first}{second.lower()} {rng.choice(COMPANY_SUFFIXES)} {index}"
-
-
 def _line(*, deal, product):
     """One line item of the product at its catalogue price and VAT (bulk inserts skip save())."""
     line = DealProduct(
@@ -330,12 +299,12 @@ class DemoBuilder:
             Organization,
             [
                 Organization(
-                    name=_company_name(rng, i),
+                    name=demo_names.company_name(i - 1),
                     industry=rng.choice(Industry.values),
                     size_band=rng.choice(SizeBand.values),
                     region=rng.choice(Region.values),
-                    email_domain=f"company{i}.example",
-                    website=f"https://company{i}.example",
+                    email_domain=demo_names.company_domain(i - 1),
+                    website=f"https://www.{demo_names.company_domain(i - 1)}",
                     created_at=self.now - timedelta(days=rng.randint(30, 700)),
                 )
                 for i in range(1, org_count + 1)
@@ -413,7 +382,7 @@ class DemoBuilder:
                 email=f"{first.lower()}.{i}@lead{i}.example",
                 phone=f"+49 40 {rng.randint(1000000, 9999999)}",
                 job_title=rng.choice(JOB_TITLES),
-                company_name=_company_name(rng, 10_000 + i),
+                company_name=demo_names.lead_company_name(i),
                 source=source,
                 campaign=rng.choice(CAMPAIGNS[source]),
                 industry=rng.choice(Industry.values),

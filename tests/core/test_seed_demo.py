@@ -166,3 +166,18 @@ def test_seed_has_a_running_sequence_with_tracked_e_mails_and_source_costs(seede
     assert not enrolled.exclude(contact__email_consent="granted").exists()
     assert not enrolled.filter(next_run_at__lte=timezone.now()).exists()
     assert SourceCost.objects.exists() and Campaign.objects.exists()
+
+
+def test_seed_names_organizations_like_companies_without_numbers_or_false_duplicates(seeded):
+    from customers.keys import name_key
+    from customers.models import Organization
+
+    names = list(Organization.objects.values_list("name", "name_key", "email_domain"))
+    assert len(names) >= 40
+    assert not [name for name, _key, _domain in names if any(c.isdigit() for c in name)]
+    assert len({key for _name, key, _domain in names}) == len(names), "no two share the duplicate check's key"
+    assert len({domain for _name, _key, domain in names}) == len(names)
+    assert all(key == name_key(name) for name, key, _domain in names)
+    companies = set(Lead.objects.values_list("company_name", flat=True))
+    assert not [name for name in companies if any(c.isdigit() for c in name)]
+    assert not companies & {name for name, _key, _domain in names}, "leads come from companies not yet in the CRM"
