@@ -1,20 +1,23 @@
-"""Converting a qualified lead into an organization, a contact and a deal.
+"""Converting an open lead into an organization, a contact and a deal.
 
 This lives in the deals app because it creates a deal and deals sits above leads in the
 dependency order; the lead side of the change is leads.services.lead_mark_converted.
 """
 
-from decimal import Decimal
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from customers.models import Contact, Organization
+from deals import selectors as deal_selectors
 from deals import services as deal_services
-from deals.models import Pipeline
+from deals.models import Deal, Pipeline
 from leads import services as lead_services
 from leads.models import Lead
 
@@ -46,6 +49,25 @@ FREE_MAIL_DOMAINS = frozenset(
 )
 
 
+# The expected close date a conversion proposes: a month out, the typical first estimate.
+DEFAULT_CLOSE_DAYS = 30
+
+
+def typical_won_value(*, user, pipeline, today):
+    """The value a conversion proposes: the average value of the deals won in `pipeline` in the
+    year before `today` that `user` may see, rounded to hundreds; 0 without such deals. One
+    aggregate query."""
+    since = today - timedelta(days=365)
+    average = (
+        deal_selectors.deal_list_for_user(user=user)
+        .filter(pipeline=pipeline, status=Deal.Status.WON, won_at__date__gt=since)
+        .aggregate(average=Avg("value"))["average"]
+    )
+    if not average:
+        return Decimal("0")
+    return (Decimal(average) / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 100
+
+
 class ConversionError(Exception):
     """The conversion was refused; the message is for the user. Nothing was saved."""
 
@@ -70,7 +92,7 @@ def organization_match(*, name, email):
 
 
 def lead_convert(*, lead_id, actor, pipeline_id, owner=None, value=Decimal("0"), title="", expected_close_date=None):
-    """Turn a qualified lead into an organization (matched or created), a contact and an
+    """Turn an open lead (new, contacted, nurturing or qualified) into an organization (matched or created), a contact and an
     open deal in the first stage of the pipeline, in one transaction: the lead is marked
     converted and linked to the organization and contact, the deal to the lead.
 
@@ -98,9 +120,9 @@ def _convert(*, lead_id, actor, pipeline_id, owner, value, title, expected_close
         raise PermissionDenied(_("You may not convert this lead."))
     if lead.status == Lead.Status.CONVERTED:
         raise ConversionError(_("This lead has already been converted into a deal."))
-    if lead.status != Lead.Status.QUALIFIED:
+    if not lead_services.may_convert(lead):
         raise ConversionError(
-            _("Only a qualified lead can be converted; this one is %(status)s.") % {"status": lead.get_status_display()}
+            _("Only an open lead can be converted; this one is %(status)s.") % {"status": lead.get_status_display()}
         )
     pipeline = Pipeline.objects.filter(pk=pipeline_id, is_active=True).first()
     first_stage = pipeline.stages.order_by("order", "id").first() if pipeline else None

@@ -1,9 +1,13 @@
-"""The page that converts a qualified lead into a deal (see deals/conversion.py)."""
+"""The page that converts an open lead into a deal (see deals/conversion.py): the lead page's
+"Convert to deal", then this form with its defaults filled in — two steps."""
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -36,13 +40,17 @@ class ConvertLeadForm(forms.Form):
         self.initial.setdefault("pipeline", default.pk if default else None)
         self.initial.setdefault("owner", lead.owner_id or user.pk)
         self.initial.setdefault("title", lead.company_name or lead.full_name)
+        today = timezone.localdate()
+        if default is not None:
+            self.initial.setdefault("value", conversion.typical_won_value(user=user, pipeline=default, today=today))
         self.initial.setdefault("value", 0)
+        self.initial.setdefault("expected_close_date", today + timedelta(days=conversion.DEFAULT_CLOSE_DAYS))
 
 
 @require_http_methods(["GET", "POST"])
 def convert_lead(request, lead_id):
     """404 outside the scope, 403 if the user may not change the lead; a lead that is not
-    qualified or already converted gets a clear message (409) and nothing is saved."""
+    open (disqualified or already converted) gets a clear message (409) and nothing is saved."""
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     if not lead_services.can_change(request.user, lead):
         raise PermissionDenied(_("You may not convert this lead."))
@@ -74,12 +82,12 @@ def convert_lead(request, lead_id):
         else:
             status = 400
     refusal = ""
-    if request.method == "GET" and lead.status != lead.Status.QUALIFIED:
+    if request.method == "GET" and not lead_services.may_convert(lead):
         status = 409
         refusal = (
             _("This lead has already been converted into a deal.")
             if lead.status == lead.Status.CONVERTED
-            else _("Only a qualified lead can be converted; this one is %(status)s.")
+            else _("Only an open lead can be converted; this one is %(status)s.")
             % {"status": lead.get_status_display()}
         )
     return render(request, "deals/convert_lead.html", {"form": form, "lead": lead, "refusal": refusal}, status=status)

@@ -178,11 +178,24 @@ def lead_change_status(*, lead_id, actor, to_status, reason=""):
     return lead
 
 
+# A lead converts from any open status: a rep who has the deal in hand should not click through
+# "contacted" and "qualified" first. The history still shows the lead passing "qualified" (the
+# funnel's lead-to-qualified step counts it); disqualified leads are reopened first.
+CONVERTIBLE = frozenset({S.NEW, S.CONTACTED, S.NURTURING, S.QUALIFIED})
+
+
+def may_convert(lead):
+    return lead.status in CONVERTIBLE
+
+
 def lead_mark_converted(*, lead, actor, organization, contact, at):
-    """Part of lead_convert (deals app): call inside its transaction with the lead locked."""
+    """Part of lead_convert (deals app): call inside its transaction with the lead locked. A lead
+    not yet qualified is recorded as qualified at the same moment, then converted."""
+    if not may_convert(lead):
+        raise LeadError(_("Only an open lead can be converted."))
     if lead.status != S.QUALIFIED:
-        raise LeadError(_("Only a qualified lead can be converted."))
-    from_status = lead.status
+        LeadStatusChange.objects.create(lead=lead, from_status=lead.status, to_status=S.QUALIFIED, actor=actor, at=at)
+    from_status = S.QUALIFIED
     lead.status = S.CONVERTED
     lead.converted_at = at
     lead.status_changed_at = at

@@ -144,7 +144,7 @@ def _detail_context(request, lead, *, qualification_form=None, status_form=None,
         "history": selectors.lead_history(lead=lead),
         "touches": selectors.lead_touches(lead=lead),
         "may_change": may_change,
-        "may_convert": may_change and lead.status == lead.Status.QUALIFIED and deal is None,
+        "may_convert": may_change and services.may_convert(lead) and deal is None,
         "qualification_form": qualification_form
         or forms.QualificationForm(initial={c: getattr(lead, c) for c in scoring.CRITERIA}),
         "status_form": status_form or forms.StatusForm(choices=services.allowed_transitions(lead)),

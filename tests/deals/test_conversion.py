@@ -1,7 +1,9 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from customers.models import Contact, Organization
 from deals import conversion, defaults
@@ -138,11 +140,25 @@ def test_the_database_refuses_a_second_deal_for_one_lead_and_everything_rolls_ba
     )
 
 
-def test_only_a_qualified_lead_converts(rep, pipeline):
+def test_a_new_lead_converts_in_one_step_and_its_history_passes_qualified(rep, pipeline):
     lead = lead_services.lead_create(actor=rep, owner=rep, last_name="New", email="new@x.example")
-    with pytest.raises(conversion.ConversionError, match="Only a qualified lead"):
+    deal = _convert(lead, rep, pipeline)
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.CONVERTED
+    assert deal.source_lead_id == lead.pk
+    steps = list(
+        LeadStatusChange.objects.filter(lead=lead).order_by("at", "pk").values_list("from_status", "to_status")
+    )
+    assert steps == [("", "new"), ("new", "qualified"), ("qualified", "converted")]
+
+
+def test_a_disqualified_lead_is_not_converted(rep, pipeline):
+    lead = lead_services.lead_create(actor=rep, owner=rep, last_name="Gone", email="gone@x.example")
+    lead_services.lead_change_status(lead_id=lead.pk, actor=rep, to_status="disqualified", reason="No budget")
+    with pytest.raises(conversion.ConversionError, match="Only an open lead"):
         _convert(lead, rep, pipeline)
     assert Organization.objects.count() == 0
+    assert Deal.objects.count() == 0
 
 
 def test_a_pipeline_without_stages_is_refused(rep, qualified_lead):
@@ -218,12 +234,53 @@ def test_teammate_cannot_post_a_conversion(client, teammate, pipeline, qualified
     assert Deal.objects.count() == 0
 
 
-def test_convert_page_for_a_lead_that_is_not_qualified_explains_why(client, rep):
-    lead = lead_services.lead_create(actor=rep, owner=rep, last_name="New", email="new@x.example")
+def test_convert_page_for_a_disqualified_lead_explains_why(client, rep):
+    lead = lead_services.lead_create(actor=rep, owner=rep, last_name="Gone", email="gone@x.example")
+    lead_services.lead_change_status(lead_id=lead.pk, actor=rep, to_status="disqualified", reason="No budget")
     client.force_login(rep)
     response = client.get(_url(lead))
     assert response.status_code == 409
-    assert "Only a qualified lead can be converted; this one is New." in response.content.decode()
+    assert "Only an open lead can be converted; this one is Disqualified." in response.content.decode()
+
+
+def test_a_new_lead_is_converted_from_its_page_in_two_steps_with_the_defaults(client, rep, pipeline):
+    """Step one: "Convert to deal" on the lead page. Step two: the form, submitted as proposed."""
+    lead = lead_services.lead_create(
+        actor=rep, owner=rep, last_name="Neu", email="neu@neu.example", company_name="Neu GmbH"
+    )
+    client.force_login(rep)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert f'href="{_url(lead)}"' in page
+    form = client.get(_url(lead))
+    assert form.status_code == 200
+    assert 'data-testid="qualifies-on-conversion"' in form.content.decode()
+    proposed = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name, value in form.context["form"].initial.items()
+        if value is not None
+    }
+    response = client.post(_url(lead), proposed)
+    assert response.status_code == 302
+    deal = Deal.objects.get(source_lead=lead)
+    assert deal.title == "Neu GmbH"
+    assert deal.owner == rep
+    assert (deal.expected_close_date - timezone.localdate()).days == conversion.DEFAULT_CLOSE_DAYS
+
+
+def test_the_proposed_value_is_the_average_won_deal_the_user_sees_rounded_to_hundreds(rep, outsider, pipeline):
+    today = timezone.localdate()
+    won_at = timezone.now() - timedelta(days=10)
+    for value in ("1000", "2260"):
+        factories.DealFactory(pipeline=pipeline, owner=rep, status=Deal.Status.WON, won_at=won_at, value=Decimal(value))
+    factories.DealFactory(pipeline=pipeline, owner=outsider, status=Deal.Status.WON, won_at=won_at, value=90_000)
+    factories.DealFactory(
+        pipeline=pipeline, owner=rep, status=Deal.Status.WON, won_at=won_at - timedelta(days=400), value=50_000
+    )
+    factories.DealFactory(pipeline=pipeline, owner=rep, status=Deal.Status.OPEN, value=70_000)
+    assert conversion.typical_won_value(user=rep, pipeline=pipeline, today=today) == Decimal("1600")
+    assert conversion.typical_won_value(user=outsider, pipeline=pipeline, today=today) == Decimal("90000")
+    other = factories.PipelineFactory()
+    assert conversion.typical_won_value(user=rep, pipeline=other, today=today) == Decimal("0")
 
 
 def test_convert_page_for_a_converted_lead_says_so(client, rep, pipeline, qualified_lead):
