@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scoping
 from accounts.models import User
 from customers.forms import ConsentForm as ConsentForm  # shared with the other record page
-from leads import import_encoding
+from leads import import_encoding, import_mapping
 from leads.models import Lead
 
 LEVEL_CHOICES = Lead.Level.choices
@@ -109,3 +109,23 @@ class ImportEncodingForm(forms.Form):
     """Read the previewed file again with another encoding."""
 
     encoding = forms.ChoiceField(label=_("Read the file as"), choices=ENCODING_CHOICES)
+
+
+class ImportColumnsForm(forms.Form):
+    """The lead field each column of the previewed file fills (one choice per column)."""
+
+    def __init__(self, *args, lead_import, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lead_import = lead_import
+        choices = [(import_mapping.IGNORE, _("— ignore —")), *import_mapping.TARGETS.items()]
+        mapping = lead_import.mapping
+        for index, header in enumerate(lead_import.headers):
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": index + 1},
+                choices=choices,
+                required=False,
+                initial=mapping[index] if index < len(mapping) else import_mapping.IGNORE,
+            )
+
+    def mapping(self):
+        return [self.cleaned_data.get(f"col_{index}") or "" for index in range(len(self.lead_import.headers))]

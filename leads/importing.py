@@ -15,35 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts import scoping
 from customers.models import DecisionRole, Industry, Region, SizeBand
-from leads import contact_keys, selectors
+from leads import contact_keys, import_mapping, selectors
 from leads.models import Lead, Persona
 from pipeline_crm import csvexport
 
-# Column name in the file → the lead field it fills; aliases accepted in headers.
-COLUMNS = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "email": "email",
-    "phone": "phone",
-    "job_title": "job_title",
-    "company": "company_name",
-    "company_name": "company_name",
-    "source": "source",
-    "campaign": "campaign",
-    "industry": "industry",
-    "company_size": "size_band",
-    "size_band": "size_band",
-    "region": "region",
-    "decision_role": "decision_role",
-    "persona": "persona",
-    "owner": "owner",
-    "need": "need",
-    "budget": "budget",
-    "authority": "authority",
-    "timing": "timing",
-    "message": "message",
-}
-REQUIRED = ("last_name", "email")
 EXPORT_HEADER = [
     "first_name",
     "last_name",
@@ -84,6 +59,15 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported; the message says why and what to do."""
 
 
+class MappingIncomplete(ImportFileError):
+    """The columns do not say where the required fields are (or name one field twice): the
+    user chooses the columns on the preview (leads.import_mapping)."""
+
+    def __init__(self, problems, *, headers, mapping):
+        super().__init__(" ".join(problems))
+        self.problems, self.headers, self.mapping = problems, headers, mapping
+
+
 def _choice_lookup(choices):
     table = {}
     for value, label in choices.choices:
@@ -92,8 +76,9 @@ def _choice_lookup(choices):
     return table
 
 
-def read_rows(text):
-    """(header columns mapped to fields, iterator of (line number, row dict))."""
+def read_header(text):
+    """(the header's cells, a csv reader positioned at the first row). The delimiter is whichever
+    of comma, semicolon and tab the first line has most of."""
     if not text.strip():
         raise ImportFileError(_("The file is empty."))
     first_line = text.split("\n", 1)[0]
@@ -103,19 +88,26 @@ def read_rows(text):
         header = next(reader)
     except csv.Error as exc:
         raise ImportFileError(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from None
-    names = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
-    fields = [COLUMNS.get(name) for name in names]
-    missing = [col for col in REQUIRED if col not in fields]
-    if missing:
-        raise ImportFileError(
-            _("Required columns are missing: %(missing)s. The first line must name the columns, e.g. %(example)s.")
-            % {"missing": ", ".join(missing), "example": "first_name,last_name,email,company"}
-        )
-    return fields, reader
+    return [cell.strip() for cell in header], reader
 
 
-def validate(*, text, actor):
-    """Validate every row. Returns (valid rows, report, total rows).
+def read_rows(text, *, mapping=None):
+    """(the header, the field of each column, iterator of rows). `mapping` is the field (or "")
+    per column; None guesses it from the header. Raises MappingIncomplete when a required
+    field has no column or a field has two."""
+    header, reader = read_header(text)
+    if mapping is None:
+        mapping = import_mapping.guess(headers=header)
+    mapping = (list(mapping) + [import_mapping.IGNORE] * len(header))[: len(header)]
+    problems = import_mapping.problems(mapping)
+    if problems:
+        raise MappingIncomplete(problems, headers=header, mapping=mapping)
+    return header, [field or None for field in mapping], reader
+
+
+def validate(*, text, actor, mapping=None):
+    """Validate every row, the columns read as `mapping` says (None: guessed from the header).
+    Returns (valid rows, report, total rows).
 
     A row is valid when its required values are there, its e-mail is well-formed, every
     coded value is known (value or label, any case), and its e-mail (trimmed, case-folded)
@@ -123,7 +115,7 @@ def validate(*, text, actor):
     whose phone number (in international form) is an existing lead's is imported with a note.
     Each report row names the matching lead when the user may open it ("match").
     """
-    fields, reader = read_rows(text)
+    _header, fields, reader = read_rows(text, mapping=mapping)
     lookups = {name: _choice_lookup(choices) for name, choices in CHOICES.items()}
     personas = {p.name.lower(): p.pk for p in Persona.objects.all()}
     owners = {u.username.lower(): u.pk for u in scoping.assignable_users(actor)}

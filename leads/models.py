@@ -470,6 +470,11 @@ class LeadImport(models.Model):
     source = models.BinaryField(_("uploaded file"), blank=True, default=b"", editable=False)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True, editable=False)
     encoding_detected = models.CharField(_("detected encoding"), max_length=20, blank=True, editable=False)
+    # The file's header, the lead field each column fills ("" = ignored; leads.import_mapping)
+    # and the header's fingerprint, by which the user's next file with it gets the same mapping.
+    headers = models.JSONField(_("columns"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=list, blank=True)
+    header_key = models.CharField(_("header fingerprint"), max_length=64, blank=True, editable=False)
     failure = models.CharField(_("failure"), max_length=20, choices=Failure, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -482,7 +487,10 @@ class LeadImport(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("lead import")
         verbose_name_plural = _("lead imports")
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="leadimport_status_heartbeat")]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="leadimport_status_heartbeat"),
+            models.Index(fields=["created_by", "header_key"], name="leadimport_user_header"),
+        ]
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"

@@ -1,6 +1,7 @@
 """Writes of leads. Every function owns its transaction, checks permission, keeps the
 score in step with its inputs and writes the LeadStatusChange history."""
 
+import csv
 import uuid
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from audit import context as audit_context
 from audit import services as audit
 from customers import consent
 from customers.models import Consent
-from leads import contact_keys, import_encoding, importing, scoring, selectors
+from leads import contact_keys, import_encoding, import_mapping, importing, scoring, selectors
 from leads.models import (
     Lead,
     LeadConsentChange,
@@ -28,6 +29,7 @@ from leads.models import (
     ScoringSettings,
     WebFormSettings,
 )
+from pipeline_crm import csvexport
 
 S = Lead.Status
 
@@ -461,10 +463,13 @@ def lead_import_progress(*, lead_import):
 def lead_import_create(*, actor, raw, file_name, encoding=import_encoding.AUTO):
     """Read and validate an uploaded CSV into a LeadImport awaiting the user's decision.
 
-    `encoding` is AUTO (detect: UTF-8 or Windows-1252) or one the user chose. The bytes are
-    kept with the preview, so that it can be read again with another encoding
-    (lead_import_reread). Raises importing.ImportFileError (nothing stored) when the file as
-    a whole is unusable.
+    `encoding` is AUTO (detect: UTF-8 or Windows-1252) or one the user chose. The columns are
+    guessed from the header, or mapped as the user mapped the same header last time
+    (leads.import_mapping). The bytes are kept with the preview, so that it can be read again
+    with another encoding or another mapping (lead_import_reread, lead_import_remap). A header
+    that does not name the required fields still makes a preview, without rows, on which the
+    user chooses the columns. Raises importing.ImportFileError (nothing stored) when the file
+    as a whole is unusable.
     """
     if len(raw) > settings.LEADS_IMPORT_MAX_BYTES:
         raise importing.ImportFileError(
@@ -472,18 +477,31 @@ def lead_import_create(*, actor, raw, file_name, encoding=import_encoding.AUTO):
         )
     detected, used = _encodings(raw, encoding)
     text = import_encoding.decode(raw, encoding=used)
-    valid, report, total = importing.validate(text=text, actor=actor)
-    return LeadImport.objects.create(
-        created_by=actor,
-        file_name=file_name[:255],
-        total_rows=total,
-        valid_rows=len(valid),
-        rows=valid,
-        report=report,
-        source=raw,
-        encoding=used,
-        encoding_detected=detected,
+    headers, _reader = importing.read_header(text)
+    mapping = import_mapping.guess(headers=headers, user=actor)
+    lead_import = LeadImport(
+        created_by=actor, file_name=file_name[:255], source=raw, encoding=used, encoding_detected=detected
     )
+    _validate_into(lead_import, text=text, actor=actor, mapping=mapping)
+    lead_import.save()
+    return lead_import
+
+
+def _validate_into(lead_import, *, text, actor, mapping):
+    """Validate `text` with `mapping` into the import's rows, report, header and mapping. An
+    incomplete mapping leaves no rows (nothing can be imported until the user completes it)."""
+    try:
+        valid, report, total = importing.validate(text=text, actor=actor, mapping=mapping)
+    except importing.MappingIncomplete as incomplete:
+        headers, mapping = incomplete.headers, incomplete.mapping
+        valid, report, total = [], [], 0
+    else:
+        headers, _reader = importing.read_header(text)
+        mapping = (list(mapping) if mapping is not None else import_mapping.guess(headers=headers))[: len(headers)]
+    lead_import.headers, lead_import.mapping = headers, mapping
+    lead_import.header_key = import_mapping.header_key(headers)
+    lead_import.total_rows, lead_import.valid_rows = total, len(valid)
+    lead_import.rows, lead_import.report = valid, report
 
 
 def _encodings(raw, encoding):
@@ -497,23 +515,66 @@ def _encodings(raw, encoding):
     return detected, detected if encoding == import_encoding.AUTO else encoding
 
 
-@transaction.atomic
-def lead_import_reread(*, import_id, actor, encoding):
-    """Read a previewed upload again with another encoding and validate it afresh, without a
-    new upload. Raises importing.ImportFileError when the file cannot be read so (the preview
-    stays as it was) and LeadError once the user has decided."""
+_VALIDATED_FIELDS = ["total_rows", "valid_rows", "rows", "report", "headers", "mapping", "header_key"]
+
+
+def _previewed(*, import_id, actor):
     lead_import = LeadImport.objects.select_for_update().get(pk=import_id, created_by=actor)
     if lead_import.status != LeadImport.Status.PREVIEW or not lead_import.source:
         raise LeadError(_("This import is no longer waiting for a decision; upload the file again."))
+    return lead_import
+
+
+@transaction.atomic
+def lead_import_reread(*, import_id, actor, encoding):
+    """Read a previewed upload again with another encoding and validate it afresh, without a
+    new upload; the column mapping stays if the header reads the same. Raises
+    importing.ImportFileError when the file cannot be read so (the preview stays as it was)
+    and LeadError once the user has decided."""
+    lead_import = _previewed(import_id=import_id, actor=actor)
     raw = bytes(lead_import.source)
     detected, used = _encodings(raw, encoding)
     text = import_encoding.decode(raw, encoding=used)
-    valid, report, total = importing.validate(text=text, actor=actor)
-    lead_import.total_rows, lead_import.valid_rows = total, len(valid)
-    lead_import.rows, lead_import.report = valid, report
+    headers, _reader = importing.read_header(text)
+    same = import_mapping.header_key(headers) == lead_import.header_key and lead_import.mapping
+    mapping = lead_import.mapping if same else import_mapping.guess(headers=headers, user=actor)
+    _validate_into(lead_import, text=text, actor=actor, mapping=mapping)
     lead_import.encoding, lead_import.encoding_detected = used, detected
-    lead_import.save(update_fields=["total_rows", "valid_rows", "rows", "report", "encoding", "encoding_detected"])
+    lead_import.save(update_fields=[*_VALIDATED_FIELDS, "encoding", "encoding_detected"])
     return lead_import
+
+
+@transaction.atomic
+def lead_import_remap(*, import_id, actor, mapping):
+    """Validate a previewed upload afresh with the columns the user chose (a field or "" per
+    column). An incomplete mapping is stored and shown with its problems; nothing is imported
+    until it is complete. Raises LeadError once the user has decided."""
+    lead_import = _previewed(import_id=import_id, actor=actor)
+    if len(mapping) != len(lead_import.headers) or any(m and m not in import_mapping.TARGETS for m in mapping):
+        raise LeadError(_("The columns chosen do not fit this file; choose them again."))
+    text = import_encoding.decode(bytes(lead_import.source), encoding=lead_import.encoding)
+    _validate_into(lead_import, text=text, actor=actor, mapping=list(mapping))
+    lead_import.save(update_fields=_VALIDATED_FIELDS)
+    return lead_import
+
+
+def lead_import_samples(*, lead_import, rows=3):
+    """The first `rows` rows of a previewed file as read (for the column mapping); [] once the
+    file is gone."""
+    if not lead_import.source:
+        return []
+    text = import_encoding.decode(bytes(lead_import.source), encoding=lead_import.encoding)
+    _headers, reader = importing.read_header(text)
+    samples = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                samples.append([csvexport.text_from_cell(cell).strip() for cell in row])
+            if len(samples) == rows:
+                break
+    except csv.Error:
+        pass  # the rows' own problems are in the report
+    return samples
 
 
 def _lead_import_start(lead_import):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("leads/import/", views.import_upload, name="import"),
     path("leads/import/<int:import_id>/", views.import_detail, name="import_detail"),
     path("leads/import/<int:import_id>/encoding/", views.import_reread, name="import_reread"),
+    path("leads/import/<int:import_id>/columns/", views.import_columns, name="import_columns"),
     path("leads/import/<int:import_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("leads/import/<int:import_id>/discard/", views.import_discard, name="import_discard"),
     path("leads/import/<int:import_id>/retry/", views.import_retry, name="import_retry"),

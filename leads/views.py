@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import network
-from leads import forms, import_encoding, importing, scoring, selectors, services
+from leads import forms, import_encoding, import_mapping, importing, scoring, selectors, services
 from leads.models import LeadImport
 from pipeline_crm import csvexport, listcolumns
 
@@ -324,8 +324,10 @@ def import_upload(request):
     return render(request, "leads/import_upload.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _import_context(lead_import, *, encoding_form=None):
+def _import_context(lead_import, *, encoding_form=None, columns_form=None):
     report = lead_import.report
+    preview = lead_import.status == LeadImport.Status.PREVIEW
+    columns_form = columns_form or (forms.ImportColumnsForm(lead_import=lead_import) if preview else None)
     problems = [r for r in report if not r["ok"]]
     noted = [r for r in report if r["ok"] and r.get("notes")]
     progress = services.lead_import_progress(lead_import=lead_import)
@@ -344,7 +346,19 @@ def _import_context(lead_import, *, encoding_form=None):
         "percent": int(100 * progress / max(lead_import.valid_rows, 1)),
         "polling": lead_import.status in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING),
         "stale_minutes": settings.LEADS_IMPORT_STALE_MINUTES,
+        "columns": _columns(lead_import, columns_form) if columns_form is not None else [],
+        "columns_form": columns_form,
+        "mapping_problems": import_mapping.problems(lead_import.mapping) if preview else [],
     }
+
+
+def _columns(lead_import, form):
+    """(header, the first rows' values, the choice) per column of the previewed file."""
+    samples = services.lead_import_samples(lead_import=lead_import, rows=3)
+    return [
+        (header, [row[index] for row in samples if index < len(row)], form[f"col_{index}"])
+        for index, header in enumerate(lead_import.headers)
+    ]
 
 
 @require_GET
@@ -379,6 +393,26 @@ def import_reread(request, import_id):
             messages.success(request, _("The file was read again."))
             return redirect("leads:import_detail", import_id=lead_import.pk)
     return render(request, "leads/import_detail.html", _import_context(lead_import, encoding_form=form), status=400)
+
+
+@require_POST
+def import_columns(request, import_id):
+    """Read the previewed file again with the columns the user chose."""
+    lead_import = selectors.lead_import_get_for_user(user=request.user, import_id=import_id)
+    form = forms.ImportColumnsForm(request.POST, lead_import=lead_import)
+    if form.is_valid():
+        try:
+            lead_import = services.lead_import_remap(
+                import_id=lead_import.pk, actor=request.user, mapping=form.mapping()
+            )
+        except services.LeadError as exc:
+            messages.error(request, str(exc))
+        else:
+            if import_mapping.problems(lead_import.mapping):
+                return render(request, "leads/import_detail.html", _import_context(lead_import), status=400)
+            messages.success(request, _("The file was read again with the columns you chose."))
+        return redirect("leads:import_detail", import_id=lead_import.pk)
+    return render(request, "leads/import_detail.html", _import_context(lead_import, columns_form=form), status=400)
 
 
 @require_POST

@@ -335,6 +335,10 @@ EXPECTATIONS = {
     "leads/import/<int:import_id>/encoding/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(400)
     ),
+    # The cast's import keeps no file: "upload it again" on the preview.
+    "leads/import/<int:import_id>/columns/": Expect(
+        kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
+    ),
     "leads/import/<int:import_id>/confirm/": Expect(
         kwargs=lambda cast: {"import_id": cast.lead_import.pk}, get=not_allowed(), post=own(302)
     ),

@@ -1,3 +1,4 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads import importing, services
@@ -9,9 +10,11 @@ HEADER = (
 )
 
 
-def _upload(client, content, *, encoding="auto", name="leads.csv"):
+def _upload(client, content, *, encoding="auto", name="leads.csv", follow=False):
     raw = content.encode("utf-8") if isinstance(content, str) else content
-    return client.post("/leads/import/", {"file": SimpleUploadedFile(name, raw, "text/csv"), "encoding": encoding})
+    return client.post(
+        "/leads/import/", {"file": SimpleUploadedFile(name, raw, "text/csv"), "encoding": encoding}, follow=follow
+    )
 
 
 def test_good_file_previews_then_imports_all_rows(client, rep):
@@ -51,12 +54,18 @@ def test_semicolon_separated_files_are_read(client, rep):
     assert LeadImport.objects.get().valid_rows == 1
 
 
-def test_missing_required_column_is_a_clear_error(client, rep):
+def test_a_header_without_the_required_columns_asks_for_the_columns_and_imports_nothing_yet(client, rep):
     client.force_login(rep)
-    response = _upload(client, "first_name,last_name,company\nA,B,C\n")
-    assert response.status_code == 400
-    assert "Required columns are missing: email" in response.content.decode()
-    assert LeadImport.objects.count() == 0
+    response = _upload(client, "first_name,last_name,company\nA,B,C\n", follow=True)
+    assert response.status_code == 200
+    lead_import = LeadImport.objects.get()
+    assert (lead_import.valid_rows, lead_import.rows, lead_import.status) == (0, [], "preview")
+    page = response.content.decode()
+    assert 'data-testid="mapping-problems"' in page
+    assert "Choose the column with the E-mail." in page
+    assert "Import the" not in page
+    with pytest.raises(services.LeadError):
+        services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
 
 
 def test_empty_file_is_a_clear_error(client, rep):
