@@ -218,6 +218,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LANGUAGE_CODE = env.string("LANGUAGE_CODE", "en-gb")
 LANGUAGES = [("en-gb", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, 24-hour clock in English too (docs/translations.md).
+FORMAT_MODULE_PATH = ["pipeline_crm.formats"]
 TIME_ZONE = env.string("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
