@@ -14,15 +14,15 @@
     select.before(input);
     input.addEventListener("input", () => {
       const words = input.value.trim().toLowerCase().replace(/\s+/g, "_").split("_").filter(Boolean);
-      let first = null;
-      for (const option of select.options) {
-        const text = option.value.toLowerCase();
-        const shown = option.value === "" || option.selected || words.every((word) => text.includes(word));
-        option.hidden = !shown;
-        if (shown && option.value && !first) first = option;
+      const matches = (value) => words.every((word) => value.toLowerCase().includes(word));
+      const options = Array.from(select.options);
+      // The first match becomes the choice unless the current one matches: saving a filtered
+      // list saves what it shows; the choice is always one of the list.
+      const first = options.find((option) => option.value && matches(option.value));
+      if (first && !(select.value && matches(select.value))) select.value = first.value;
+      for (const option of options) {
+        option.hidden = !(option.value === "" || option.selected || matches(option.value));
       }
-      // Picking the only or first match saves a click; the choice stays on the list.
-      if (first && !select.value) select.value = first.value;
     });
   }
 
