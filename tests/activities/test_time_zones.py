@@ -134,3 +134,20 @@ def test_the_digest_of_the_tokyo_user_covers_the_tokyo_day(rep, teammate):
     subjects = {m.to[0]: m.subject for m in mail.outbox}
     assert "10/06/2026: 0 today, 1 overdue" in subjects[rep.email]
     assert "09/06/2026: 1 today, 0 overdue" in subjects[teammate.email]
+
+
+def test_the_boards_activity_signal_is_today_in_tokyo_and_planned_in_new_york(client, rep, frozen_now):
+    deal = factories.DealFactory(owner=rep)
+    # 13:00 on the 10th in Tokyo is midnight starting the 10th in New York (where it is the 9th).
+    factories.ActivityFactory(deal=deal, due_at=datetime(2026, 6, 10, 13, 0, tzinfo=TOKYO))
+
+    def signal():
+        client.force_login(rep)
+        html = client.get(reverse("deals:board")).content.decode()
+        card = html[html.index(f'data-deal-id="{deal.pk}"') :]
+        return card[card.index('data-signal="') + len('data-signal="') :].split('"', 1)[0]
+
+    user_in(rep, "Asia/Tokyo")
+    assert signal() == "today"
+    user_in(rep, "America/New_York")
+    assert signal() == "planned"
