@@ -1,6 +1,5 @@
-import zoneinfo
-
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
@@ -8,30 +7,72 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from accounts import throttling
+from accounts import localization, throttling
 from accounts.models import User
 
 
 class PreferencesForm(forms.ModelForm):
+    """The user's own settings. The time zone is one of the zoneinfo names (a list with a text
+    filter, static/js/preferences.js), never free text; working hours are in that zone."""
+
+    time_zone = forms.ChoiceField(
+        label=_("time zone"),
+        required=False,
+        error_messages={"invalid_choice": _("Unknown time zone “%(value)s” (use a name like Europe/Berlin).")},
+        widget=forms.Select(attrs={"data-filterable": "", "data-filter-label": _("Filter the time zones")}),
+    )
+
     class Meta:
         model = User
         fields = [
             "first_name",
             "last_name",
             "email",
+            "language",
             "time_zone",
+            "workday_start",
+            "workday_end",
             "reminder_lead_minutes",
             "digest_enabled",
             "digest_hour",
         ]
+        widgets = {
+            "workday_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "workday_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {
+            "workday_end": _(
+                "Activities made by follow-up rules are due within your working hours (Monday to Friday)."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = _("The installation's (%(zone)s)") % {"zone": settings.TIME_ZONE}
+        self.fields["time_zone"].choices = [("", default)] + [(name, name) for name in localization.time_zone_names()]
+        self.fields["time_zone"].help_text = User._meta.get_field("time_zone").help_text
+        self.fields["language"].choices = [("", _("The browser's language")), *settings.LANGUAGES]
+        # Left empty (or not sent), the working hours stay as they are.
+        for name in ("workday_start", "workday_end"):
+            self.fields[name].required = False
+
+    def clean_workday_start(self):
+        return self.cleaned_data["workday_start"] or self.instance.workday_start
+
+    def clean_workday_end(self):
+        return self.cleaned_data["workday_end"] or self.instance.workday_end
 
     def clean_time_zone(self):
-        value = self.cleaned_data["time_zone"].strip()
-        if value and value not in zoneinfo.available_timezones():
-            raise forms.ValidationError(
-                _("Unknown time zone “%(tz)s” (use a name like Europe/Berlin)."), params={"tz": value}
-            )
-        return value
+        # Stored zones outside today's list (renamed by a tzdata update) stay readable as the
+        # installation's; a new choice must be on the list.
+        return self.cleaned_data["time_zone"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("workday_start"), cleaned.get("workday_end")
+        if start and end and end <= start:
+            self.add_error("workday_end", _("The working day must end after it starts."))
+        return cleaned
 
 
 class LockoutAwareMixin:

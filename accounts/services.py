@@ -111,3 +111,15 @@ def login_lockout_clear(*, username):
     from axes.utils import reset
 
     return reset(username=username)
+
+
+def user_language_set(*, user, language):
+    """Store the user's language ("" = follow the browser); the middleware activates it from the
+    next request on. Returns False (and stores nothing) for a language the installation lacks."""
+    from accounts.models import User
+
+    if language and language not in dict(settings.LANGUAGES):
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

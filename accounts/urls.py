@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
+    path("language/", views.language_set, name="language"),
 ]

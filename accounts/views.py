@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import network, services
 from accounts.forms import PasswordResetRequestForm, PreferencesForm
@@ -18,6 +19,24 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("accounts:preferences")
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+@require_POST
+def language_set(request):
+    """The user menu's language switch: store the choice on the user and go back to the page
+    (`next`, else the referring page, else the board)."""
+    if not services.user_language_set(user=request.user, language=request.POST.get("language", "")):
+        return HttpResponseBadRequest(_("Unknown language."))
+    return redirect(_back_url(request))
+
+
+def _back_url(request):
+    for candidate in (request.POST.get("next", ""), request.META.get("HTTP_REFERER", "")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return "deals:board"
 
 
 @login_not_required

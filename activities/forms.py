@@ -20,7 +20,7 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ["kind", "subject", "due_at", "all_day", "assignee", "note"]
+        fields = ["kind", "subject", "due_at", "all_day", "remind_before_minutes", "assignee", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
@@ -29,6 +29,10 @@ class ActivityForm(forms.ModelForm):
         if self.instance.pk and self.instance.assignee_id:
             assignable = assignable | User.objects.filter(pk=self.instance.assignee_id)
         self.fields["assignee"].queryset = assignable.distinct().order_by("username")
+        self.fields["remind_before_minutes"].choices = [
+            ("", _("The assignee's default lead time")),
+            *Activity.RemindBefore.choices,
+        ]
         self.fields["assignee"].required = False
         self.fields["assignee"].empty_label = _("Me")
         if len(self.fields["assignee"].queryset) <= 1:

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 from time import monotonic
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import localization
 from accounts.models import User
 from activities import actions, lead_and_deal_triggers, selectors, subjects, triggers
 from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
@@ -47,12 +48,8 @@ class ActivityError(Exception):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def user_time_zone(user):
-    """The user's time zone, or the installation's when empty or unknown."""
-    try:
-        return ZoneInfo(user.time_zone) if user.time_zone else ZoneInfo(settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+# The user's zone (else the installation's); kept under this name for the apps that import it here.
+user_time_zone = localization.user_time_zone
 
 
 def _format_datetime(value, tz):
@@ -87,8 +84,22 @@ def _touch_parent(*, deal_id, lead_id, touched_at=None):
 
 
 @transaction.atomic
-def activity_create(*, actor, kind, subject, due_at=None, all_day=False, note="", assignee=None, deal=None, lead=None):
-    """Plan an activity on a deal or a lead; planning counts as a touch of the customer."""
+def activity_create(
+    *,
+    actor,
+    kind,
+    subject,
+    due_at=None,
+    all_day=False,
+    note="",
+    assignee=None,
+    deal=None,
+    lead=None,
+    remind_before_minutes=None,
+):
+    """Plan an activity on a deal or a lead; planning counts as a touch of the customer.
+
+    `remind_before_minutes` (15, 60, 1440) overrides the assignee's reminder lead time."""
     if (deal is None) == (lead is None):
         raise ActivityError(_("An activity belongs to exactly one deal or one lead."))
     activity = Activity.objects.create(
@@ -100,6 +111,7 @@ def activity_create(*, actor, kind, subject, due_at=None, all_day=False, note=""
         assignee=assignee or actor,
         deal=deal,
         lead=lead,
+        remind_before_minutes=remind_before_minutes,
         created_by=actor,
     )
     _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id, touched_at=activity.created_at)
@@ -108,16 +120,18 @@ def activity_create(*, actor, kind, subject, due_at=None, all_day=False, note=""
 
 @transaction.atomic
 def activity_update(*, activity_id, actor, **fields):
-    """Edit an activity. A new due time (a reschedule) re-arms its reminder."""
+    """Edit an activity. A new due time (a reschedule), assignee or reminder time re-arms its reminder."""
     activity = Activity.objects.select_for_update().get(pk=activity_id)
-    allowed = {"kind", "subject", "note", "due_at", "all_day", "assignee"}
+    allowed = {"kind", "subject", "note", "due_at", "all_day", "assignee", "remind_before_minutes"}
     unknown = set(fields) - allowed
     if unknown:
         raise ActivityError(f"Unknown fields: {sorted(unknown)}")
-    rescheduled = "due_at" in fields and fields["due_at"] != activity.due_at
+    rearm = any(
+        name in fields and fields[name] != getattr(activity, name) for name in ("due_at", "remind_before_minutes")
+    )
     for name, value in fields.items():
         setattr(activity, name, value)
-    if rescheduled or "assignee" in fields:
+    if rearm or "assignee" in fields:
         activity.reminder_sent_at = None
     activity.save()
     _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id)
@@ -332,16 +346,34 @@ def email_deliver_pending(*, now=None, limit=500, batch_size=50):
 
 
 def _reminder_due_q(now):
-    """Activities whose reminder time (due minus the assignee's lead time) has come.
+    """Activities whose reminder time has come: due minus the activity's own reminder time
+    (`remind_before_minutes`), else minus the assignee's lead time.
 
-    The lead time is per user; the distinct values are few, so this is one OR per value.
+    One query for the distinct lead times of the users (few), then one condition per lead
+    time inside a single SQL statement: the database picks the rows, never a Python loop over
+    activities. The outer bound on `due_at` lets the partial index activity_reminder_pending
+    (open, not yet reminded, by due time) serve the whole scan.
     """
-    lead_minutes = User.objects.order_by().values_list("reminder_lead_minutes", flat=True).distinct()
+    own_minutes = [choice.value for choice in Activity.RemindBefore]
+    user_minutes = list(User.objects.order_by().values_list("reminder_lead_minutes", flat=True).distinct())
     due = Q(pk__in=[])
-    for minutes in lead_minutes:
-        due |= Q(assignee__reminder_lead_minutes=minutes, due_at__lte=now + timedelta(minutes=minutes))
+    for minutes in own_minutes:
+        due |= Q(remind_before_minutes=minutes, due_at__lte=now + timedelta(minutes=minutes))
+    for minutes in user_minutes:
+        due |= Q(
+            remind_before_minutes__isnull=True,
+            assignee__reminder_lead_minutes=minutes,
+            due_at__lte=now + timedelta(minutes=minutes),
+        )
+    horizon = now + timedelta(minutes=max([*own_minutes, *user_minutes]))
     return (
-        Q(done_at__isnull=True, reminder_sent_at__isnull=True, all_day=False, due_at__gte=now - REMINDER_STALE_AFTER)
+        Q(
+            done_at__isnull=True,
+            reminder_sent_at__isnull=True,
+            all_day=False,
+            due_at__gte=now - REMINDER_STALE_AFTER,
+            due_at__lte=horizon,
+        )
         & due
     )
 
@@ -387,7 +419,8 @@ def _reminders_queue(activities, now):
     """The notification and the outbox e-mail of claimed reminders (inside the claim's transaction)."""
     notifications, emails = [], []
     for activity in activities:
-        message, body = _reminder_content(activity)
+        with translation.override(localization.user_language(activity.assignee)):
+            message, body = _reminder_content(activity)
         key = f"reminder:{activity.pk}:{int(activity.due_at.timestamp())}"
         notifications.append(
             Notification(
@@ -432,27 +465,26 @@ def reminders_claim_due(*, now=None, batch_size=200):
     now = now or timezone.now()
     claimed = 0
     pending = Activity.objects.filter(reminder_sent_at__isnull=True, done_at__isnull=True)
-    with translation.override(settings.LANGUAGE_CODE):
-        while True:
-            batch = []
-            try:
-                with transaction.atomic():
-                    batch = list(
-                        Activity.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(_reminder_due_q(now))
-                        .select_related("assignee", "deal", "lead")
-                        .order_by("due_at", "id")[:batch_size]
-                    )
-                    if not batch:
-                        return claimed
-                    if pending.filter(pk__in=[a.pk for a in batch]).update(reminder_sent_at=now) != len(batch):
-                        raise _LostRace
-                    claimed += _reminders_queue(batch, now)
-            except _LostRace:
-                with transaction.atomic():
-                    claimed += _reminders_queue([a for a in batch if _reminder_claim_one(a.pk, now)], now)
-            if len(batch) < batch_size:
-                return claimed
+    while True:
+        batch = []
+        try:
+            with transaction.atomic():
+                batch = list(
+                    Activity.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(_reminder_due_q(now))
+                    .select_related("assignee", "deal", "lead")
+                    .order_by("due_at", "id")[:batch_size]
+                )
+                if not batch:
+                    return claimed
+                if pending.filter(pk__in=[a.pk for a in batch]).update(reminder_sent_at=now) != len(batch):
+                    raise _LostRace
+                claimed += _reminders_queue(batch, now)
+        except _LostRace:
+            with transaction.atomic():
+                claimed += _reminders_queue([a for a in batch if _reminder_claim_one(a.pk, now)], now)
+        if len(batch) < batch_size:
+            return claimed
 
 
 def reminders_run(*, now=None):
@@ -525,7 +557,7 @@ def digest_queue_for_user(*, user, now=None, handled=None):
         with transaction.atomic():
             DigestLog.objects.create(user=user, date=day, activity_count=len(items), created_at=now)
             if items:
-                with translation.override(settings.LANGUAGE_CODE):
+                with translation.override(localization.user_language(user)):
                     subject, body = _digest_content(user, day, items, day_start, tz)
                 OutgoingEmail.objects.create(
                     key=f"digest:{user.pk}:{day.isoformat()}",
@@ -554,6 +586,17 @@ def digests_run(*, now=None):
 
 
 # --- follow-up rules ------------------------------------------------------------------------
+
+
+def rule_due_at(*, assignee, base, days, now):
+    """When a rule-made activity is due: `days` calendar days after `base` at the same wall-clock
+    time in the assignee's zone (not before `now`: a late run makes nothing overdue at once),
+    moved to the start of the assignee's next working day when that falls outside their
+    working hours or on a weekend (accounts.localization.next_working_time)."""
+    tz = localization.user_time_zone(assignee)
+    local = base.astimezone(tz)
+    target = datetime.combine(local.date() + timedelta(days=days), local.time(), tzinfo=tz)
+    return localization.next_working_time(assignee, max(target, now))
 
 
 def rule_render_subject(template, *, deal=None, lead=None, owner=None, extra=None):
@@ -733,7 +776,7 @@ def rule_fire(*, rule, occurrence, now=None):
                 activity = Activity.objects.create(
                     kind=rule.activity_kind,
                     subject=subject,
-                    due_at=occurrence["due_base"] + timedelta(days=rule.due_in_days),
+                    due_at=rule_due_at(assignee=owner, base=occurrence["due_base"], days=rule.due_in_days, now=now),
                     assignee=owner,
                     deal=deal,
                     lead=lead,

@@ -72,6 +72,7 @@ def _panel(request, *, deal=None, lead=None):
                 assignee=data["assignee"],
                 deal=deal,
                 lead=lead,
+                remind_before_minutes=data["remind_before_minutes"],
             )
             if not request.htmx:
                 return redirect(
@@ -136,7 +137,10 @@ def activity_edit(request, activity_id):
     activity = _changeable_activity(request, activity_id)
     form = ActivityForm(request.POST if request.method == "POST" else None, instance=activity, user=request.user)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ("kind", "subject", "due_at", "all_day", "note")}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in ("kind", "subject", "due_at", "all_day", "remind_before_minutes", "note")
+        }
         if form.cleaned_data["assignee"] is not None:
             fields["assignee"] = form.cleaned_data["assignee"]
         services.activity_update(activity_id=activity.pk, actor=request.user, **fields)

@@ -47,6 +47,7 @@ def _log(request, *, prefix, read_overview, log_url, back_url):
                 assignee=data["assignee"],
                 deal=parent if parent_kind == "deal" else None,
                 lead=parent if parent_kind == "lead" else None,
+                remind_before_minutes=None if done_now else data["remind_before_minutes"],
             )
             if done_now:
                 activity_services.activity_complete(activity_id=activity.pk, actor=request.user)

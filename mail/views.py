@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -124,7 +125,8 @@ def compose(request):
 
 
 def _quoted(original):
-    when = original.sent_at.strftime("%Y-%m-%d %H:%M")
+    # In the writer's time zone and language, as the page shows it (not the stored UTC).
+    when = formats.date_format(timezone.localtime(original.sent_at), "SHORT_DATETIME_FORMAT")
     sender = original.from_name or original.from_address
     lines = "\n".join(f"> {line}" for line in (original.text_body or strip_tags(original.html_body)).splitlines())
     return _("On %(when)s, %(sender)s wrote:") % {"when": when, "sender": sender} + "\n" + lines

@@ -16,16 +16,26 @@ HYPERLINK. The rule is decided per column kind, so that values people read stay 
   leading whitespace and double quote marks is = + - @, gets a leading apostrophe (the OWASP
   advice), which spreadsheets show as text.
 
+Dialects: German spreadsheets (Excel, LibreOffice in a German locale) split a line at
+semicolons and read "1234,50" as a number; English ones split at commas and read "1234.50".
+So a file is written in one of two dialects (COMMA: "," and ".", SEMICOLON: ";" and ","),
+chosen by the setting CRM_CSV_DIALECT, whose default "auto" follows the user's language
+(German: SEMICOLON). Only the separator and the decimal mark change; dates stay ISO 8601,
+which both read (in the SEMICOLON dialect with a space before the time, which spreadsheets
+take for a date and time, not text).
+
 The module is in the project package, below every app, so every app may import it.
 """
 
 import csv
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 TEXT = "text"
 NUMBER = "number"
@@ -40,6 +50,29 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SKIPPED = ' \t\r\n\u00a0"“”„‘’«»'
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _PHONE = re.compile(r"\+?[0-9(][0-9 ()./-]*")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    delimiter: str
+    decimal: str
+    date_time_separator: str
+
+
+COMMA = Dialect("comma", ",", ".", "T")
+SEMICOLON = Dialect("semicolon", ";", ",", " ")
+DIALECTS = {dialect.name: dialect for dialect in (COMMA, SEMICOLON)}
+# Languages whose spreadsheets expect the semicolon and the decimal comma.
+SEMICOLON_LANGUAGES = frozenset({"de"})
+
+
+def dialect_for_language(language=None):
+    """The dialect of the setting, or for "auto" the one of `language` (default: the active)."""
+    if settings.CRM_CSV_DIALECT != "auto":
+        return DIALECTS[settings.CRM_CSV_DIALECT]
+    language = (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return SEMICOLON if language in SEMICOLON_LANGUAGES else COMMA
 
 
 def text_cell(text):
@@ -60,18 +93,22 @@ def text_from_cell(text):
     return text
 
 
-def cell(value, kind=TEXT):
-    """One cell of kind TEXT, NUMBER, DATE or PHONE as the string the CSV writer gets."""
+def cell(value, kind=TEXT, dialect=COMMA, tz=None):
+    """One cell of kind TEXT, NUMBER, DATE or PHONE as the string the CSV writer gets.
+
+    Aware datetimes are written in `tz` (default: the current time zone)."""
     if value is None:
         return ""
     if kind == NUMBER:
         number = _number(value)
-        return number if number is not None else text_cell(str(value))
+        if number is None:
+            return text_cell(str(value))
+        return number.replace(".", dialect.decimal) if dialect.decimal != "." else number
     if kind == DATE:
         if isinstance(value, datetime):
             if timezone.is_aware(value):
-                value = timezone.localtime(value)
-            return value.isoformat(timespec="seconds")
+                value = timezone.localtime(value, tz)
+            return value.isoformat(sep=dialect.date_time_separator, timespec="seconds")
         if isinstance(value, date):
             return value.isoformat()
         return text_cell(str(value))
@@ -101,9 +138,9 @@ def _number(value):
     return None
 
 
-def row(values, kinds):
+def row(values, kinds, dialect=COMMA, tz=None):
     """The cells of one row; `values` and `kinds` must have the same length."""
-    return [cell(value, kind) for value, kind in zip(values, kinds, strict=True)]
+    return [cell(value, kind, dialect, tz) for value, kind in zip(values, kinds, strict=True)]
 
 
 class _Echo:
@@ -111,25 +148,35 @@ class _Echo:
         return value
 
 
-def lines(*, header, kinds, rows):
+def lines(*, header, kinds, rows, dialect=None):
     """The file's lines as strings: a byte-order mark (Excel then reads UTF-8), the header,
-    then every row through `row()`. Lazy, so a streamed export holds one row at a time."""
+    then every row through `row()`. Lazy, so a streamed export holds one row at a time.
+
+    The dialect (default: dialect_for_language()) and the time zone are taken now, in the
+    request: a streamed response is read after the request's language and zone are reset."""
     for kind in kinds:
         if kind not in KINDS:
             raise ValueError(f"unknown CSV column kind {kind!r}")
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([text_cell(str(name)) for name in header])
-    for values in rows:
-        yield writer.writerow(row(values, kinds))
+    dialect = dialect or dialect_for_language()
+    tz = timezone.get_current_timezone()
+    writer = csv.writer(_Echo(), delimiter=dialect.delimiter)
+
+    def generate():
+        yield "\ufeff" + writer.writerow([text_cell(str(name)) for name in header])
+        for values in rows:
+            yield writer.writerow(row(values, kinds, dialect, tz))
+
+    return generate()
 
 
-def response(*, filename, header, kinds, rows, streaming=False):
-    """A download of `rows` as `filename` (UTF-8 with BOM, comma separated).
+def response(*, filename, header, kinds, rows, streaming=False, dialect=None):
+    """A download of `rows` as `filename` (UTF-8 with BOM, in the user's dialect: comma and
+    decimal point, or semicolon and decimal comma).
 
     `streaming=True` for exports whose size grows with the data (the rows are then read while
     the response is sent).
     """
-    content = lines(header=header, kinds=kinds, rows=rows)
+    content = lines(header=header, kinds=kinds, rows=rows, dialect=dialect)
     if streaming:
         result = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     else:

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
+    # After the login check: the signed-in user's language and time zone (accounts/localization.py).
+    "accounts.middleware.UserLocaleMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,10 +218,17 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LANGUAGE_CODE = env.string("LANGUAGE_CODE", "en-gb")
 LANGUAGES = [("en-gb", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, 24-hour clock in English too (docs/translations.md).
+FORMAT_MODULE_PATH = ["pipeline_crm.formats"]
 TIME_ZONE = env.string("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
 CRM_CURRENCY = env.string("CRM_CURRENCY", "EUR")
+# CSV exports (docs/csv.md): "auto" writes semicolon + decimal comma for German users and
+# comma + decimal point otherwise; "comma" or "semicolon" fixes one for everybody.
+CRM_CSV_DIALECT = env.string("CRM_CSV_DIALECT", "auto")
+if CRM_CSV_DIALECT not in {"auto", "comma", "semicolon"}:
+    raise ImproperlyConfigured(f"CRM_CSV_DIALECT={CRM_CSV_DIALECT!r}: use 'auto', 'comma' or 'semicolon'.")
 # Quotes (docs/quotes.md): numbers are <prefix>-<year>-<seq>; a link opened within this many
 # seconds of sending is taken for a mail scanner's prefetch, not the customer.
 CRM_QUOTE_NUMBER_PREFIX = env.string("CRM_QUOTE_NUMBER_PREFIX", "AN")

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,21 @@ def test_two_beats_and_two_workers_still_remind_once(rep, celery_processes):
     mail_dir, processes, logs = celery_processes
     deal = factories.DealFactory(owner=rep, title="Acme rollout")
     activity = factories.ActivityFactory(deal=deal, subject="Call Acme now", due_at=timezone.now())
+
+    wait_for_the_reminder(mail_dir, processes, logs)
+
+    time.sleep(5)
+    assert_reminded_once(activity, mail_dir, logs)
+
+
+def test_an_activity_with_its_own_reminder_time_is_reminded_by_worker_and_beat(rep, celery_processes):
+    """Due in 50 minutes: the assignee's 15 minutes are far off, the activity's own hour has come."""
+    mail_dir, processes, logs = celery_processes
+    deal = factories.DealFactory(owner=rep, title="Acme rollout")
+    activity = factories.ActivityFactory(
+        deal=deal, subject="Call Acme now", due_at=timezone.now() + timedelta(minutes=50), remind_before_minutes=60
+    )
+    factories.ActivityFactory(deal=deal, subject="Not yet", due_at=timezone.now() + timedelta(minutes=50))
 
     wait_for_the_reminder(mail_dir, processes, logs)
 

@@ -126,3 +126,58 @@ def test_digest_run_needs_no_query_per_user_already_done(planned, rep, teammate,
     # savepoint inside the test's transaction) around one SELECT that finds nothing pending.
     with django_assert_max_num_queries(5):
         services.digests_run(now=at(9, 5))
+
+
+# --- after downtime: no catch-up burst ------------------------------------------------------
+
+
+def test_after_days_of_downtime_the_user_gets_one_digest_for_today_only(planned, rep):
+    services.digests_run(now=at(7, 0, day=22))  # the last digest before the app stopped
+    mail.outbox.clear()
+
+    # Back on the 27th: the runs of the day (and a backlog of queued runs at once) send one digest.
+    for minute in (0, 0, 0, 5, 10):
+        services.digests_run(now=at(9, minute))
+    services.digests_run(now=at(18, 0))
+
+    assert len(mail.outbox) == 1
+    assert "27/11/2026" in mail.outbox[0].subject
+    # The missed days are not written as handled afterwards, and nothing is sent for them later.
+    assert sorted(DigestLog.objects.filter(user=rep).values_list("date", flat=True)) == [
+        at(0, day=22).date(),
+        at(0).date(),
+    ]
+
+
+def test_after_downtime_the_one_digest_lists_what_became_overdue_meanwhile(planned, rep):
+    factories.ActivityFactory(deal=planned[0].deal, subject="Missed while down", due_at=at(10, day=24))
+
+    services.digests_run(now=at(9, 0))
+
+    assert len(mail.outbox) == 1
+    assert "1 today, 2 overdue" in mail.outbox[0].subject
+    assert "Missed while down" in mail.outbox[0].body
+
+
+def test_back_before_the_digest_hour_the_user_waits_for_todays(planned, rep):
+    services.digests_run(now=at(3, 0))  # back at night: yesterday's digest is not sent late
+    assert len(mail.outbox) == 0
+
+    services.digests_run(now=at(7, 0))
+    assert len(mail.outbox) == 1
+
+
+def test_a_queued_digest_run_expires_before_the_next_one_is_due():
+    from pipeline_crm.beat import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["activities-send-daily-digests"]
+    assert entry["options"]["expires"] < entry["schedule"]
+
+
+def test_the_digest_is_written_in_the_users_language(planned, rep):
+    rep.language = "de"
+    rep.save()
+
+    services.digests_run(now=at(7, 0))
+
+    assert mail.outbox[0].subject.startswith("Ihre Aktivitäten für 27.11.2026")

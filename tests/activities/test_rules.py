@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -19,6 +20,13 @@ def _only_the_rules_of_each_test(db):
 
 
 @pytest.fixture
+def working_now():
+    """A Tuesday at 10:00 in Berlin (the installation's zone), with no daylight-saving change in
+    the next 90 days: rule-made activities keep their time of day (rule_due_at)."""
+    return datetime(2026, 6, 9, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
 def proposal_stage(stages):
     return stages[4]
 
@@ -28,7 +36,8 @@ def rule(**kwargs):
     return factories.FollowUpRuleFactory(**kwargs)
 
 
-def test_stage_entered_creates_the_follow_up_for_the_owner(rep, stages, proposal_stage, now):
+def test_stage_entered_creates_the_follow_up_for_the_owner(rep, stages, proposal_stage, working_now):
+    now = working_now
     deal = factories.DealFactory(owner=rep, stage=stages[3], title="Acme rollout")
     rule(
         trigger=Trigger.STAGE_ENTERED,
@@ -72,7 +81,8 @@ def test_rule_does_not_fire_for_history_older_than_the_rule(rep, proposal_stage,
     assert services.rules_apply(now=now) == 0
 
 
-def test_won_creates_the_post_sale_activities(rep, now):
+def test_won_creates_the_post_sale_activities(rep, working_now):
+    now = working_now
     deal = factories.DealFactory(owner=rep)
     rule(trigger=Trigger.DEAL_WON, subject_template="Post-sale check-in: {deal}", due_in_days=14)
     rule(trigger=Trigger.DEAL_WON, subject_template="Ask for feedback", due_in_days=30)
@@ -93,7 +103,8 @@ def test_won_rule_skips_a_deal_reopened_since(rep, now):
     assert services.rules_apply(now=now) == 0
 
 
-def test_lost_creates_the_re_engage_activity(rep, now):
+def test_lost_creates_the_re_engage_activity(rep, working_now):
+    now = working_now
     deal = factories.DealFactory(owner=rep)
     rule(trigger=Trigger.DEAL_LOST, subject_template="Re-engage {deal}", due_in_days=90)
     lost = record_change(deal, StageChange.Kind.LOST, at=now)

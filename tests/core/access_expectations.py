@@ -213,6 +213,10 @@ EXPECTATIONS = {
     "accounts/reset/done/": Expect(get=public(200), post=public(405)),
     "accounts/password_change/": Expect(get=everyone(200), post=everyone(200)),
     "accounts/password_change/done/": Expect(get=everyone(200), post=everyone(405)),
+    # The user menu's language switch: stored on the user, back to `next` ("" = the browser's).
+    "accounts/language/": Expect(
+        get=not_allowed(), post=everyone(302), data=lambda cast: {"language": "", "next": "/"}
+    ),
     # No page offers a language switch to anonymous visitors (they get their browser's language).
     "i18n/setlang/": Expect(get=everyone(302), post=everyone(302), data=lambda cast: {"language": "de", "next": "/"}),
     # --- board and deals ---
