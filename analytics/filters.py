@@ -1,6 +1,6 @@
 """The dashboard's filters: one django-filter FilterSet whose values live in the URL.
 
-The FilterSet filters the viewer's scoped deals (applied inside analytics.selectors);
+The FilterSet filters the viewer's scoped deals (applied inside the analytics.selectors package);
 its cleaned values also pick the matching snapshot rows, leads and activities, so that
 every chart answers the same question.
 """

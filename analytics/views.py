@@ -5,7 +5,8 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
-from analytics import filters, selectors
+from analytics import filters
+from analytics.selectors import dashboard as dashboard_selectors
 from pipeline_crm import csvexport
 
 PAGE = "analytics/dashboard.html"
@@ -17,19 +18,19 @@ def dashboard(request):
     template = f"{PAGE}#dashboard-body" if request.htmx else PAGE
     if not filterset.is_valid():
         return render(request, template, {"filterset": filterset, "data": None}, status=400)
-    data = selectors.dashboard(user=request.user, filterset=filterset)
+    data = dashboard_selectors.dashboard(user=request.user, filterset=filterset)
     query = urlencode(data["criteria"].query_items())
     return render(request, template, {"filterset": filterset, "data": data, "query": query})
 
 
 def export_csv(request, section):
     """One chart's table as CSV, with the same scope and filters as the dashboard."""
-    if section not in selectors.SECTIONS:
+    if section not in dashboard_selectors.SECTIONS:
         raise Http404("No such chart.")
     filterset = filters.DashboardFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return HttpResponseBadRequest(filterset.errors.as_text(), content_type="text/plain; charset=utf-8")
-    chart = selectors.dashboard(user=request.user, filterset=filterset, only=section)["sections"][0]
+    chart = dashboard_selectors.dashboard(user=request.user, filterset=filterset, only=section)["sections"][0]
     kinds = [CSV_KINDS.get(column.kind, csvexport.TEXT) for column in chart.columns]
     rows = (
         [_csv_value(value, column.kind) for value, column in zip(row, chart.columns, strict=True)] for row in chart.rows

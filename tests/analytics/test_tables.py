@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 
-from analytics.selectors import Column, Section
+from analytics.sections import Column, Section
 from analytics.tables import CellFormatter, table_body
 
 NUMBERS = [
