@@ -6,9 +6,11 @@ dashboard's FilterSet applied. Medians and percentiles are taken in Python over 
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import DecimalField, Q
+from django.urls import reverse
 
 from accounts import scoping
 from analytics import filters
@@ -83,3 +85,12 @@ def deal_ids_sql(deals):
 
 def money(value):
     return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def drill_url(criteria, metric, **bucket):
+    """The drill-down list of the deals behind one figure: the dashboard's filters, the metric's key
+    and the bucket (a stage, a month, a reason…). An empty string is kept (a blank campaign is a
+    bucket of its own); None leaves the parameter out."""
+    items = [*criteria.query_items(), ("metric", metric)]
+    items += [(name, str(value)) for name, value in bucket.items() if value is not None]
+    return f"{reverse('analytics:drilldown')}?{urlencode(items)}"

@@ -59,7 +59,7 @@ def dashboard(*, user, filterset, only=None, now=None):
     criteria = filterset.criteria()
     deals = base.dashboard_deals(user=user, filterset=filterset)
     wanted = set(SECTIONS) if only is None else {only}
-    needs_stages = wanted & {"funnel", "forecast", "calibration", "time_in_stage"} or only is None
+    needs_stages = wanted & {"funnel", "forecast", "calibration", "time_in_stage", "lost_reasons"} or only is None
     pipeline = base.chart_pipeline(criteria) if needs_stages else None
     all_stages = (
         list(
@@ -117,7 +117,7 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
     if "forecast" in wanted:
         rows = forecast.forecast_rows(deals=deals, today=timezone.localdate(now))
         sections["forecast"] = forecast.forecast_section(
-            rows=rows, stage_by_id={s.pk: s for s in all_stages}, observed=observed
+            rows=rows, stage_by_id={s.pk: s for s in all_stages}, observed=observed, criteria=criteria
         )
     if "calibration" in wanted:
         sections["calibration"] = forecast.calibration_section(stages=stages, observed=observed)
@@ -134,7 +134,7 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
         )
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:
-        sections["lost_reasons"] = sources.lost_reasons_section(deals=deals, criteria=criteria)
+        sections["lost_reasons"] = sources.lost_reasons_section(deals=deals, criteria=criteria, pipeline=pipeline)
     if "quotes" in wanted:
         sections["quotes"] = quote_metrics.quotes_section(deals=deals, criteria=criteria, today=timezone.localdate(now))
     if "nurturing" in wanted:
@@ -146,7 +146,7 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
             user=user, criteria=criteria, lead_q=sources.lead_q(user=user, criteria=criteria)
         )
     if "activities" in wanted:
-        sections["activities"] = activities.activities_section(user=user, criteria=criteria)
+        sections["activities"] = activities.activities_section(user=user, criteria=criteria, deals=deals)
     payload = {"sections": sections, "open_age_marks": marks}
     if full:
         payload["kpis"] = outcomes.kpis(deals=deals, criteria=criteria, forecast=rows, now=now)

@@ -102,7 +102,7 @@ def forecast_rows(*, deals, today):
     )
 
 
-def forecast_section(*, rows, stage_by_id, observed):
+def forecast_section(*, rows, stage_by_id, observed, criteria):
     buckets = {}
     for row in rows:
         if row["month"] is None:
@@ -120,7 +120,7 @@ def forecast_section(*, rows, stage_by_id, observed):
         entry[1] += value
         entry[2] += base.money(row["weighted"])
         entry[3] += value * obs_percent / 100
-    table = []
+    table, links = [], []
     for (kind, month), (n, value, weighted, observed_value) in sorted(
         buckets.items(), key=lambda i: (i[0][0], i[0][1] or 0)
     ):
@@ -131,6 +131,8 @@ def forecast_section(*, rows, stage_by_id, observed):
         else:
             label = date_format(month, "M Y")
         table.append([label, n, value, weighted.quantize(Decimal("0.01")), observed_value.quantize(Decimal("0.01"))])
+        bucket = {"a": "overdue", "z": "none"}.get(kind) or month.strftime("%Y-%m")
+        links.append(base.drill_url(criteria, "forecast", bucket=bucket))
     chart_rows = table
     return Section(
         name="forecast",
@@ -158,6 +160,8 @@ def forecast_section(*, rows, stage_by_id, observed):
             ],
             "money": True,
         },
+        cell_links={(i, c): url for i, url in enumerate(links) for c in (1, 2)},
+        chart_links=[links, links],
     )
 
 

@@ -24,11 +24,32 @@ def funnel_counts(*, deals, stages, start, end, sync=True):
         return {}
     if sync:
         visits_sync()
+    select = f"""v.stage_id, COUNT(*), SUM(CASE WHEN {ADVANCED} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {LOST_HERE} THEN 1 ELSE 0 END)"""
+    sql, params = _cohort_sql(deals=deals, stages=stages, start=start, end=end, select=select)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} GROUP BY v.stage_id", params)
+        return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
+
+
+ADVANCED = "(v.won_later OR (v.later_stages & h.above) <> 0)"
+LOST_HERE = f"(NOT {ADVANCED} AND d.status = 'lost' AND d.lost_from_stage_id = v.stage_id)"
+OUTCOMES = {  # the drill-down's buckets of one stage's cohort
+    "entered": "1 = 1",
+    "advanced": ADVANCED,
+    "lost": LOST_HERE,
+    "open": f"(NOT {ADVANCED} AND NOT {LOST_HERE})",
+}
+
+
+def _cohort_sql(*, deals, stages, start, end, select, where=""):
+    """The members of the cohorts C(s, P) of `stages`, one row per deal and stage (alias v: its
+    first entering visit in the period, d: the scoped deal, h: the stages above s): the funnel
+    groups them, the drill-down lists them, from the same FROM and WHERE."""
     deals_sql, deals_params = deals.values("id", "status", "lost_from_stage_id").query.sql_with_params()
     order = connection.ops.quote_name("order")
     slots = connection.ops.quote_name(StageSlot._meta.db_table)
     stage_marks = ", ".join(["%s"] * len(stages))
-    advanced = "(v.won_later OR (v.later_stages & h.above) <> 0)"
     sql = f"""
         -- The bits of the stages ordered above each stage now (the visits store no order).
         WITH higher AS (
@@ -41,21 +62,24 @@ def funnel_counts(*, deals, stages, start, end, sync=True):
         )
         -- One row per deal and stage: its first entry in the period (no earlier entry into the same
         -- stage since the period start), joined to the scoped deals for their current status.
-        SELECT v.stage_id, COUNT(*), SUM(CASE WHEN {advanced} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN NOT {advanced} AND d.status = 'lost' AND d.lost_from_stage_id = v.stage_id
-                        THEN 1 ELSE 0 END)
+        SELECT {select}
         FROM analytics_stagevisit v
         JOIN higher h ON h.stage_id = v.stage_id
         JOIN ({deals_sql}) d ON d.id = v.deal_id
         WHERE v.stage_id IN ({stage_marks}) AND v.entered_at >= %s AND v.entered_at < %s AND v.entering
-              AND (v.previous_entry_at IS NULL OR v.previous_entry_at < %s)
-        GROUP BY v.stage_id
+              AND (v.previous_entry_at IS NULL OR v.previous_entry_at < %s) {where}
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
     stage_ids = [s.pk for s in stages]
     params = (*stage_ids, *deals_params, *stage_ids, base.dt(start), base.dt(end), base.dt(start))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
+    return sql, params
+
+
+def cohort_deal_ids_sql(*, deals, stage, start, end, outcome):
+    """(sql, params) selecting the ids of the deals of C(stage, P) with `outcome` (OUTCOMES): the
+    deals behind one cell of the funnel (for `Deal.objects.filter(pk__in=RawSQL(...))`)."""
+    return _cohort_sql(
+        deals=deals, stages=[stage], start=start, end=end, select="v.deal_id", where=f"AND {OUTCOMES[outcome]}"
+    )
 
 
 def _funnel_label(row):
@@ -93,6 +117,12 @@ def funnel_section(*, deals, criteria, pipeline, stages, sync=True):
                 base.rate(still_open, cohort),
             ]
         )
+    outcomes = [(1, "entered"), (2, "advanced"), (3, "lost"), (4, "open")]
+    links = {
+        (index, column): base.drill_url(criteria, "funnel", in_stage=stage.pk, outcome=outcome)
+        for index, stage in enumerate(stages)
+        for column, outcome in outcomes
+    }
     return Section(
         name="funnel",
         title=_("Conversion funnel"),
@@ -124,5 +154,8 @@ def funnel_section(*, deals, criteria, pipeline, stages, sync=True):
                 {"label": str(_("Still open")), "data": [r[4] for r in rows], "color": "muted"},
             ],
             "percent_of_row": True,
+            "integer": True,
         },
+        cell_links=links,
+        chart_links=[[links[(i, column)] for i in range(len(stages))] for column, _o in outcomes[1:]],
     )

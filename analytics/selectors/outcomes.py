@@ -101,4 +101,9 @@ def kpis(*, deals, criteria, forecast, now):
         "outcomes": current,
         "velocity": velocity(open_count=open_count, recent=recent),
         "slippage": slippage(deals=deals, start=period.start, end=period.end),
+        "links": {
+            "open": base.drill_url(criteria, "open"),
+            "won": base.drill_url(criteria, "won"),
+            "closed": base.drill_url(criteria, "closed"),
+        },
     }

@@ -2,7 +2,6 @@
 (docs/metrics.md, "Lead source performance", "Lost reasons")."""
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -13,23 +12,37 @@ from deals.models import Deal
 from leads.models import Lead, LeadStatusChange
 
 
-def lost_reasons_section(*, deals, criteria):
+def lost_deals(*, deals, criteria, pipeline):
+    """The deals lost in the period from a stage of `pipeline` (lost reasons are per pipeline: the
+    one chosen in the filter, else the default; reasons given in other pipelines never mix in)."""
     period = criteria.period
+    q = Q(status=Deal.Status.LOST, lost_at__gte=period.start, lost_at__lt=period.end)
+    return deals.filter(q, lost_from_stage__pipeline=pipeline)
+
+
+def lost_reasons_section(*, deals, criteria, pipeline):
+    lost = lost_deals(deals=deals, criteria=criteria, pipeline=pipeline) if pipeline else Deal.objects.none()
     groups = list(
-        deals.filter(status=Deal.Status.LOST, lost_at__gte=period.start, lost_at__lt=period.end)
-        .values("lost_reason__name", "lost_from_stage__name", "lost_from_stage__order", "pipeline__name")
+        lost.values("lost_reason_id", "lost_reason__name", "lost_from_stage_id", "lost_from_stage__name")
         .annotate(n=Count("id"), total=Sum("value"))
-        .order_by("pipeline__name", "lost_from_stage__order", "-n", "lost_reason__name")
+        .order_by("lost_from_stage__order", "-n", "lost_reason__name")
     )
     rows = [
-        [g["lost_reason__name"], f"{g['lost_from_stage__name']}", g["pipeline__name"], g["n"], base.money(g["total"])]
+        [g["lost_reason__name"], g["lost_from_stage__name"], pipeline and pipeline.name, g["n"], base.money(g["total"])]
         for g in groups
     ]
-    stage_labels = list(dict.fromkeys(r[1] for r in rows))
-    reasons = list(dict.fromkeys(r[0] for r in rows))
-    counts = {(r[0], r[1]): 0 for r in rows}
-    for r in rows:
-        counts[(r[0], r[1])] += r[3]
+    stage_ids = list(dict.fromkeys(g["lost_from_stage_id"] for g in groups))
+    stage_names = {g["lost_from_stage_id"]: g["lost_from_stage__name"] for g in groups}
+    reasons = list(dict.fromkeys((g["lost_reason_id"], g["lost_reason__name"]) for g in groups))
+    counts = {(g["lost_reason_id"], g["lost_from_stage_id"]): g["n"] for g in groups}
+
+    def link(reason_id, stage_id):
+        return base.drill_url(criteria, "lost", reason=reason_id, lost_from=stage_id)
+
+    cell_links = {}
+    for index, g in enumerate(groups):
+        url = link(g["lost_reason_id"], g["lost_from_stage_id"])
+        cell_links[(index, 3)] = cell_links[(index, 4)] = url
     return Section(
         name="lost_reasons",
         title=_("Lost reasons by stage"),
@@ -48,24 +61,42 @@ def lost_reasons_section(*, deals, criteria):
         chart={
             "type": "bar",
             "stacked": True,
-            "labels": stage_labels,
+            "integer": True,
+            "labels": [stage_names[s] for s in stage_ids],
             "datasets": [
-                {"label": reason, "data": [counts.get((reason, s), 0) for s in stage_labels]} for reason in reasons
+                {"label": name, "data": [counts.get((reason, s), 0) for s in stage_ids]} for reason, name in reasons
             ],
         },
+        note=pipeline.name if pipeline else "",
+        cell_links=cell_links,
+        chart_links=[[link(reason, s) if (reason, s) in counts else None for s in stage_ids] for reason, _n in reasons],
     )
 
 
 def lead_q(*, user, criteria):
-    """The leads of the lead metrics: scoped, created in the period, owner/team/region/source filtered."""
+    """The leads of the lead metrics: scoped, created in the period, and narrowed by the filters
+    that a lead has: owner/team, region, source, industry, company size, persona (its own fields),
+    and stage (the stage its deal is in now; a lead without a deal then drops out)."""
     period = criteria.period
     q = base.dashboard_owner_q(user) & base.person_q(criteria, "owner")
     q &= Q(created_at__gte=period.start, created_at__lt=period.end)
-    if criteria.region:
-        q &= Q(region=criteria.region)
-    if criteria.source:
-        q &= Q(source=criteria.source)
+    for name, field in (("region", "region"), ("source", "source"), ("industry", "industry"), ("size", "size_band")):
+        if getattr(criteria, name):
+            q &= Q(**{field: getattr(criteria, name)})
+    if criteria.persona is not None:
+        q &= Q(persona_id=criteria.persona.pk)
+    if criteria.stage is not None:
+        q &= Q(deal__stage_id=criteria.stage.pk)
     return q
+
+
+def lead_won_deals(*, user, criteria, source, campaign=None):
+    """The won deals converted from the leads of `lead_q` with `source` (and `campaign`, when given):
+    the deals behind the lead source section's "Won deals" and "Won value"."""
+    leads = Lead.objects.filter(lead_q(user=user, criteria=criteria), source=source)
+    if campaign is not None:
+        leads = leads.filter(campaign=campaign)
+    return Deal.objects.filter(status=Deal.Status.WON, source_lead__in=leads.values("id"))
 
 
 def lead_source_section(*, user, criteria):
@@ -103,10 +134,18 @@ def lead_source_section(*, user, criteria):
         ]
         for g in groups
     ]
-    by_source = defaultdict(lambda: [0, Decimal("0")])
-    for r in rows:
-        by_source[r[0]][0] += r[2]
-        by_source[r[0]][1] += r[9]
+    # The chart: per source, the counts of each step (integers on one axis; the money is in the table).
+    by_source = defaultdict(lambda: [0, 0, 0, 0])
+    for g in groups:
+        totals = by_source[g["source"]]
+        for i, key in enumerate(("leads", "qualified", "converted", "won")):
+            totals[i] += g[key]
+    cell_links = {}
+    for index, g in enumerate(groups):
+        url = base.drill_url(criteria, "lead_won", lead_source=g["source"], campaign=g["campaign"])
+        cell_links[(index, 7)] = cell_links[(index, 9)] = url
+    source_links = [base.drill_url(criteria, "lead_won", lead_source=source) for source in by_source]
+    steps = [_("Leads"), _("Qualified"), _("Converted"), _("Won deals")]
     return Section(
         name="lead_sources",
         title=_("Lead source performance"),
@@ -130,10 +169,12 @@ def lead_source_section(*, user, criteria):
         rows=rows,
         chart={
             "type": "bar",
-            "labels": list(by_source),
+            "labels": [str(labels.get(source, source)) for source in by_source],
             "datasets": [
-                {"label": str(_("Won value")), "data": [float(v[1]) for v in by_source.values()], "color": "ok"},
+                {"label": str(step), "data": [v[i] for v in by_source.values()]} for i, step in enumerate(steps)
             ],
-            "money": True,
+            "integer": True,
         },
+        cell_links=cell_links,
+        chart_links=[[None] * len(by_source)] * 3 + [source_links],
     )

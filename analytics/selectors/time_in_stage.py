@@ -170,6 +170,12 @@ def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True
             "highlight": [bool(r[7]) for r in rows],
         },
         highlight=[bool(r[7]) for r in rows],
+        cell_links={
+            (index, column): base.drill_url(criteria, "open_in_stage", in_stage=stage.pk)
+            for index, stage in enumerate(stages)
+            for column in (OPEN_COUNT_COLUMN, 7)
+            if column == OPEN_COUNT_COLUMN or rows[index][7]
+        },
     )
 
 

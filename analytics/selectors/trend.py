@@ -19,6 +19,8 @@ def snapshot_rows(*, user, criteria):
         q &= Q(region=criteria.region)
     if criteria.source:
         q &= Q(source=criteria.source)
+    if criteria.stage:
+        q &= Q(stage=criteria.stage)
     return list(
         DailySnapshot.objects.filter(q)
         .values("day")
@@ -32,7 +34,14 @@ def snapshot_rows(*, user, criteria):
     )
 
 
+def snapshots_cover(criteria):
+    """The snapshots keep pipeline, stage, owner, region, source and product, not the organization's
+    industry or size or the lead's persona: with those filters there is no trend to show."""
+    return not (criteria.industry or criteria.size or criteria.persona)
+
+
 def trend_section(*, user, criteria):
+    covered = snapshots_cover(criteria)
     rows = [
         [
             r["day"],
@@ -41,10 +50,11 @@ def trend_section(*, user, criteria):
             base.money(r["weighted_value"]),
             base.money(r["won_value"]),
         ]
-        for r in snapshot_rows(user=user, criteria=criteria)
+        for r in (snapshot_rows(user=user, criteria=criteria) if covered else [])
     ]
     return Section(
         name="trend",
+        note="" if covered else _("not kept per industry, company size or persona"),
         title=_("Pipeline value trend"),
         explanation=_(
             "From the nightly snapshots: the open deals at the end of each day (value and weighted value) "
