@@ -1,6 +1,6 @@
 """The dashboard's filters: one django-filter FilterSet whose values live in the URL.
 
-The FilterSet filters the viewer's scoped deals (applied inside analytics.selectors);
+The FilterSet filters the viewer's scoped deals (applied inside the analytics.selectors package);
 its cleaned values also pick the matching snapshot rows, leads and activities, so that
 every chart answers the same question.
 """
@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import Team
-from customers.models import Region
-from deals.models import Deal, DealProduct, Pipeline, Product
-from leads.models import Lead
+from customers.models import Industry, Region, SizeBand
+from deals.models import Deal, DealProduct, Pipeline, Product, Stage
+from leads.models import Lead, Persona
 from pipeline_crm import widgets
 
 PERIOD_CHOICES = [
@@ -88,6 +88,13 @@ class DashboardFilter(django_filters.FilterSet):
     pipeline = django_filters.ModelChoiceFilter(
         label=_("Pipeline"), queryset=Pipeline.objects.filter(is_active=True), empty_label=_("All pipelines")
     )
+    stage = django_filters.ModelChoiceFilter(
+        label=_("Stage"),
+        queryset=Stage.objects.filter(pipeline__is_active=True)
+        .select_related("pipeline")
+        .order_by("pipeline__order", "pipeline_id", "order"),
+        empty_label=_("All stages"),
+    )
     team = django_filters.ModelChoiceFilter(
         label=_("Team"), queryset=Team.objects.none(), field_name="owner__team", empty_label=_("All teams")
     )
@@ -97,6 +104,24 @@ class DashboardFilter(django_filters.FilterSet):
     )
     product = django_filters.ModelChoiceFilter(
         label=_("Product"), queryset=Product.objects.all(), method="filter_product", empty_label=_("All products")
+    )
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"),
+        choices=Industry.choices,
+        field_name="organization__industry",
+        empty_label=_("All industries"),
+    )
+    size = django_filters.ChoiceFilter(
+        label=_("Company size"),
+        choices=SizeBand.choices,
+        field_name="organization__size_band",
+        empty_label=_("All sizes"),
+    )
+    persona = django_filters.ModelChoiceFilter(
+        label=_("Persona"),
+        queryset=Persona.objects.order_by("name"),
+        field_name="source_lead__persona",
+        empty_label=_("All personas"),
     )
     source = django_filters.ChoiceFilter(
         label=_("Lead source"),
@@ -131,6 +156,8 @@ class DashboardFilter(django_filters.FilterSet):
             # A rep's dashboard shows their own numbers: no owner or team to pick.
             del self.filters["owner"]
             del self.filters["team"]
+        # "New business · Prospecting": stage names repeat across pipelines.
+        self.form.fields["stage"].label_from_instance = stage_label
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # the period bounds each metric's own events (see selectors)
@@ -155,6 +182,10 @@ class DashboardFilter(django_filters.FilterSet):
             region=data.get("region") or "",
             product=data.get("product"),
             source=data.get("source") or "",
+            stage=data.get("stage"),
+            industry=data.get("industry") or "",
+            size=data.get("size") or "",
+            persona=data.get("persona"),
         )
 
 
@@ -167,6 +198,10 @@ class Criteria:
     region: str = ""
     product: Product | None = None
     source: str = ""
+    stage: Stage | None = None
+    industry: str = ""
+    size: str = ""
+    persona: Persona | None = None
     custom_range: bool = False
 
     def query_items(self):
@@ -175,14 +210,31 @@ class Criteria:
             items = [("start", self.period.first_day.isoformat()), ("end", self.period.last_day.isoformat())]
         else:
             items = [("period", str(self.period.days))]
-        for name in ("pipeline", "team", "owner", "product"):
+        for name in ("pipeline", "stage", "team", "owner", "product", "persona"):
             value = getattr(self, name)
             if value is not None:
                 items.append((name, str(value.pk)))
-        for name in ("region", "source"):
+        for name in ("region", "industry", "size", "source"):
             if getattr(self, name):
                 items.append((name, getattr(self, name)))
         return items
+
+    @property
+    def deal_filtered(self):
+        """A filter on the deals' own attributes is set (not only scope, owner, team or period)."""
+        return bool(
+            self.pipeline or self.stage or self.product or self.region or self.source
+            or self.industry or self.size or self.persona
+        )  # fmt: skip
+
+    @property
+    def lead_filtered(self):
+        """A filter that narrows leads beyond scope and owner is set (region, source, industry, …)."""
+        return bool(self.region or self.source or self.industry or self.size or self.persona or self.stage)
+
+
+def stage_label(stage):
+    return f"{stage.pipeline.name} · {stage.name}"
 
 
 def dashboard_is_own_only(user):

@@ -18,6 +18,22 @@ def _person_q(criteria):
         q &= Q(contact__owner_id=criteria.owner.pk) | Q(lead__owner_id=criteria.owner.pk)
     if criteria.team is not None:
         q &= Q(contact__owner__team_id=criteria.team.pk) | Q(lead__owner__team_id=criteria.team.pk)
+    return q & _segment_q(criteria)
+
+
+def _segment_q(criteria):
+    """The dashboard's filters that a marketing e-mail's person has: a lead's own region, industry,
+    size, persona and source; a contact's organization's region, industry and size. A contact has no
+    persona or lead source, so those two keep only e-mails to leads."""
+    q = Q()
+    for name, field in (("region", "region"), ("industry", "industry"), ("size", "size_band")):
+        value = getattr(criteria, name)
+        if value:
+            q &= Q(**{f"lead__{field}": value}) | Q(**{f"contact__organization__{field}": value})
+    if criteria.persona is not None:
+        q &= Q(lead__persona_id=criteria.persona.pk)
+    if criteria.source:
+        q &= Q(lead__source=criteria.source)
     return q
 
 
@@ -60,6 +76,7 @@ def nurturing_section(*, user, criteria):
         rows=rows,
         chart={
             "type": "bar",
+            "integer": True,
             "labels": [r[0] for r in chart_rows],
             "datasets": [
                 {"label": str(_("Delivered")), "data": [r[2] for r in chart_rows]},

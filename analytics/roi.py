@@ -111,7 +111,8 @@ def roi_section(*, user, criteria, lead_q):
     period = criteria.period
     by_source_cost, by_campaign = costs(period)
     figures = lead_figures(lead_q=lead_q)
-    shown = scoping.is_admin(user) and criteria.owner is None and criteria.team is None and not criteria.region
+    narrowed = criteria.region or criteria.industry or criteria.size or criteria.persona or criteria.stage
+    shown = scoping.is_admin(user) and criteria.owner is None and criteria.team is None and not narrowed
     per_source = defaultdict(lambda: [0, 0, ZERO])
     for (source, _key), (n, won, value) in figures.items():
         totals = per_source[source]

@@ -1,6 +1,7 @@
 """What a dashboard chart is made of: its columns and one Section holding the table rows, the chart
 data and the explanation, so that the table, the chart and the CSV come from the same rows."""
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -23,7 +24,16 @@ class Section:
     note: str = ""
     highlight: list = field(default_factory=list)
     link: tuple | None = None  # (url, label) of a related page, e.g. where to act on the numbers
+    # Drill-down: {(row index, column index): url} of the table cells, and per chart dataset the url
+    # of each bar (None: no deals behind it), so every figure opens the deals it counts.
+    cell_links: dict = field(default_factory=dict)
+    chart_links: list = field(default_factory=list)
 
     @property
     def chart_id(self):
         return f"chart-{self.name}"
+
+    @property
+    def chart_links_json(self):
+        """The bars' drill-down URLs for the canvas's data-links (read by static/js/dashboard.js)."""
+        return json.dumps(self.chart_links) if self.chart_links else ""

@@ -12,9 +12,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import selectors, sessions
+from analytics import sessions
 from analytics.filters import local_midnight
 from analytics.models import DailySnapshot
+from analytics.selectors import base, time_in_stage
 from analytics.visits import visits_sync
 from deals.models import Deal, Stage, StageHealth, StageOwnerLoad
 
@@ -310,8 +311,10 @@ def stage_health_compute(*, now=None):
     stages = list(Stage.objects.all())
     visits_sync()
     open_deals = Deal.objects.filter(status=Deal.Status.OPEN)
-    ages = selectors.open_ages(deals=open_deals, stages=stages, now=now)
-    history = selectors.visit_duration_stats(deals=None, start=now - timedelta(days=HISTORY_DAYS), end=now, sync=False)
+    ages = time_in_stage.open_ages(deals=open_deals, stages=stages, now=now)
+    history = time_in_stage.visit_duration_stats(
+        deals=None, start=now - timedelta(days=HISTORY_DAYS), end=now, sync=False
+    )
     window = DailySnapshot.objects.filter(
         product__isnull=True, day__gte=today - timedelta(days=PILE_UP_DAYS), day__lt=today
     )
@@ -321,9 +324,9 @@ def stage_health_compute(*, now=None):
     flagged = []
     for stage in stages:
         stage_ages = ages.get(stage.pk, [])
-        median_age = selectors.days_from_seconds(selectors.percentile(stage_ages, 0.5))
+        median_age = base.days_from_seconds(base.percentile(stage_ages, 0.5))
         completed, median, _p75 = history.get(stage.pk, (0, None, None))
-        usual = selectors.days_from_seconds(median)
+        usual = base.days_from_seconds(median)
         average = (totals.get(stage.pk, 0) / snapshot_days) if snapshot_days else None
         rule, explanation = bottleneck_verdict(
             open_count=len(stage_ages),

@@ -90,10 +90,14 @@ class CellFormatter:
 
 
 def table_body(section, formatter):
-    """The `<tr>` rows of a section's table: numeric cells right-aligned (`class="num"`), the
-    highlighted rows (the bottleneck) marked, a single explaining row when there are none."""
+    """The `<tr>` rows of a section's table: numeric cells right-aligned (`class="num"`), each cell
+    labelled with its column (`data-label`: a phone shows each row as a card), the highlighted rows
+    (the bottleneck) marked, the cells with deals behind them linked to the drill-down
+    (`section.cell_links`), a single explaining row when there are none."""
     numeric = [column.kind != "text" for column in section.columns]
     kinds = [column.kind for column in section.columns]
+    labels = [escape(str(column.label)) for column in section.columns]
+    links = section.cell_links
     if not section.rows:
         empty = escape(gettext("No data for these filters."))
         out = [f'<tr><td colspan="{len(section.columns)}" class="muted">{empty}</td></tr>']
@@ -101,11 +105,14 @@ def table_body(section, formatter):
         out = []
     for index, row in enumerate(section.rows):
         highlighted = bool(section.highlight and section.highlight[index])
-        cells = "".join(
-            f'<td class="num">{escape(formatter.cell(value, kind))}</td>'
-            if is_numeric
-            else f"<td>{escape(formatter.cell(value, kind))}</td>"
-            for value, kind, is_numeric in zip(row, kinds, numeric, strict=True)
-        )
+        cells = []
+        for column, (value, kind, is_numeric, label) in enumerate(zip(row, kinds, numeric, labels, strict=True)):
+            text = escape(formatter.cell(value, kind))
+            link = links.get((index, column)) if links else None
+            if link:
+                text = f'<a href="{escape(link)}" class="drill">{text}</a>'
+            css = ' class="num"' if is_numeric else ""
+            cells.append(f'<td{css} data-label="{label}">{text}</td>')
+        cells = "".join(cells)
         out.append(f'<tr class="bottleneck">{cells}</tr>' if highlighted else f"<tr>{cells}</tr>")
     return SafeString("\n".join(out))

@@ -39,7 +39,8 @@ def main():
     from django.utils import timezone
 
     from accounts.models import User
-    from analytics import demo, filters, selectors, services
+    from analytics import demo, filters, services
+    from analytics.selectors import base, forecast
     from deals.models import Deal, StageChange
 
     if not Deal.objects.exists():
@@ -116,8 +117,8 @@ def main():
         empty_cache(client)
         filterset = filters.DashboardFilter({}, user=client.user)
         assert filterset.is_valid()
-        deals = selectors.dashboard_deals(user=client.user, filterset=filterset)
-        selectors.observed_probabilities_cached(deals=deals, now=timezone.now())
+        deals = base.dashboard_deals(user=client.user, filterset=filterset)
+        forecast.observed_probabilities_cached(deals=deals, now=timezone.now())
 
     for username in ("manager", "admin"):
         client = Client()

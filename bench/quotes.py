@@ -171,12 +171,13 @@ def dashboard_quotes(user, timed):
     """The quotes section computed from the tables (no cache), for the default period and a year."""
     from django.utils import timezone
 
-    from analytics import filters, quote_metrics, selectors
+    from analytics import filters, quote_metrics
+    from analytics.selectors import base
 
     for period in ("90", "365"):
         filterset = filters.DashboardFilter({"period": period}, user=user)
         assert filterset.is_valid()
-        deals = selectors.dashboard_deals(user=user, filterset=filterset)
+        deals = base.dashboard_deals(user=user, filterset=filterset)
         criteria = filterset.criteria()
 
         def section(deals=deals, criteria=criteria):
@@ -191,7 +192,8 @@ def explain(user, pipeline):
     from django.db.models import Q
     from django.utils import timezone
 
-    from analytics import filters, quote_metrics, selectors
+    from analytics import filters, quote_metrics
+    from analytics.selectors import base
     from deals import selectors as deal_selectors
 
     filterset = deal_selectors.board_filter(user=user, pipeline=pipeline, data={})
@@ -199,7 +201,7 @@ def explain(user, pipeline):
     rows = deal_selectors._card_rows(Q(pk__in=list(ids)), user=user)
     dashboard = filters.DashboardFilter({"period": "365"}, user=user)
     assert dashboard.is_valid()
-    deals = selectors.dashboard_deals(user=user, filterset=dashboard)
+    deals = base.dashboard_deals(user=user, filterset=dashboard)
     period = dashboard.criteria().period
     today = timezone.localdate()
     quotes = quote_metrics.quote_query(deals=deals, period=period, today=today)

@@ -1,4 +1,4 @@
-"""Indexes for the dashboard's data version (analytics.selectors.data_version).
+"""Indexes for the dashboard's data version (analytics.selectors.dashboard.data_version).
 
 The version reads MAX(updated_at) of deals, leads and activities; without an index each MAX
 scans its table. The tables belong to other apps, so the indexes are created here with plain

@@ -1,6 +1,8 @@
 /* Dashboard charts: each <canvas data-chart="ID"> is drawn from the JSON in
  * <template data-chart-data="ID"><script type="application/json" id="ID"> (json_script, CSP-safe). Redrawn after every
- * htmx swap of #dashboard-body, so a filter change updates charts and tables together. */
+ * htmx swap of #dashboard-body, so a filter change updates charts and tables together.
+ * Numbers on axes and in tooltips follow the user's language (#dashboard-body's data-locale, Intl.NumberFormat); a
+ * click on a bar opens the deals behind it (the canvas's data-links: per dataset, per bar, a URL the server built). */
 (function () {
   "use strict";
 
@@ -18,11 +20,32 @@
     return PALETTE[index % PALETTE.length];
   }
 
-  function moneyFormat(value) {
-    return new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 0 }).format(value);
+  function localeOf(canvas) {
+    var body = canvas.closest("[data-locale]");
+    return (body && body.dataset.locale) || document.documentElement.lang || undefined;
   }
 
-  function build(spec) {
+  function currencyOf(canvas) {
+    var body = canvas.closest("[data-currency]");
+    return (body && body.dataset.currency) || "";
+  }
+
+  function formatters(locale, currency) {
+    var plain = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+    var whole = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    // Axis ticks short ("1,2 Mio."), tooltips exact; the currency as the tables write it ("5.000 EUR").
+    var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
+    return {
+      number: function (value) { return plain.format(value); },
+      percent: function (value) { return plain.format(value) + "\u00a0%"; },
+      moneyTick: function (value) { return compact.format(value); },
+      money: function (value) { return whole.format(value) + (currency ? "\u00a0" + currency : ""); }
+    };
+  }
+
+  function build(spec, canvas) {
+    var format = formatters(localeOf(canvas), currencyOf(canvas));
+    var links = canvas.dataset.links ? JSON.parse(canvas.dataset.links) : null;
     var datasets = spec.datasets.map(function (dataset, index) {
       var color = colorFor(dataset, index);
       var background = color;
@@ -46,14 +69,52 @@
       animation: false,
       indexAxis: spec.horizontal ? "y" : "x",
       scales: { x: { stacked: !!spec.stacked }, y: { stacked: !!spec.stacked, beginAtZero: true } },
+      locale: localeOf(canvas),
       plugins: { legend: { position: "bottom" }, tooltip: { callbacks: {} } }
     };
     var valueAxis = spec.horizontal ? "x" : "y";
+    var valueFormat = format.number;
+    options.scales[valueAxis].ticks = { callback: format.number };
     if (spec.money) {
-      options.scales[valueAxis].ticks = { callback: moneyFormat };
+      options.scales[valueAxis].ticks.callback = format.moneyTick;
+      valueFormat = format.money;
+    }
+    if (spec.integer) {
+      options.scales[valueAxis].ticks.precision = 0;
     }
     if (spec.percent_axis) {
       options.scales[valueAxis].max = 100;
+      options.scales[valueAxis].ticks.callback = format.percent;
+      valueFormat = format.percent;
+    }
+    // Category labels: long ones shortened (more on a phone), whole in the tooltip's title.
+    var box = canvas.parentElement || canvas;  // the canvas itself is sized by Chart.js later
+    var room = box.clientWidth < 500 ? 16 : 40;
+    options.scales[spec.horizontal ? "y" : "x"].ticks = {
+      autoSkip: true,
+      maxRotation: 45,
+      callback: function (value) {
+        var label = String(this.getLabelForValue(value));
+        return label.length > room ? label.slice(0, room - 1) + "…" : label;
+      }
+    };
+    options.plugins.tooltip.callbacks.label = function (ctx) {
+      var raw = ctx.raw === null || ctx.raw === undefined ? "–" : valueFormat(ctx.raw);
+      return ctx.dataset.label + ": " + raw;
+    };
+    if (links) {
+      options.onClick = function (event, elements) {
+        var hit = elements && elements[0];
+        var url = hit && links[hit.datasetIndex] && links[hit.datasetIndex][hit.index];
+        if (url) {
+          window.location.assign(url);
+        }
+      };
+      options.onHover = function (event, elements) {
+        var hit = elements && elements[0];
+        var url = hit && links[hit.datasetIndex] && links[hit.datasetIndex][hit.index];
+        event.native.target.style.cursor = url ? "pointer" : "default";
+      };
     }
     if (spec.highlight) {
       // Legend swatches in each dataset's own colour, not the first bar's (which may be highlighted).
@@ -72,8 +133,8 @@
     if (spec.percent_of_row) {
       options.plugins.tooltip.callbacks.label = function (ctx) {
         var total = ctx.chart.data.datasets.reduce(function (sum, ds) { return sum + (ds.data[ctx.dataIndex] || 0); }, 0);
-        var share = total ? Math.round((1000 * ctx.raw) / total) / 10 : 0;
-        return ctx.dataset.label + ": " + ctx.raw + " (" + share + " %)";
+        var share = total ? (100 * ctx.raw) / total : 0;
+        return ctx.dataset.label + ": " + format.number(ctx.raw) + " (" + format.percent(share) + ")";
       };
     }
     return { type: spec.type, data: { labels: spec.labels, datasets: datasets }, options: options };
@@ -94,7 +155,7 @@
       if (existing) {
         existing.destroy();
       }
-      var chart = new Chart(canvas, build(JSON.parse(source.textContent)));
+      var chart = new Chart(canvas, build(JSON.parse(source.textContent), canvas));
       canvas.dataset.drawn = String(chart.data.labels.length);
     });
   }

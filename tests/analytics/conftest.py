@@ -119,3 +119,18 @@ def now():
 @pytest.fixture
 def history(db, now):
     return HistoryBuilder(now)
+
+
+@pytest.fixture
+def cohort(history, rep, stages):
+    s0, s1, s2 = stages[:3]
+    return {
+        # Re-enters S1 (S0 → S1 → S0 → S1 → S2): one member of C(S1), advanced.
+        "reentered": history.deal(owner=rep, steps=[(30, s0), (25, s1), (20, s0), (15, s1), (10, s2)]),
+        "lost_at_s1": history.deal(owner=rep, steps=[(30, s0), (20, s1)], outcome=("lost", 5)),
+        "won_from_s1": history.deal(owner=rep, steps=[(30, s0), (20, s1)], outcome=("won", 5)),
+        "open_at_s0": history.deal(owner=rep, steps=[(30, s0)]),
+        "lost_at_s0": history.deal(owner=rep, steps=[(30, s0)], outcome=("lost", 10)),
+        # Entered S0 and S1 before the period: only in C(S2).
+        "old": history.deal(owner=rep, steps=[(200, s0), (100, s1), (50, s2)]),
+    }

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from analytics import selectors
+from analytics.selectors import dashboard
 from deals.models import Pipeline
 from tests import factories
 from tests.csvpayloads import PAYLOADS, dangerous
@@ -53,7 +53,7 @@ def test_no_dashboard_export_writes_a_live_formula(poisoned, client, admin, payl
     # People's names are shown trimmed ("  @SUM(1+1)" becomes "@SUM(1+1)"; a bare tab the username).
     defused = ("'" + payload, "'" + payload.strip() if payload.strip() else "'" + payload)
     seen_in = set()
-    for section in selectors.SECTIONS:
+    for section in dashboard.SECTIONS:
         for row in _csv(client, section):
             for value in row:
                 assert not dangerous(value) or PLAIN_NUMBER.fullmatch(value), (section, value)

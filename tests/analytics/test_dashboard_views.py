@@ -171,25 +171,25 @@ def test_dashboard_query_count_does_not_grow_with_history(
     # 13 stage health, 14 lost reasons, 15 quotes, 16 lead sources, 17 activities, 18 outcomes (the
     # period; the default period is the velocity's 90 days, so it serves both), 19 closed deals
     # count, 20 close-date changes (slippage), 21–23 nurturing (per sequence, total, won deals with
-    # their touches), 24–26 lead source cost and ROI (source months, campaigns, leads), 27–30 the
-    # filter form's choices (pipelines, teams, owners, products). The funnel, visit durations and
+    # their touches), 24–26 lead source cost and ROI (source months, campaigns, leads), 27–32 the
+    # filter form's choices (pipelines, stages, teams, owners, products, personas). The funnel, visit durations and
     # observed probability read the materialized visits: the same three queries whatever the size of
     # the history. On PostgreSQL one more: the settings of the transaction that computes the sections
     # (analytics.sessions).
-    with django_assert_num_queries(30 + PG_SETTINGS):
+    with django_assert_num_queries(32 + PG_SETTINGS):
         response = client.get(URL)
     assert response.status_code == 200
     # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
-    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–10 the
+    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–12 the
     # filter form's choices.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert client.get(URL).status_code == 200
     # Another period: not cached, but the observed probabilities (same deals, whatever the period)
-    # are; the velocity's last 90 days need their own outcomes query: 30 again.
-    with django_assert_num_queries(30 + PG_SETTINGS):
+    # are; the velocity's last 90 days need their own outcomes query: 32 again.
+    with django_assert_num_queries(32 + PG_SETTINGS):
         assert client.get(URL, {"period": "30"}).status_code == 200
     # And the default period once more, still cached.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert client.get(URL).status_code == 200
 
 
@@ -199,7 +199,7 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
 ):
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
-    # The same as the full page minus the filter form (4 choice queries).
+    # The same as the full page minus the filter form (6 choice queries).
     with django_assert_num_queries(26 + PG_SETTINGS):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -341,7 +341,8 @@ def test_a_stage_change_alone_invalidates_the_cached_dashboard(
     history, manager, rep, stages, django_assert_max_num_queries
 ):
     """A history row written without touching the deal still moves the data version."""
-    from analytics import filters, selectors
+    from analytics import filters
+    from analytics.selectors import dashboard
     from deals.models import StageChange
 
     deal = history.deal(owner=rep, steps=[(20, stages[0])])
@@ -349,7 +350,7 @@ def test_a_stage_change_alone_invalidates_the_cached_dashboard(
     def entered():
         filterset = filters.DashboardFilter({}, user=manager)
         assert filterset.is_valid()
-        funnel = selectors.dashboard(user=manager, filterset=filterset)["sections"][0]
+        funnel = dashboard.dashboard(user=manager, filterset=filterset)["sections"][0]
         return [row[1] for row in funnel.rows[:2]]
 
     assert entered() == [1, 0]

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from analytics import roi, selectors
+from analytics import roi
 from analytics.filters import Criteria, Period
+from analytics.selectors import sources
 from deals.models import Deal
 from leads.models import Campaign, Lead, SourceCost
 from tests import factories
@@ -63,7 +64,7 @@ def leads(rep, pipeline):
 
 def _section(user, **criteria):
     criteria = Criteria(period=PERIOD, **criteria)
-    return roi.roi_section(user=user, criteria=criteria, lead_q=selectors.lead_q(user=user, criteria=criteria))
+    return roi.roi_section(user=user, criteria=criteria, lead_q=sources.lead_q(user=user, criteria=criteria))
 
 
 def test_proration_of_months_and_campaigns():

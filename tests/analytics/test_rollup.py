@@ -7,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
-from analytics import filters, selectors, services, tasks
+from analytics import filters, services, tasks
 from analytics.models import DailySnapshot
+from analytics.selectors import dashboard, outcomes
 from deals.models import Deal
 from tests import factories
 
@@ -100,7 +101,7 @@ def test_snapshot_of_today_equals_the_live_open_pipeline(book, history, admin):
     assert snap == live
     filterset = filters.DashboardFilter({}, user=admin)
     assert filterset.is_valid()
-    kpis = selectors.dashboard(user=admin, filterset=filterset)["kpis"]
+    kpis = dashboard.dashboard(user=admin, filterset=filterset)["kpis"]
     totals = DailySnapshot.objects.filter(day=history.now.date(), product__isnull=True).aggregate(
         count=Sum("open_count"), weighted=Sum("weighted_value")
     )
@@ -112,7 +113,7 @@ def test_snapshot_events_equal_the_live_outcomes_of_the_day(book, history):
     yesterday = history.now.date() - timedelta(days=1)
     services.snapshot_rollup_day(day=yesterday)
     period = filters.Period(first_day=yesterday, last_day=yesterday)
-    live = selectors.outcomes(deals=Deal.objects.all(), start=period.start, end=period.end)
+    live = outcomes.outcomes(deals=Deal.objects.all(), start=period.start, end=period.end)
     snap = DailySnapshot.objects.filter(day=yesterday, product__isnull=True).aggregate(
         won=Sum("won_count"), won_value=Sum("won_value"), lost=Sum("lost_count")
     )
@@ -137,7 +138,7 @@ def test_trend_reads_snapshots_with_the_filters(book, history, admin):
     services.snapshot_rollup_day(day=history.now.date())
     filterset = filters.DashboardFilter({"product": str(book["product"].pk)}, user=admin)
     assert filterset.is_valid()
-    trend = selectors.dashboard(user=admin, filterset=filterset, only="trend")["sections"][0]
+    trend = dashboard.dashboard(user=admin, filterset=filterset, only="trend")["sections"][0]
     assert trend.rows == [[history.now.date(), 1, Decimal("2000.00"), Decimal("800.00"), Decimal("0.00")]]
 
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 
-from analytics.selectors import Column, Section
+from analytics.sections import Column, Section
 from analytics.tables import CellFormatter, table_body
 
 NUMBERS = [
@@ -84,17 +84,28 @@ def test_every_cell_is_escaped_and_numbers_are_right_aligned():
     with translation.override("en"):
         html = table_body(section([["<b>Won & lost</b>", 1200, Decimal("5000")]]), CellFormatter())
     assert html == (
-        "<tr><td>&lt;b&gt;Won &amp; lost&lt;/b&gt;</td>"
-        '<td class="num">1,200</td>'
-        f'<td class="num">5,000 {settings.CRM_CURRENCY}</td></tr>'
+        '<tr><td data-label="Stage">&lt;b&gt;Won &amp; lost&lt;/b&gt;</td>'
+        '<td class="num" data-label="Deals">1,200</td>'
+        f'<td class="num" data-label="Value">5,000 {settings.CRM_CURRENCY}</td></tr>'
     )
+
+
+def test_cells_with_deals_behind_them_link_to_the_drill_down():
+    table = section([["A", 3, Decimal("10")]])
+    table.cell_links = {(0, 1): "/dashboard/deals/?metric=open&a=1"}
+    html = table_body(table, CellFormatter())
+    assert (
+        '<td class="num" data-label="Deals"><a href="/dashboard/deals/?metric=open&amp;a=1" class="drill">3</a></td>'
+        in html
+    )
+    assert '<td data-label="Stage">A</td>' in html
 
 
 def test_highlighted_rows_carry_the_bottleneck_class():
     html = table_body(section([["A", 1, 1], ["B", 2, 2]], highlight=[False, True]), CellFormatter())
     first, second = html.split("\n")
-    assert first.startswith("<tr><td>A</td>")
-    assert second.startswith('<tr class="bottleneck"><td>B</td>')
+    assert first.startswith('<tr><td data-label="Stage">A</td>')
+    assert second.startswith('<tr class="bottleneck"><td data-label="Stage">B</td>')
 
 
 def test_a_table_without_rows_says_so_across_all_columns():

@@ -12,8 +12,9 @@ from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 
-from analytics import filters, selectors, services
+from analytics import filters, services
 from analytics.models import StageSlot, StageVisit, VisitSync
+from analytics.selectors import base, dashboard, forecast, funnel, time_in_stage
 from deals.models import MAX_STAGES_PER_PIPELINE, Deal, Pipeline, Stage, StageChange
 from tests import factories
 from tests.adminforms import pipeline_change_form
@@ -24,7 +25,7 @@ _ENTERING = "(sc.kind IN ('created', 'reopened') OR (sc.kind = 'moved' AND sc.fr
 
 
 def _live_visits_sql(deals):
-    sql, params = selectors._deal_ids_sql(deals)
+    sql, params = base.deal_ids_sql(deals)
     return (
         f"""SELECT sc.deal_id, sc.to_stage_id AS stage_id, sc.to_status, sc.at,
                LEAD(sc.at) OVER (PARTITION BY sc.deal_id ORDER BY sc.at, sc.id) AS next_at
@@ -35,18 +36,18 @@ def _live_visits_sql(deals):
 
 def live_visit_durations(*, deals, start, end):
     visits, params = _live_visits_sql(deals)
-    sql = f"""SELECT v.stage_id, {selectors._seconds_between("v.at", "v.next_at")} FROM ({visits}) v
+    sql = f"""SELECT v.stage_id, {base.seconds_between("v.at", "v.next_at")} FROM ({visits}) v
         WHERE v.to_status = 'open' AND v.next_at >= %s AND v.next_at < %s"""  # noqa: S608
     durations = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, selectors._dt(start), selectors._dt(end)))
+        cursor.execute(sql, (*params, base.dt(start), base.dt(end)))
         for stage_id, seconds in cursor.fetchall():
             durations[stage_id].append(float(seconds))
     return {stage: sorted(values) for stage, values in durations.items()}
 
 
 def live_observed(*, deals, now):
-    since = now - timedelta(days=selectors.OBSERVED_WINDOW_DAYS)
+    since = now - timedelta(days=forecast.OBSERVED_WINDOW_DAYS)
     deals = deals.filter(status__in=["won", "lost"]).exclude(status="won", won_at__lt=since)
     deals = deals.exclude(status="lost", lost_at__lt=since)
     visits, params = _live_visits_sql(deals)
@@ -56,12 +57,12 @@ def live_observed(*, deals, now):
               WHERE v.to_status = 'open' AND v.at < %s AND (v.next_at IS NULL OR v.next_at >= %s)) x
         JOIN deals_deal d ON d.id = x.deal_id GROUP BY x.stage_id"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, selectors._dt(now), selectors._dt(since)))
+        cursor.execute(sql, (*params, base.dt(now), base.dt(since)))
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in cursor.fetchall()}
 
 
 def live_funnel(*, deals, stages, start, end):
-    ids_sql, ids_params = selectors._deal_ids_sql(deals)
+    ids_sql, ids_params = base.deal_ids_sql(deals)
     order = connection.ops.quote_name("order")
     marks = ", ".join(["%s"] * len(stages))
     sql = f"""
@@ -90,7 +91,7 @@ def live_funnel(*, deals, stages, start, end):
                         THEN 1 ELSE 0 END)
         FROM entry e JOIN deals_deal d ON d.id = e.deal_id GROUP BY e.stage_id
     """  # noqa: S608
-    params = (stages[0].pipeline_id, *ids_params, selectors._dt(start), *[s.pk for s in stages], selectors._dt(end))
+    params = (stages[0].pipeline_id, *ids_params, base.dt(start), *[s.pk for s in stages], base.dt(end))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor.fetchall()}
@@ -229,18 +230,18 @@ def test_the_visits_give_the_numbers_of_the_live_history(random_history, history
         for days in (30, 90, 365, 730):
             period = filters.Period.last_days(days, today=history.now.date())
             expected = live_funnel(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
-            actual = selectors.funnel_counts(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
+            actual = funnel.funnel_counts(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
             assert actual == expected
             assert any(expected.values())
     for days in (30, 90, 182, 365):
         start = history.now - timedelta(days=days)
         expected = live_visit_durations(deals=deals, start=start, end=history.now)
-        actual = selectors.visit_durations(deals=deals, start=start, end=history.now)
+        actual = time_in_stage.visit_durations(deals=deals, start=start, end=history.now)
         assert {stage: sorted(values) for stage, values in actual.items()} == expected
     for now in (history.now, history.now - timedelta(days=100)):
-        assert selectors.observed_probabilities(deals=deals, now=now) == live_observed(deals=deals, now=now)
+        assert forecast.observed_probabilities(deals=deals, now=now) == live_observed(deals=deals, now=now)
     rep_deals = Deal.objects.filter(owner__username="alice")
-    assert selectors.observed_probabilities(deals=rep_deals, now=history.now) == live_observed(
+    assert forecast.observed_probabilities(deals=rep_deals, now=history.now) == live_observed(
         deals=rep_deals, now=history.now
     )
 
@@ -255,9 +256,7 @@ def funnels(history):
             period = filters.Period.last_days(days, today=history.now.date())
             key = (pipeline.pk, days)
             expected[key] = live_funnel(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
-            actual[key] = selectors.funnel_counts(
-                deals=deals, stages=pipeline_stages, start=period.start, end=period.end
-            )
+            actual[key] = funnel.funnel_counts(deals=deals, stages=pipeline_stages, start=period.start, end=period.end)
     return actual, expected
 
 
@@ -286,7 +285,7 @@ def dashboard_sections(user, now, days):
     cache.clear()
     filterset = filters.DashboardFilter(QueryDict(f"period={days}"), user=user)
     assert filterset.is_valid()
-    data = selectors.dashboard(user=user, filterset=filterset, now=now)
+    data = dashboard.dashboard(user=user, filterset=filterset, now=now)
     return {section.name: (section.rows, section.chart) for section in data["sections"]}, data["kpis"]
 
 
@@ -322,7 +321,7 @@ def test_a_reorder_changes_who_advanced(history, rep, stages):
     deals = Deal.objects.all()
 
     def first_stage():
-        return selectors.funnel_counts(deals=deals, stages=stages, start=period.start, end=period.end)[stages[0].pk]
+        return funnel.funnel_counts(deals=deals, stages=stages, start=period.start, end=period.end)[stages[0].pk]
 
     assert first_stage() == (1, 1, 0)
     Stage.objects.filter(pk=stages[2].pk).update(order=0)
@@ -345,7 +344,7 @@ def test_a_new_stage_change_closes_the_open_visit_at_once(history, rep, admin, s
         query = QueryDict(mutable=True)
         filterset = filters.DashboardFilter(query, user=admin)
         assert filterset.is_valid()
-        data = selectors.dashboard(user=admin, filterset=filterset, now=history.now)
+        data = dashboard.dashboard(user=admin, filterset=filterset, now=history.now)
         section = next(s for s in data["sections"] if s.name == "time_in_stage")
         return section.rows[0][1], section.rows[0][3]  # completed visits and their median days
 
@@ -461,8 +460,8 @@ def test_duration_stats_equal_the_percentiles_of_the_durations(random_history, h
         start = history.now - timedelta(days=days)
         durations = live_visit_durations(deals=deals, start=start, end=history.now)
         expected = {
-            stage: (len(values), selectors.percentile(values, 0.5), selectors.percentile(values, 0.75))
+            stage: (len(values), base.percentile(values, 0.5), base.percentile(values, 0.75))
             for stage, values in durations.items()
         }
-        assert selectors.visit_duration_stats(deals=deals, start=start, end=history.now) == expected
+        assert time_in_stage.visit_duration_stats(deals=deals, start=start, end=history.now) == expected
         assert expected

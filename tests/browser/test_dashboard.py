@@ -47,8 +47,8 @@ def test_manager_filters_the_dashboard_and_downloads_a_csv(page, live_server, lo
     expect(lost).to_contain_text("Price too high")
 
     first, last = (now.date() - timedelta(days=400)).isoformat(), (now.date() - timedelta(days=300)).isoformat()
-    page.get_by_label("From").fill(first)
-    page.get_by_label("To").fill(last)
+    page.get_by_label("From", exact=True).fill(first)
+    page.get_by_label("To", exact=True).fill(last)
     expect(page).to_have_url(re.compile(rf"start={first}&end={last}"))
     expect(funnel.locator("tbody tr").first.locator("td").nth(1)).to_have_text("0")
     page.get_by_label("Period").select_option("90")  # a preset drops the custom range

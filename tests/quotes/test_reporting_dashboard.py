@@ -30,7 +30,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import filters, selectors
+from analytics import filters
+from analytics.selectors import dashboard
 from quotes.models import Quote, QuoteEvent
 from tests import factories
 from tests.quotes.reporting_data import make_quote
@@ -79,7 +80,7 @@ def quotes_data(rep, teammate, outsider, stages):
 def table(user, **params):
     filterset = filters.DashboardFilter(params, user=user)
     assert filterset.is_valid(), filterset.errors
-    section = selectors.dashboard(user=user, filterset=filterset, only="quotes")["sections"][0]
+    section = dashboard.dashboard(user=user, filterset=filterset, only="quotes")["sections"][0]
     assert section.name == "quotes"
     return {(row[0], row[1]): row[2:] for row in section.rows}, [tuple(row[:2]) for row in section.rows]
 
@@ -180,10 +181,10 @@ def test_a_quote_answer_shows_on_a_cached_dashboard_at_once(quotes_data, client,
         response = client.get(reverse("analytics:export", args=["quotes"]))
         return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1][3]
 
-    version = selectors.data_version()
+    version = dashboard.data_version()
     assert client.get("/dashboard/").status_code == 200
     deal = factories.DealFactory(owner=rep, stage=stages[4])
     quote = make_quote(deal, State.ACCEPTED, sent_at=timezone.now() - timedelta(days=1), answered_at=timezone.now())
     QuoteEvent.objects.create(quote=quote, deal=deal, kind=QuoteEvent.Kind.ACCEPTED)
-    assert selectors.data_version() != version
+    assert dashboard.data_version() != version
     assert alice_accepted() == "4"
