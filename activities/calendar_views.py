@@ -1,6 +1,8 @@
 """The calendar page, its JSON events, rescheduling by drag and drop, and the calendar feed
 (its management on the preferences page and the public .ics address)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -15,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from activities import calendar, ics, services
 
-# The calendar library writes its styles into one <style> element at run time: this page (only)
-# allows a style element that carries the request's nonce (docs/security.md).
-CALENDAR_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+# The calendar library writes its styles into one <style> element at run time, and its arrow
+# icons are a font inside those styles (a data: URL): this page (only) allows a style element
+# that carries the request's nonce and fonts from data: URLs (docs/security.md).
+CALENDAR_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE], "font-src": [CSP.SELF, "data:"]}
 VIEWS = {"week": "timeGridWeek", "month": "dayGridMonth"}
 
 
@@ -30,11 +33,17 @@ def _scope(request):
 def calendar_page(request):
     scope = _scope(request)
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
+    day = request.GET.get("date", "")
+    try:
+        initial_date = date.fromisoformat(day).isoformat() if day else ""
+    except ValueError:
+        initial_date = ""  # a link with a broken date opens today
     language = translation.get_language() or settings.LANGUAGE_CODE
     context = {
         "scope": scope,
         "view": view,
         "initial_view": VIEWS[view],
+        "initial_date": initial_date,
         "fc_locale": "de" if language.startswith("de") else "en-gb",
         "time_zone": str(services.user_time_zone(request.user)),
         "scroll_time": request.user.workday_start.strftime("%H:%M:%S"),

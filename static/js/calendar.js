@@ -56,6 +56,7 @@
     if (host._calendar || typeof FullCalendar === "undefined") { return; }
     var calendar = new FullCalendar.Calendar(host, {
       initialView: host.dataset.initialView,
+      initialDate: host.dataset.initialDate || undefined,
       locale: host.dataset.locale,
       timeZone: host.dataset.timeZone,
       firstDay: 1,
@@ -81,6 +82,7 @@
       datesSet: function (info) {
         var url = new URL(window.location.href);
         url.searchParams.set("view", info.view.type === "dayGridMonth" ? "month" : "week");
+        url.searchParams.set("date", wallClock(info.view.currentStart, true));
         window.history.replaceState(window.history.state, "", url);
       },
       eventSourceFailure: function () { showMessage(host, host.dataset.errorText); }
