@@ -52,7 +52,7 @@ def parse_wall_clock(value, tz):
     value = (value or "").strip()
     try:
         parsed = parse_datetime(value) if "T" in value else None
-        day = None if parsed else parse_date(value[:10] if len(value) >= 10 else value)
+        day = parse_date(value) if "T" not in value else None
     except ValueError:
         parsed = day = None
     if parsed is not None:

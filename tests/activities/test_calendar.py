@@ -257,7 +257,7 @@ def test_reschedule_refuses_a_stale_version(client, rep, week):
     assert response.status_code == 409 and "meantime" in response.json()["error"]
 
 
-@pytest.mark.parametrize("start", ["", "next tuesday", "2026-13-45T10:00:00"])
+@pytest.mark.parametrize("start", ["", "next tuesday", "2026-13-45T10:00:00", "2026-03-05Tnoon", "2026-03-05x"])
 def test_reschedule_refuses_bad_input_with_a_reason(client, rep, week, start):
     response = reschedule(client, rep, week["alice"], start=start)
     assert response.status_code == 400 and response.json()["error"]
