@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.models import User
-from activities.models import Activity
+from activities.models import Activity, Kind
 
 
 class ActivityForm(forms.ModelForm):
@@ -47,4 +47,55 @@ class ActivityForm(forms.ModelForm):
             else:
                 day = timezone.localtime(due_at).date()
                 cleaned["due_at"] = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+        return cleaned
+
+
+class NextStepFields(forms.Form):
+    """The outcome of a done call or meeting and its optional next step (the follow-up)."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "—"), *Activity.Outcome.choices])
+    next_subject = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_due_at = forms.DateTimeField(
+        label=_("Next step due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        next_step_clean(self, cleaned)
+        return cleaned
+
+
+def next_step_clean(form, cleaned):
+    """A next step needs its subject and its due time, or neither."""
+    if cleaned.get("next_subject") and not cleaned.get("next_due_at") and "next_due_at" not in form.errors:
+        form.add_error("next_due_at", _("When is the next step due?"))
+    if cleaned.get("next_due_at") and not cleaned.get("next_subject"):
+        form.add_error("next_subject", _("What is the next step?"))
+
+
+class LogDoneForm(NextStepFields):
+    """Log a call or meeting that just happened (deal and lead pages), with outcome and next step."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(Kind.CALL.value, Kind.CALL.label), (Kind.MEETING.value, Kind.MEETING.label)],
+        initial=Kind.CALL,
+        widget=forms.RadioSelect,
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["kind", "subject", "outcome", "note", "next_subject", "next_due_at"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "done")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("subject") and cleaned.get("kind"):
+            # "Call" or "Meeting" when the user typed nothing: logging must stay one click.
+            cleaned["subject"] = str(Kind(cleaned["kind"]).label)
         return cleaned

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts import localization
 from accounts.models import User
 from activities import actions, lead_and_deal_triggers, selectors, subjects, triggers
-from activities.models import Activity, DigestLog, FollowUpRule, Notification, OutgoingEmail, RuleFiring
+from activities.models import Activity, DigestLog, FollowUpRule, Kind, Notification, OutgoingEmail, RuleFiring
 from audit import context as audit_context
 from deals.models import Deal, Stage, StageChange
 from leads.models import Lead
@@ -167,6 +167,57 @@ def activity_reopen(*, activity_id, actor):
         activity.save(update_fields=["done_at", "updated_at"])
         _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id)
     return activity
+
+
+@transaction.atomic
+def activity_log_done(
+    *,
+    actor,
+    kind,
+    subject,
+    outcome="",
+    note="",
+    assignee=None,
+    deal=None,
+    lead=None,
+    next_subject="",
+    next_due_at=None,
+    next_all_day=False,
+):
+    """Log a call or meeting that just happened, in one step: the done activity with its outcome
+    and, when a next step is given, the follow-up activity — both or neither (one transaction).
+    Returns (done activity, follow-up or None)."""
+    if (deal is None) == (lead is None):
+        raise ActivityError(_("An activity belongs to exactly one deal or one lead."))
+    if bool(next_subject) != (next_due_at is not None):
+        raise ActivityError(_("A next step needs both its subject and its due date."))
+    now = timezone.now()
+    activity = Activity.objects.create(
+        kind=kind,
+        subject=subject,
+        note=note,
+        outcome=outcome,
+        due_at=now,
+        done_at=now,
+        assignee=assignee or actor,
+        deal=deal,
+        lead=lead,
+        created_by=actor,
+    )
+    _touch_parent(deal_id=activity.deal_id, lead_id=activity.lead_id, touched_at=now)
+    follow_up = None
+    if next_subject:
+        follow_up = activity_create(
+            actor=actor,
+            kind=Kind.FOLLOW_UP,
+            subject=next_subject,
+            due_at=next_due_at,
+            all_day=next_all_day,
+            assignee=activity.assignee,
+            deal=deal,
+            lead=lead,
+        )
+    return activity, follow_up
 
 
 # --- notifications --------------------------------------------------------------------------

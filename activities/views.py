@@ -11,7 +11,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts import scoping
 from activities import selectors, services
-from activities.forms import ActivityForm
+from activities.forms import ActivityForm, LogDoneForm
 from deals import selectors as deal_selectors
 from leads import selectors as lead_selectors
 
@@ -36,7 +36,7 @@ def activity_list(request):
 # --- the panels on the deal and lead pages --------------------------------------------------
 
 
-def _panel_context(request, *, deal=None, lead=None, form=None):
+def _panel_context(request, *, deal=None, lead=None, form=None, done_form=None):
     parent = deal or lead
     can_change = scoping.can_change_owned(request.user, parent.owner)
     activities = (
@@ -50,6 +50,7 @@ def _panel_context(request, *, deal=None, lead=None, form=None):
         "activities": activities,
         "can_change": can_change,
         "form": form or (ActivityForm(user=request.user) if can_change else None),
+        "done_form": done_form or (LogDoneForm() if can_change else None),
     }
 
 
@@ -95,6 +96,55 @@ def deal_panel(request, deal_id):
 def lead_panel(request, lead_id):
     lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
     return _panel(request, lead=lead)
+
+
+def _log_done(request, *, deal=None, lead=None):
+    """Log a done call or meeting with its outcome and optional next step (one transaction).
+    Bad input: the panel with the form's messages, 400 (swapped by static/js/log_activity.js)."""
+    parent = deal or lead
+    if not scoping.can_change_owned(request.user, parent.owner):
+        raise PermissionDenied
+    form = LogDoneForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.activity_log_done(
+                actor=request.user,
+                kind=data["kind"],
+                subject=data["subject"],
+                outcome=data["outcome"],
+                note=data["note"],
+                deal=deal,
+                lead=lead,
+                next_subject=data["next_subject"],
+                next_due_at=data["next_due_at"],
+            )
+        except services.ActivityError as error:
+            form.add_error(None, str(error))
+        else:
+            if not request.htmx:
+                return redirect(
+                    selectors.parent_url(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)
+                )
+            form, status = None, 200
+    template = "activities/panel.html#panel" if request.htmx else "activities/panel_page.html"
+    response = render(request, template, _panel_context(request, deal=deal, lead=lead, done_form=form), status=status)
+    if form is None:
+        trigger_client_event(response, ACTIVITIES_CHANGED)
+    return response
+
+
+@require_POST
+def deal_log_done(request, deal_id):
+    deal = deal_selectors.deal_get_for_user(user=request.user, deal_id=deal_id)
+    return _log_done(request, deal=deal)
+
+
+@require_POST
+def lead_log_done(request, lead_id):
+    lead = lead_selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+    return _log_done(request, lead=lead)
 
 
 # --- one activity: show, edit / reschedule, done, reopen ------------------------------------

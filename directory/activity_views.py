@@ -7,10 +7,8 @@ and timeline like any other.
 """
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,21 +34,32 @@ def _log(request, *, prefix, read_overview, log_url, back_url):
         data = form.cleaned_data
         parent_kind, parent = data["target"]
         done_now = data["when"] == form.DONE
-        with transaction.atomic():
-            activity = activity_services.activity_create(
+        parents = {"deal": parent if parent_kind == "deal" else None, "lead": parent if parent_kind == "lead" else None}
+        if done_now:
+            # The done call or meeting, its outcome and its next step (the follow-up): one transaction.
+            activity_services.activity_log_done(
                 actor=request.user,
                 kind=data["kind"],
                 subject=data["subject"],
-                due_at=timezone.now() if done_now else data["due_at"],
-                all_day=data["all_day"] and not done_now,
+                outcome=data["outcome"],
                 note=data["note"],
                 assignee=data["assignee"],
-                deal=parent if parent_kind == "deal" else None,
-                lead=parent if parent_kind == "lead" else None,
-                remind_before_minutes=None if done_now else data["remind_before_minutes"],
+                next_subject=data["next_subject"],
+                next_due_at=data["next_due_at"],
+                **parents,
             )
-            if done_now:
-                activity_services.activity_complete(activity_id=activity.pk, actor=request.user)
+        else:
+            activity_services.activity_create(
+                actor=request.user,
+                kind=data["kind"],
+                subject=data["subject"],
+                due_at=data["due_at"],
+                all_day=data["all_day"],
+                note=data["note"],
+                assignee=data["assignee"],
+                remind_before_minutes=data["remind_before_minutes"],
+                **parents,
+            )
         if not request.htmx:
             messages.success(request, _("Activity logged."))
             return redirect(back_url)

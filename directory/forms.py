@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
-from activities.forms import ActivityForm
+from activities.forms import ActivityForm, NextStepFields, next_step_clean
 from customers import phones
 from customers.forms import ConsentForm as ConsentForm  # shared with the other record page
 from customers.models import Contact, ContactChannel, Organization
@@ -260,12 +260,17 @@ class MergeForm(forms.Form):
         return {name: source for name, source in picked.items() if source is not None}
 
 
-class LogActivityForm(ActivityForm):
+class LogActivityForm(ActivityForm, NextStepFields):
     """Log a call, meeting or note on one of a customer's open deals or leads from its 360° page:
     the activities app's own form plus which deal or lead it belongs to and whether it is done now
     or planned. `deals` and `leads` are the record's open ones the user may change."""
 
     DONE, PLAN = "done", "plan"
+    field_order = [
+        *("target", "when", "kind", "subject", "outcome", "note", "due_at", "all_day", "remind_before_minutes"),
+        "assignee",
+        *("next_subject", "next_due_at"),
+    ]
 
     target = forms.ChoiceField(
         label=_("For"),
@@ -292,5 +297,16 @@ class LogActivityForm(ActivityForm):
         self.fields["target"].choices = groups
         self.fields["due_at"].help_text = _("Only when planned.")
 
+        self.fields["outcome"].help_text = _("Only when done.")
+        self.fields["next_subject"].help_text = _("Only when done: creates the follow-up.")
+
     def clean_target(self):
         return self.targets[self.cleaned_data["target"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == self.DONE:
+            next_step_clean(self, cleaned)
+        elif cleaned.get("outcome") or cleaned.get("next_subject") or cleaned.get("next_due_at"):
+            self.add_error(None, _("An outcome and a next step belong to a call or meeting logged as done."))
+        return cleaned

@@ -252,6 +252,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The calendar page loads the browser bundles (index.global.min.js) of core and its plugins.
+    ("vendor/fullcalendar", BASE_DIR / "node_modules" / "@fullcalendar"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -29,6 +29,8 @@ def test_main_pages_have_no_console_errors(page, live_server, login, manager, da
         "/leads/new/",
         "/leads/import/",
         "/activities/",
+        "/activities/calendar/?view=week",
+        "/activities/calendar/?view=month&scope=team",
         "/notifications/",
         "/dashboard/",
         "/accounts/preferences/",

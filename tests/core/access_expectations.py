@@ -388,6 +388,19 @@ EXPECTATIONS = {
     "activities/<int:activity_id>/postpone/": Expect(
         kwargs=_activity, get=not_allowed(), post=change(302), htmx_post=change(200)
     ),
+    # The calendar: an empty reschedule or log-done post is refused with its reason (400) after the access check.
+    "activities/calendar/": Expect(get=everyone(200), post=not_allowed()),
+    "activities/calendar/events/": Expect(
+        query=lambda cast: {"start": "2026-03-02T00:00:00", "end": "2026-03-09T00:00:00"},
+        get=everyone(200),
+        post=not_allowed(),
+    ),
+    "activities/calendar/feed/": Expect(get=not_allowed(), post=everyone(400)),
+    "activities/<int:activity_id>/reschedule/": Expect(kwargs=_activity, get=not_allowed(), post=change(400)),
+    # The feed's key is the only credential (no login); a wrong key is 404 for everyone.
+    "calendar/<str:token>.ics": Expect(kwargs=lambda cast: {"token": "1-not-a-key"}, get=public(404), post=public(405)),
+    "activities/deal/<int:deal_id>/log-done/": Expect(kwargs=_deal, get=not_allowed(), post=change(400)),
+    "activities/lead/<int:lead_id>/log-done/": Expect(kwargs=_lead, get=not_allowed(), post=change(400)),
     "activities/deal/<int:deal_id>/": Expect(kwargs=_deal, get=see(200), post=change(200)),
     "activities/lead/<int:lead_id>/": Expect(kwargs=_lead, get=see(200), post=change(200)),
     "notifications/": Expect(get=everyone(200), post=not_allowed()),

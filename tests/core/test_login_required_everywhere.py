@@ -10,9 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # thank-you page, the language switch, the customer's quote link (its secret is the key,
 # tests/quotes/test_public_page.py), and the pages a marketing e-mail links to: unsubscribe,
 # preferences, the double opt-in confirmation, tracked links and the open pixel (their tokens
-# are the key, docs/nurturing.md). The admin has its own login and is tested in test_admin.py.
+# are the key, docs/nurturing.md), and the user's calendar feed (its key is the credential,
+# docs/activities.md). The admin has its own login and is tested in test_admin.py.
 PUBLIC = re.compile(
-    r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/|e/|t/|u/)"
+    r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/|e/|t/|u/|calendar/)"
 )
 
 
