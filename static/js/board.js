@@ -5,6 +5,15 @@
   "use strict";
   var dragging = false;
   var pollSwapping = false; // an ordinary poll answer is being swapped: skip unchanged columns
+  // Board changes made from this page (drags, moves, outcomes, quick adds): a poll answer
+  // computed before one of them would put the columns back as they were, so it is dropped.
+  var changes = 0;
+  var sent = []; // the board changes sent from this page (their requests)
+  function waiting() {
+    sent = sent.filter(function (xhr) { return xhr.readyState !== 4; });
+    return sent.length > 0;
+  }
+  var pollSentAt = -1;
 
   function board() { return document.getElementById("board"); }
   function dialog() { return document.getElementById("board-dialog"); }
@@ -39,15 +48,39 @@
     return node;
   }
 
+  // Where the pointer was released decides the column. SortableJS only moves the card while
+  // the pointer moves, and ignores the pointer for a moment after each move (its animation):
+  // a quick drag released over another column could leave the card in the column it came
+  // from, so the card "jumped back" after a move the user saw land. Put it where the user let go.
+  function releasedOver(evt, card) {
+    var e = evt.originalEvent;
+    var point = e && e.changedTouches && e.changedTouches.length ? e.changedTouches[0] : e;
+    if (!point || typeof point.clientX !== "number") { return null; }
+    var el = document.elementFromPoint(point.clientX, point.clientY);
+    var column = el && el.closest(".board-column");
+    if (!column) { return null; }
+    var list = column.querySelector(".card-list");
+    var under = el.closest(".deal-card");
+    if (!list || list === evt.to || card.contains(el)) { return null; }
+    if (under && under.parentNode === list) {
+      var box = under.getBoundingClientRect();
+      list.insertBefore(card, point.clientY > box.top + box.height / 2 ? under.nextElementSibling : under);
+    } else {
+      list.insertBefore(card, list.querySelector(".load-more"));
+    }
+    return list;
+  }
+
   function onDrop(evt) {
     var card = evt.item;
     if (evt.to.classList.contains("dropzone")) { return; }
-    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
-    var cards = Array.prototype.filter.call(evt.to.children, function (el) {
+    var to = releasedOver(evt, card) || evt.to;
+    if (evt.from === to && evt.oldIndex === evt.newIndex) { return; }
+    var cards = Array.prototype.filter.call(to.children, function (el) {
       return el.classList.contains("deal-card");
     });
     var values = {
-      stage: evt.to.getAttribute("data-stage-id"),
+      stage: to.getAttribute("data-stage-id"),
       from_stage: evt.from.getAttribute("data-stage-id"),
       version: card.getAttribute("data-version"),
       position: String(cards.indexOf(card)),
@@ -91,7 +124,7 @@
         preventOnFilter: false,
         animation: 120,
         ghostClass: "is-ghost",
-        onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
+        onStart: function () { dragging = true; changes += 1; document.body.classList.add("is-dragging"); },
         onEnd: function (evt) {
           dragging = false;
           document.body.classList.remove("is-dragging");
@@ -110,8 +143,12 @@
   document.body.addEventListener("board-refresh", function () { forceRefresh = true; });
 
   document.body.addEventListener("htmx:configRequest", function (evt) {
-    if (evt.detail.elt.id !== "board-poll") { return; }
-    if (dragging || (dialog() && dialog().open)) { evt.preventDefault(); return; }
+    if (evt.detail.elt.id !== "board-poll") {
+      if (board() && evt.detail.verb !== "get") { changes += 1; }
+      return;
+    }
+    if (dragging || waiting() || (dialog() && dialog().open)) { evt.preventDefault(); return; }
+    pollSentAt = changes;
     var etag = board() && board().dataset.etag;
     if (etag && !forceRefresh) { evt.detail.headers["If-None-Match"] = etag; }
     evt.detail.elt.setAttribute("data-forced", forceRefresh ? "1" : "");
@@ -130,7 +167,11 @@
     var isPoll = evt.detail.elt.id === "board-poll";
     pollSwapping = isPoll && evt.detail.elt.getAttribute("data-forced") !== "1";
     if (isPoll) {
-      if (xhr.status === 304 || dragging) { evt.detail.shouldSwap = false; return; }
+      if (xhr.status === 304 || dragging || pollSentAt !== changes) {
+        // Unchanged, or older than a change made here meanwhile (its ETag is stale too).
+        evt.detail.shouldSwap = false;
+        return;
+      }
       if (xhr.status === 200 && board()) { board().dataset.etag = xhr.getResponseHeader("ETag") || ""; }
       return;
     }
@@ -196,6 +237,13 @@
   }
   document.body.addEventListener("htmx:sendError", resync);
   document.body.addEventListener("htmx:responseError", resync);
+
+  // (The card that sent a move is replaced by the answer before htmx:afterRequest, so the
+  // requests are watched themselves rather than counted.)
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var config = evt.detail.requestConfig;
+    if (board() && evt.detail.elt.id !== "board-poll" && config && config.verb !== "get") { sent.push(evt.detail.xhr); }
+  });
 
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var card = evt.detail.elt;
