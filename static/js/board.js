@@ -98,6 +98,10 @@
     evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
     var dealId = cardId(card);
     if (outcome === "won") {
+      // A win starts the post-sale follow-ups: ask first (like the card's Won button).
+      var title = card.querySelector(".deal-title");
+      var question = board().getAttribute("data-won-confirm").replace("%(title)s", title ? title.textContent : "");
+      if (!window.confirm(question)) { return; }
       htmx.ajax("POST", dealUrl(board().dataset.winUrl, dealId), {
         source: card, swap: "none", values: { version: card.getAttribute("data-version"), from: "board" }
       });
@@ -120,7 +124,9 @@
         group: isZone ? { name: "board", pull: false, put: true } : "board",
         // Cards of other people's deals are read-only: they cannot be picked up.
         draggable: ".deal-card:not(.is-readonly)",
-        filter: "a, button, input, select, summary",
+        // The whole card is the handle (its title link too: draggable="false" on the link lets
+        // the card, not the link, be dragged; a click still opens the deal). Not the actions.
+        filter: ".card-actions a, button, input, select, summary, .card-actions form",
         preventOnFilter: false,
         animation: 120,
         ghostClass: "is-ghost",
@@ -136,6 +142,85 @@
   }
 
   htmx.onLoad(initSortables);
+
+  // --- Collapsed columns and compact mode, remembered in this browser ----------------------
+  function remembered(key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
+  }
+  function remember(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: not kept */ }
+  }
+  function collapsedKey() {
+    var stages = document.querySelector(".board[data-pipeline-id]");
+    return "crm.board." + (stages ? stages.getAttribute("data-pipeline-id") : "0") + ".collapsed";
+  }
+  function setCollapsed(column, collapsed) {
+    column.classList.toggle("is-collapsed", collapsed);
+    var button = column.querySelector("[data-column-collapse]");
+    if (button) { button.setAttribute("aria-expanded", collapsed ? "false" : "true"); }
+  }
+  function applyCollapsed(root) {
+    if (!root.querySelectorAll) { return; }
+    var collapsed = remembered(collapsedKey(), []);
+    var columns = Array.prototype.slice.call(root.querySelectorAll(".board-column"));
+    if (root.matches && root.matches(".board-column")) { columns.push(root); }
+    columns.forEach(function (column) {
+      setCollapsed(column, collapsed.indexOf(column.getAttribute("data-stage-id")) >= 0);
+    });
+  }
+  function setCompact(on) {
+    document.body.classList.toggle("board-compact", on);
+    var toggle = document.querySelector("[data-board-compact]");
+    if (toggle) { toggle.setAttribute("aria-pressed", on ? "true" : "false"); }
+  }
+  htmx.onLoad(applyCollapsed);
+  if (board()) { setCompact(remembered("crm.board.compact", false) === true); }
+
+  document.body.addEventListener("click", function (evt) {
+    var collapse = evt.target.closest("[data-column-collapse]");
+    if (collapse) {
+      var column = collapse.closest(".board-column");
+      var id = column.getAttribute("data-stage-id");
+      var collapsed = remembered(collapsedKey(), []).filter(function (x) { return x !== id; });
+      var now = !column.classList.contains("is-collapsed");
+      if (now) { collapsed.push(id); }
+      remember(collapsedKey(), collapsed);
+      setCollapsed(column, now);
+      return;
+    }
+    if (evt.target.closest("[data-board-compact]")) {
+      var on = !document.body.classList.contains("board-compact");
+      remember("crm.board.compact", on);
+      setCompact(on);
+    }
+  });
+
+  // A saved view takes the board's filters as they are now (htmx filtering changes the URL
+  // without a reload).
+  document.body.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-board-view-save]")) { return; }
+    var query = form.querySelector("input[name=query]");
+    if (query) { query.value = window.location.search.replace(/^\?/, ""); }
+  });
+
+  // --- Phones: one stage at a time, chosen with the picker or by swiping ------------------
+  document.body.addEventListener("change", function (evt) {
+    if (!evt.target.matches || !evt.target.matches("[data-stage-picker]")) { return; }
+    var column = document.getElementById("column-" + evt.target.value);
+    var stages = column && column.parentNode;
+    if (stages) { stages.scrollTo({ left: column.offsetLeft - stages.offsetLeft, behavior: "smooth" }); }
+  });
+  document.addEventListener("scroll", function (evt) {
+    var stages = evt.target;
+    if (!stages.classList || !stages.classList.contains("board") || !stages.clientWidth) { return; }
+    var picker = document.querySelector("[data-stage-picker]");
+    var columns = stages.querySelectorAll(".board-column");
+    var index = Math.round(stages.scrollLeft / stages.clientWidth);
+    if (picker && columns[index] && window.matchMedia("(max-width: 640px)").matches) {
+      picker.value = columns[index].getAttribute("data-stage-id");
+    }
+  }, true);
 
   // A refused move of a deal the user cannot see (404) asks for a full refresh: forget the
   // ETag so that the next poll re-renders every column instead of answering 304.
