@@ -190,6 +190,8 @@ class CardRenderer:
         }
         self.move_to = escape(gettext("Move to…"))
         self.won = escape(gettext("Won"))
+        # A win starts the post-sale follow-ups: the card asks first (docs/board.md).
+        self.won_confirm = gettext("Mark “%(title)s” as won?")
         self.lost = escape(gettext("Lost…"))
         self.reopen = escape(gettext("Reopen…"))
         self.readonly_title = escape(gettext("%(owner)s’s deal: you can open it but not change it."))
@@ -243,7 +245,7 @@ class CardRenderer:
         organization = deal.organization
         out = [
             f'<li class="{classes}" data-deal-id="{pk}" data-version="{deal.version}"{tooltip}>',
-            f'<a class="deal-title" href="{self.detail_url[0]}{pk}{self.detail_url[1]}">{title}</a>',
+            f'<a class="deal-title" href="{self.detail_url[0]}{pk}{self.detail_url[1]}" draggable="false">{title}</a>',
             f'<div class="deal-org">{escape(organization.name) if organization else self.no_organization}</div>',
             f'<div class="deal-meta"><span class="deal-value">{self.money(deal.value)} {self.currency}</span>'
             f"{avatar}</div>",
@@ -276,7 +278,8 @@ class CardRenderer:
                 f'<div class="card-actions small">'
                 f'<a class="move-link" href="{move}" hx-get="{move}" hx-target="#board-dialog-body">'
                 f"{self.move_to}{hidden}</a>"
-                f'<form method="post" action="{win}" hx-post="{win}" hx-swap="none">{self.csrf_input}'
+                f'<form method="post" action="{win}" hx-post="{win}" hx-swap="none"'
+                f' hx-confirm="{escape(self.won_confirm % {"title": deal.title})}">{self.csrf_input}'
                 f'<input type="hidden" name="version" value="{deal.version}">'
                 f'<input type="hidden" name="from" value="board">'
                 f'<button type="submit" class="linklike">{self.won}{hidden}</button></form>'

@@ -267,3 +267,17 @@ class ProductForm(forms.ModelForm):
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
+
+
+class NewDealForm(QuickAddForm):
+    """The "+ Deal" page: the quick-add fields plus the stage (any active pipeline's)."""
+
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, empty_label=None)
+
+    field_order = ["title", "stage", "organization", "value", "expected_close_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = selectors.stages_for_new_deal()
+        self.fields["stage"].queryset = stages
+        self.fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.name}: {stage.name}"

@@ -132,6 +132,9 @@ class Column:
     cards: list = field(default_factory=list)
     has_more: bool = False
     bottleneck: object = None
+    # Open deals shown: a won/lost (or all) view shows no weighted value (probability means
+    # nothing for a closed deal).
+    open_view: bool = True
 
     @property
     def signature(self):
@@ -243,6 +246,7 @@ def _columns_from(stages, filterset):
             total=totals.total,
             weighted=totals.weighted,
             token=summary.token_from(stage.summary, stage.probability),
+            open_view=filterset.shows_open_deals,
         )
         if filterset.shows_open_deals:
             column.bottleneck = bottleneck_verdict(
@@ -718,3 +722,12 @@ def product_get(*, product_id):
         return Product.objects.get(pk=product_id)
     except (Product.DoesNotExist, ValueError, TypeError):
         raise Http404("No such product.") from None
+
+
+def stages_for_new_deal():
+    """The stages a new deal can start in: those of the active pipelines, in board order."""
+    return (
+        Stage.objects.filter(pipeline__is_active=True)
+        .select_related("pipeline")
+        .order_by("pipeline__order", "pipeline_id", "order", "id")
+    )

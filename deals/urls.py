@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views
+from deals import board_saved_views, new_deal_views, views
 
 app_name = "deals"
 
@@ -8,9 +8,11 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/<int:pipeline_id>/", views.board, name="board_pipeline"),
     path("board/<int:pipeline_id>/poll/", views.board_poll, name="board_poll"),
+    path("board/<int:pipeline_id>/views/", board_saved_views.board_views, name="board_views"),
     path("board/<int:pipeline_id>/stages/<int:stage_id>/more/", views.column_more, name="column_more"),
     path("board/<int:pipeline_id>/stages/<int:stage_id>/add/", views.deal_quick_add, name="quick_add"),
     path("deals/", views.deal_list, name="list"),
+    path("deals/new/", new_deal_views.deal_new, name="new"),
     path("deals/<int:deal_id>/", views.deal_detail, name="detail"),
     path("deals/<int:deal_id>/move/", views.deal_move, name="move"),
     path("deals/<int:deal_id>/win/", views.deal_win, name="win"),

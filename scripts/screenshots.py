@@ -3,6 +3,8 @@
 Builds a throwaway SQLite database with `seed_demo`, starts the app on a free local
 port, logs in through the login form with Debian's Chromium and saves PNGs to
 docs/screenshots/. Usage: `make screenshots` (or .venv/bin/python scripts/screenshots.py).
+The German phone board: `scripts/screenshots.py --only board.png --locale de-DE --viewport 390x844
+--suffix=-de-phone` writes docs/screenshots/board-de-phone.png.
 """
 
 import argparse
@@ -78,7 +80,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=400, help="demo deals to seed (default 400)")
     parser.add_argument("--only", nargs="*", default=None, help="file names to take (default: all)")
+    parser.add_argument("--locale", default="en-GB", help="the browser's language, e.g. de-DE (pages follow it)")
+    parser.add_argument("--viewport", default="1440x900", help="WIDTHxHEIGHT, e.g. 390x844 for a phone")
+    parser.add_argument("--suffix", default="", help="added to each file name: -de-phone → board-de-phone.png")
     args = parser.parse_args()
+    width, height = (int(n) for n in args.viewport.lower().split("x"))
+    phone = width < 700
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -107,18 +114,25 @@ def main():
                 for filename, username, path, ready, *follow in PAGES:
                     if args.only and filename not in args.only:
                         continue
-                    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+                    context = browser.new_context(
+                        viewport={"width": width, "height": height},
+                        locale=args.locale,
+                        is_mobile=phone,
+                        has_touch=phone,
+                    )
                     page = context.new_page()
                     page.goto(f"{base}/accounts/login/?next={path}")
-                    page.get_by_label("Username").fill(username)
-                    page.get_by_label("Password").fill("demo")
-                    page.get_by_role("button", name="Log in").click()
+                    # By field and button, not by label: the login page speaks the browser's language.
+                    page.locator("#id_username").fill(username)
+                    page.locator("#id_password").fill("demo")
+                    page.locator("main button[type=submit]").click()
                     if follow:
                         page.locator(follow[0]).first.click()
                     page.wait_for_selector(ready, timeout=15000)
                     page.wait_for_timeout(800)  # let charts finish their animation
-                    page.screenshot(path=OUT / filename, full_page=filename in FULL_PAGE)
-                    print(f"wrote {OUT / filename}")
+                    target = OUT / (Path(filename).stem + args.suffix + Path(filename).suffix)
+                    page.screenshot(path=target, full_page=filename in FULL_PAGE)
+                    print(f"wrote {target}")
                     context.close()
                 browser.close()
         finally:

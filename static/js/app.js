@@ -1,6 +1,8 @@
 // Site-wide behaviour: dismiss flash messages after a while; nothing here is page-specific.
 (function () {
   "use strict";
+  // Controls that need JavaScript are shown only when it runs (app.css, `.js-only`).
+  document.documentElement.classList.add("js");
   function fadeMessages(root) {
     root.querySelectorAll(".message:not([data-sticky])").forEach(function (el) {
       window.setTimeout(function () { el.classList.add("message-fading"); }, 6000);

@@ -5,6 +5,15 @@
   "use strict";
   var dragging = false;
   var pollSwapping = false; // an ordinary poll answer is being swapped: skip unchanged columns
+  // Board changes made from this page (drags, moves, outcomes, quick adds): a poll answer
+  // computed before one of them would put the columns back as they were, so it is dropped.
+  var changes = 0;
+  var sent = []; // the board changes sent from this page (their requests)
+  function waiting() {
+    sent = sent.filter(function (xhr) { return xhr.readyState !== 4; });
+    return sent.length > 0;
+  }
+  var pollSentAt = -1;
 
   function board() { return document.getElementById("board"); }
   function dialog() { return document.getElementById("board-dialog"); }
@@ -39,15 +48,39 @@
     return node;
   }
 
+  // Where the pointer was released decides the column. SortableJS only moves the card while
+  // the pointer moves, and ignores the pointer for a moment after each move (its animation):
+  // a quick drag released over another column could leave the card in the column it came
+  // from, so the card "jumped back" after a move the user saw land. Put it where the user let go.
+  function releasedOver(evt, card) {
+    var e = evt.originalEvent;
+    var point = e && e.changedTouches && e.changedTouches.length ? e.changedTouches[0] : e;
+    if (!point || typeof point.clientX !== "number") { return null; }
+    var el = document.elementFromPoint(point.clientX, point.clientY);
+    var column = el && el.closest(".board-column");
+    if (!column) { return null; }
+    var list = column.querySelector(".card-list");
+    var under = el.closest(".deal-card");
+    if (!list || list === evt.to || card.contains(el)) { return null; }
+    if (under && under.parentNode === list) {
+      var box = under.getBoundingClientRect();
+      list.insertBefore(card, point.clientY > box.top + box.height / 2 ? under.nextElementSibling : under);
+    } else {
+      list.insertBefore(card, list.querySelector(".load-more"));
+    }
+    return list;
+  }
+
   function onDrop(evt) {
     var card = evt.item;
     if (evt.to.classList.contains("dropzone")) { return; }
-    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
-    var cards = Array.prototype.filter.call(evt.to.children, function (el) {
+    var to = releasedOver(evt, card) || evt.to;
+    if (evt.from === to && evt.oldIndex === evt.newIndex) { return; }
+    var cards = Array.prototype.filter.call(to.children, function (el) {
       return el.classList.contains("deal-card");
     });
     var values = {
-      stage: evt.to.getAttribute("data-stage-id"),
+      stage: to.getAttribute("data-stage-id"),
       from_stage: evt.from.getAttribute("data-stage-id"),
       version: card.getAttribute("data-version"),
       position: String(cards.indexOf(card)),
@@ -65,6 +98,10 @@
     evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
     var dealId = cardId(card);
     if (outcome === "won") {
+      // A win starts the post-sale follow-ups: ask first (like the card's Won button).
+      var title = card.querySelector(".deal-title");
+      var question = board().getAttribute("data-won-confirm").replace("%(title)s", title ? title.textContent : "");
+      if (!window.confirm(question)) { return; }
       htmx.ajax("POST", dealUrl(board().dataset.winUrl, dealId), {
         source: card, swap: "none", values: { version: card.getAttribute("data-version"), from: "board" }
       });
@@ -87,11 +124,13 @@
         group: isZone ? { name: "board", pull: false, put: true } : "board",
         // Cards of other people's deals are read-only: they cannot be picked up.
         draggable: ".deal-card:not(.is-readonly)",
-        filter: "a, button, input, select, summary",
+        // The whole card is the handle (its title link too: draggable="false" on the link lets
+        // the card, not the link, be dragged; a click still opens the deal). Not the actions.
+        filter: ".card-actions a, button, input, select, summary, .card-actions form",
         preventOnFilter: false,
         animation: 120,
         ghostClass: "is-ghost",
-        onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
+        onStart: function () { dragging = true; changes += 1; document.body.classList.add("is-dragging"); },
         onEnd: function (evt) {
           dragging = false;
           document.body.classList.remove("is-dragging");
@@ -104,14 +143,97 @@
 
   htmx.onLoad(initSortables);
 
+  // --- Collapsed columns and compact mode, remembered in this browser ----------------------
+  function remembered(key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
+  }
+  function remember(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: not kept */ }
+  }
+  function collapsedKey() {
+    var stages = document.querySelector(".board[data-pipeline-id]");
+    return "crm.board." + (stages ? stages.getAttribute("data-pipeline-id") : "0") + ".collapsed";
+  }
+  function setCollapsed(column, collapsed) {
+    column.classList.toggle("is-collapsed", collapsed);
+    var button = column.querySelector("[data-column-collapse]");
+    if (button) { button.setAttribute("aria-expanded", collapsed ? "false" : "true"); }
+  }
+  function applyCollapsed(root) {
+    if (!root.querySelectorAll) { return; }
+    var collapsed = remembered(collapsedKey(), []);
+    var columns = Array.prototype.slice.call(root.querySelectorAll(".board-column"));
+    if (root.matches && root.matches(".board-column")) { columns.push(root); }
+    columns.forEach(function (column) {
+      setCollapsed(column, collapsed.indexOf(column.getAttribute("data-stage-id")) >= 0);
+    });
+  }
+  function setCompact(on) {
+    document.body.classList.toggle("board-compact", on);
+    var toggle = document.querySelector("[data-board-compact]");
+    if (toggle) { toggle.setAttribute("aria-pressed", on ? "true" : "false"); }
+  }
+  htmx.onLoad(applyCollapsed);
+  if (board()) { setCompact(remembered("crm.board.compact", false) === true); }
+
+  document.body.addEventListener("click", function (evt) {
+    var collapse = evt.target.closest("[data-column-collapse]");
+    if (collapse) {
+      var column = collapse.closest(".board-column");
+      var id = column.getAttribute("data-stage-id");
+      var collapsed = remembered(collapsedKey(), []).filter(function (x) { return x !== id; });
+      var now = !column.classList.contains("is-collapsed");
+      if (now) { collapsed.push(id); }
+      remember(collapsedKey(), collapsed);
+      setCollapsed(column, now);
+      return;
+    }
+    if (evt.target.closest("[data-board-compact]")) {
+      var on = !document.body.classList.contains("board-compact");
+      remember("crm.board.compact", on);
+      setCompact(on);
+    }
+  });
+
+  // A saved view takes the board's filters as they are now (htmx filtering changes the URL
+  // without a reload).
+  document.body.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-board-view-save]")) { return; }
+    var query = form.querySelector("input[name=query]");
+    if (query) { query.value = window.location.search.replace(/^\?/, ""); }
+  });
+
+  // --- Phones: one stage at a time, chosen with the picker or by swiping ------------------
+  document.body.addEventListener("change", function (evt) {
+    if (!evt.target.matches || !evt.target.matches("[data-stage-picker]")) { return; }
+    var column = document.getElementById("column-" + evt.target.value);
+    var stages = column && column.parentNode;
+    if (stages) { stages.scrollTo({ left: column.offsetLeft - stages.offsetLeft, behavior: "smooth" }); }
+  });
+  document.addEventListener("scroll", function (evt) {
+    var stages = evt.target;
+    if (!stages.classList || !stages.classList.contains("board") || !stages.clientWidth) { return; }
+    var picker = document.querySelector("[data-stage-picker]");
+    var columns = stages.querySelectorAll(".board-column");
+    var index = Math.round(stages.scrollLeft / stages.clientWidth);
+    if (picker && columns[index] && window.matchMedia("(max-width: 640px)").matches) {
+      picker.value = columns[index].getAttribute("data-stage-id");
+    }
+  }, true);
+
   // A refused move of a deal the user cannot see (404) asks for a full refresh: forget the
   // ETag so that the next poll re-renders every column instead of answering 304.
   var forceRefresh = false;
   document.body.addEventListener("board-refresh", function () { forceRefresh = true; });
 
   document.body.addEventListener("htmx:configRequest", function (evt) {
-    if (evt.detail.elt.id !== "board-poll") { return; }
-    if (dragging || (dialog() && dialog().open)) { evt.preventDefault(); return; }
+    if (evt.detail.elt.id !== "board-poll") {
+      if (board() && evt.detail.verb !== "get") { changes += 1; }
+      return;
+    }
+    if (dragging || waiting() || (dialog() && dialog().open)) { evt.preventDefault(); return; }
+    pollSentAt = changes;
     var etag = board() && board().dataset.etag;
     if (etag && !forceRefresh) { evt.detail.headers["If-None-Match"] = etag; }
     evt.detail.elt.setAttribute("data-forced", forceRefresh ? "1" : "");
@@ -130,7 +252,11 @@
     var isPoll = evt.detail.elt.id === "board-poll";
     pollSwapping = isPoll && evt.detail.elt.getAttribute("data-forced") !== "1";
     if (isPoll) {
-      if (xhr.status === 304 || dragging) { evt.detail.shouldSwap = false; return; }
+      if (xhr.status === 304 || dragging || pollSentAt !== changes) {
+        // Unchanged, or older than a change made here meanwhile (its ETag is stale too).
+        evt.detail.shouldSwap = false;
+        return;
+      }
       if (xhr.status === 200 && board()) { board().dataset.etag = xhr.getResponseHeader("ETag") || ""; }
       return;
     }
@@ -196,6 +322,13 @@
   }
   document.body.addEventListener("htmx:sendError", resync);
   document.body.addEventListener("htmx:responseError", resync);
+
+  // (The card that sent a move is replaced by the answer before htmx:afterRequest, so the
+  // requests are watched themselves rather than counted.)
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var config = evt.detail.requestConfig;
+    if (board() && evt.detail.elt.id !== "board-poll" && config && config.verb !== "get") { sent.push(evt.detail.xhr); }
+  });
 
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var card = evt.detail.elt;

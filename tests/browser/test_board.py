@@ -262,7 +262,7 @@ def test_a_refused_drag_keeps_the_board_whole_and_puts_the_card_back(
     # The page is whole: styled, with its navigation and every column.
     expect(page.locator("header.topbar")).to_be_visible()
     expect(page.locator("section.board-column")).to_have_count(len(stages))
-    assert page.evaluate("getComputedStyle(document.querySelector('.board')).display") == "grid"
+    assert page.evaluate("getComputedStyle(document.querySelector('.board')).display") == "flex"
     deal.refresh_from_db()
     assert (deal.stage, deal.owner) == (stages[0], teammate)
 

@@ -240,6 +240,14 @@ EXPECTATIONS = {
         post=everyone(302),
         htmx_post=everyone(200),
     ),
+    # The board's saved views menu; saving an empty name is refused with the board (400).
+    "board/<int:pipeline_id>/views/": Expect(
+        kwargs=lambda cast: {"pipeline_id": cast.deal.pipeline_id},
+        get=everyone(200),
+        post=everyone(400),
+    ),
+    # The header's "+ Deal": anyone signed in adds a deal of their own (an empty form: 400).
+    "deals/new/": Expect(get=everyone(200), post=everyone(400)),
     "deals/<int:deal_id>/": Expect(kwargs=_deal, get=see(200), post=change(400)),
     "deals/<int:deal_id>/move/": Expect(
         kwargs=_deal,

@@ -37,7 +37,8 @@ def test_card_escapes_title_organization_and_owner(client, rep, teammate, stages
     assert "<script>alert" not in page
     escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;"
     mine = card_markup(page, own)
-    assert f'<a class="deal-title" href="/deals/{own.pk}/">{escaped}</a>' in mine
+    assert f'<a class="deal-title" href="/deals/{own.pk}/" draggable="false">{escaped}</a>' in mine
+    assert f'hx-confirm="Mark “{escaped}” as won?"' in mine
     assert f'<div class="deal-org">{escaped}</div>' in mine
     assert mine.count(f'<span class="sr-only"> {escaped}</span>') == 3  # Move to…, Won, Lost…
     theirs = card_markup(page, other)
