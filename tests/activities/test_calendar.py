@@ -294,3 +294,11 @@ def test_range_longer_than_two_months_is_refused(client, rep):
         {"start": start.isoformat(), "end": (start + timedelta(days=90)).isoformat()},
     )
     assert response.status_code == 400
+
+
+def test_the_main_navigation_leads_to_the_calendar_and_marks_it_current(client, rep):
+    client.force_login(rep)
+    page = client.get(reverse("activities:calendar")).content.decode()
+    assert f'href="{reverse("activities:calendar")}" aria-current="page" data-testid="nav-calendar"' in page
+    other = client.get(reverse("activities:list")).content.decode()
+    assert 'aria-current="page" data-testid="nav-calendar"' not in other
