@@ -18,6 +18,7 @@ def column_markup(page, stage):
 
 def test_column_header_shows_the_stage_description(client, rep, stages):
     Stage.objects.filter(pk=stages[0].pk).update(description="Find companies that need us.")
+    Stage.objects.filter(pk=stages[1].pk).update(description="")  # an admin cleared the default one
     client.force_login(rep)
     page = client.get(reverse("deals:board")).content.decode()
     assert "Find companies that need us." in column_markup(page, stages[0])
