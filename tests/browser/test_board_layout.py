@@ -10,31 +10,10 @@ from playwright.sync_api import expect
 from deals import defaults, services
 from deals.models import Deal, LostReason, Pipeline, Stage
 from tests import factories
+from tests.browser.layout import OVERFLOW
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-
-# Every visible element ends within the window, unless it sits in a container that scrolls
-# sideways on its own (a table's wrapper, the board's stages); and the page itself does not scroll sideways.
-OVERFLOW = """() => {
-  const width = window.innerWidth;
-  const scrollsInside = (el) => {
-    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-      const x = getComputedStyle(p).overflowX;
-      if (x === "auto" || x === "scroll") return true;
-    }
-    return false;
-  };
-  const wide = [];
-  for (const el of document.body.querySelectorAll("*")) {
-    const box = el.getBoundingClientRect();
-    if (!box.width || !box.height || !el.checkVisibility({visibilityProperty: true})) continue;
-    if (box.right > width + 1 && !scrollsInside(el)) {
-      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(box.right)}`);
-    }
-  }
-  return {wide: wide.slice(0, 8), scrollWidth: document.documentElement.scrollWidth, width};
-}"""
 
 
 def assert_fits_the_phone(page):
@@ -51,6 +30,7 @@ def cast(transactional_db):
     rep = factories.UserFactory(username="alice", first_name="Alice", last_name="Adams", team=north)
     stages = factories.default_stages()
     Stage.objects.filter(pk=stages[0].pk).update(description="Find companies that need what we sell.")
+    Stage.objects.filter(pk=stages[1].pk).update(description="")  # an admin cleared the default one
     for n in range(30):
         org = factories.OrganizationFactory(name=f"Organisation with a rather long name {n:02d}")
         factories.DealFactory(owner=rep, stage=stages[0], title=f"Filler deal number {n:02d}", organization=org)

@@ -12,21 +12,9 @@ from playwright.sync_api import expect
 from analytics import services
 from tests import factories
 from tests.analytics.conftest import HistoryBuilder, noon_today
+from tests.browser.layout import OVERFLOW
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-# Every element's right edge within the viewport, and no horizontal scrolling of the page.
-OVERFLOW_JS = """() => {
-  const width = window.innerWidth;
-  const wide = [];
-  for (const element of document.querySelectorAll("body *")) {
-    const box = element.getBoundingClientRect();
-    if (box.width && box.right > width + 1) {
-      wide.push(`${element.tagName.toLowerCase()}.${element.className} ${Math.round(box.right)}`);
-    }
-  }
-  return {width, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
-}"""
 
 
 def build(rep, teammate, stages):
@@ -104,13 +92,13 @@ def test_the_dashboard_fits_the_viewport(
         page.goto(f"{live_server.url}/dashboard/")
         expect(page.locator('canvas[data-chart="chart-funnel"]')).to_have_attribute("data-drawn", "6")
         expect(page.get_by_test_id("kpi-win-rate")).to_have_text(win_rate)
-        layout = page.evaluate(OVERFLOW_JS)
+        layout = page.evaluate(OVERFLOW)
         assert layout["wide"] == [], layout
         assert layout["scrollWidth"] <= layout["width"], layout
 
         page.get_by_test_id("kpi-open-count").locator("a").click()
         expect(page.get_by_test_id("drill-count")).to_have_text("2")
-        layout = page.evaluate(OVERFLOW_JS)
+        layout = page.evaluate(OVERFLOW)
         assert layout["wide"] == [], layout
         assert layout["scrollWidth"] <= layout["width"], layout
     finally:
