@@ -1,7 +1,11 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts import localization
 from accounts.forms import AdminLoginForm
 from accounts.models import SavedView, Team, User
 
@@ -20,8 +24,24 @@ class TeamAdmin(admin.ModelAdmin):
         return obj.members.count()
 
 
+class AdminUserForm(UserChangeForm):
+    """The time zone from the same zoneinfo list as the user's preferences, never free text."""
+
+    time_zone = forms.ChoiceField(label=_("time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = _("The installation's (%(zone)s)") % {"zone": settings.TIME_ZONE}
+        names = list(localization.time_zone_names())
+        current = self.instance.time_zone
+        if current and current not in names:
+            names.insert(0, current)  # stored before a tzdata rename: shown, kept if untouched
+        self.fields["time_zone"].choices = [("", default)] + [(name, name) for name in names]
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = AdminUserForm
     list_display = ["username", "first_name", "last_name", "email", "role", "team", "is_active"]
     list_filter = ["role", "team", "is_active"]
     list_select_related = ["team"]
@@ -30,7 +50,12 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (
             _("Pipeline CRM"),
-            {"fields": ["role", "team", "time_zone", "reminder_lead_minutes", "digest_enabled", "digest_hour"]},
+            {
+                "fields": [
+                    *("role", "team", "language", "time_zone", "workday_start", "workday_end"),
+                    *("reminder_lead_minutes", "digest_enabled", "digest_hour"),
+                ]
+            },
         ),
     )
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Pipeline CRM"), {"fields": ["role", "team"]}))

@@ -214,3 +214,48 @@ def test_next_working_time_in_the_users_zone(rep, local, expected):
     user = _user(rep, "America/New_York")
     moment = datetime.datetime(*local, tzinfo=tz).astimezone(datetime.UTC)
     assert localization.next_working_time(user, moment) == datetime.datetime(*expected, tzinfo=tz)
+
+
+def test_an_admin_sets_a_users_language_zone_and_working_hours_in_the_admin(client, admin, rep):
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_change", args=[rep.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert ("Asia/Tokyo", "Asia/Tokyo") in form.fields["time_zone"].choices
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("password", "groups", "user_permissions", "last_login", "date_joined")
+    }
+    data.update(
+        username=rep.username,
+        role=rep.role,
+        language="de",
+        time_zone="Asia/Tokyo",
+        workday_start="08:00",
+        workday_end="16:30",
+        date_joined_0="2026-01-05",
+        date_joined_1="09:00:00",
+    )
+    if rep.team_id:
+        data["team"] = rep.team_id
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    rep.refresh_from_db()
+    assert (rep.language, rep.time_zone, rep.workday_start.isoformat(), rep.workday_end.isoformat()) == (
+        "de",
+        "Asia/Tokyo",
+        "08:00:00",
+        "16:30:00",
+    )
+
+
+def test_the_admin_refuses_a_time_zone_that_is_not_on_the_list(client, admin, rep):
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_change", args=[rep.pk])
+    response = client.post(url, {"username": rep.username, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "time_zone" in response.context["adminform"].form.errors
+    rep.refresh_from_db()
+    assert rep.time_zone != "Mars/Olympus"
