@@ -157,6 +157,9 @@ def branch_holds(enrolment, condition):
 # --- replies -----------------------------------------------------------------------------------
 
 
+REPLY_DATE_SLACK = timedelta(minutes=1)
+
+
 def mark_replies(*, now=None, window=timedelta(days=2)):
     """Set `Send.replied_at` for sends answered by an inbound e-mail stored in the last `window`
     (from the send's address, or in the send's thread), and end their enrolments ("replied").
@@ -179,11 +182,20 @@ def mark_replies(*, now=None, window=timedelta(days=2)):
     )
     marked = 0
     for send in waiting.select_related("enrolment", "message"):
-        times = [*by_address.get(send.address, ()), *by_thread.get(send.message.thread_id, ())]
-        answers = sorted(at for at in times if at > send.created_at)
+        # A message in the send's thread answers it whatever its date says; one that is only from
+        # the same address must be dated after the send, give or take REPLY_DATE_SLACK: dates
+        # have whole seconds and come from the sender's clock.
+        earliest = send.created_at - REPLY_DATE_SLACK
+        answers = sorted(
+            [
+                *by_thread.get(send.message.thread_id, ()),
+                *(at for at in by_address.get(send.address, ()) if at > earliest),
+            ]
+        )
         if not answers:
             continue
-        marked += Send.objects.filter(pk=send.pk, replied_at__isnull=True).update(replied_at=answers[0])
+        replied_at = max(answers[0], send.created_at)
+        marked += Send.objects.filter(pk=send.pk, replied_at__isnull=True).update(replied_at=replied_at)
         if send.enrolment is not None and send.enrolment.status == Enrolment.Status.ACTIVE:
             exit_enrolment(enrolment=send.enrolment, reason="replied")
     return marked

@@ -228,6 +228,24 @@ def test_a_reply_is_marked_on_the_send_and_ends_the_enrolment(rep, template):
     assert conditions.mark_replies(now=TUESDAY_10 + timedelta(hours=1)) == 0
 
 
+def test_a_reply_in_the_sends_thread_counts_even_when_its_date_is_a_second_earlier(rep, template):
+    """Dates have whole seconds and come from the sender's clock: a reply linked to the send's
+    thread is an answer whatever its date; it is recorded no earlier than the send."""
+    sequence = make_sequence(rep, email(template), {"kind": "wait", "wait_days": 2}, email(template))
+    contact = consenting_contact(rep)
+    item = enrolled(sequence, contact)
+    engine.run_due(now=TUESDAY_10 + timedelta(microseconds=700_000))
+    send = Send.objects.select_related("message").get(enrolment=item)
+    reply = inbound_from("other@elsewhere.example", owner=rep, at=TUESDAY_10)  # truncated to the second
+    EmailMessage.objects.filter(pk=reply.pk).update(thread=send.message.thread)
+
+    assert conditions.mark_replies(now=TUESDAY_10 + timedelta(minutes=1)) == 1
+
+    send.refresh_from_db()
+    assert send.replied_at == send.created_at
+    assert state(item) == ("exited", None, "replied")
+
+
 def test_a_person_whose_email_cannot_be_written_leaves_and_the_batch_goes_on(rep):
     from mail.models import EmailTemplate
 
