@@ -59,6 +59,15 @@ class User(AbstractUser):
         db_index=True,
         help_text=_("The secret part of the calendar feed's address; empty: no feed."),
     )
+    email_signature = models.TextField(
+        _("e-mail signature"), blank=True, max_length=2000, help_text=_("Added below the e-mails you write.")
+    )
+    avatar_color = models.CharField(
+        _("avatar colour"),
+        max_length=7,
+        blank=True,
+        help_text=_("The background of your initials, as #rrggbb; empty: chosen from your name."),
+    )
 
     class Meta:
         ordering = ["username"]

@@ -231,6 +231,7 @@ class Notification(models.Model):
         INFO = "info", _("Information")
         REMINDER = "reminder", _("Reminder")
         RULE = "rule", _("Follow-up rule")
+        ALERT = "alert", _("Conversion alert")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.INFO)

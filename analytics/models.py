@@ -8,6 +8,7 @@ product it sells), so the dashboard's trend honours every filter without reading
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -157,3 +158,78 @@ class StageSlot(models.Model):
 
     def __str__(self):
         return f"stage {self.stage_id}: bit {self.slot}"
+
+
+class Goal(models.Model):
+    """A target for one user or one team over one month or one quarter. Progress is computed
+    from the deals and activities of the period (analytics.selectors.goals), never stored."""
+
+    class Metric(models.TextChoices):
+        WON_VALUE = "won_value", _("Won value")
+        WON_DEALS = "won_deals", _("Won deals")
+        ACTIVITIES = "activities", _("Activities done")
+        NEW_DEALS = "new_deals", _("New deals")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("user"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="goals", verbose_name=_("team")
+    )
+    metric = models.CharField(_("measure"), max_length=12, choices=Metric)
+    period = models.CharField(_("period"), max_length=8, choices=Period)
+    period_start = models.DateField(
+        _("period starts"), help_text=_("The first day of the month or of the quarter.")
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["period_start", "metric", "id"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team__isnull=True)
+                | models.Q(user__isnull=True, team__isnull=False),
+                name="goal_user_xor_team",
+                violation_error_message=_("A goal belongs to exactly one user or one team."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "metric", "period", "period_start"],
+                condition=models.Q(user__isnull=False),
+                name="goal_unique_user_period",
+                violation_error_message=_("This user already has a goal for this measure and period."),
+            ),
+            models.UniqueConstraint(
+                fields=["team", "metric", "period", "period_start"],
+                condition=models.Q(team__isnull=False),
+                name="goal_unique_team_period",
+                violation_error_message=_("This team already has a goal for this measure and period."),
+            ),
+            models.CheckConstraint(condition=models.Q(target__gt=0), name="goal_target_positive"),
+        ]
+        indexes = [models.Index(fields=["period_start", "period"], name="goal_period")]
+
+    def __str__(self):
+        return f"{self.user or self.team}: {self.get_metric_display()} {self.period_start}"

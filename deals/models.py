@@ -388,6 +388,58 @@ class DealProduct(models.Model):
         )
 
 
+class Objection(models.Model):
+    """A customer's objection raised on a deal (in the close stage as a rule) and how the rep
+    handled it. The dashboard counts objections by the stage they were raised in and by the
+    deal's outcome."""
+
+    class Kind(models.TextChoices):
+        PRICE = "price", _("Price")
+        PRODUCT = "product", _("Product details")
+        TIMING = "timing", _("Timing")
+        OTHER = "other", _("Other")
+
+    class Handling(models.TextChoices):
+        OPEN = "open", _("Not yet handled")
+        RESOLVED = "resolved", _("Resolved")
+        UNRESOLVED = "unresolved", _("Could not be resolved")
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="objections", verbose_name=_("deal"))
+    stage = models.ForeignKey(
+        Stage,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("stage"),
+        help_text=_("The deal's stage when the objection was raised."),
+    )
+    kind = models.CharField(_("objection"), max_length=10, choices=Kind)
+    note = models.CharField(_("what the customer said"), max_length=500, blank=True)
+    handling = models.CharField(_("handled"), max_length=10, choices=Handling, default=Handling.OPEN)
+    response = models.CharField(_("how it was handled"), max_length=500, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        indexes = [
+            models.Index(fields=["deal", "created_at"], name="objection_deal_created"),
+            models.Index(fields=["stage", "kind"], name="objection_stage_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.deal_id}: {self.get_kind_display()}"
+
+
 class StageChange(AppendOnlyModel):
     """One row per stage or status change of a deal: the source of truth for conversion,
     time in stage and automation (the outbox that higher apps read)."""
