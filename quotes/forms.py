@@ -205,10 +205,11 @@ class SendForm(forms.Form):
                 "thank you for your interest. Please find our quote attached. You can accept it online "
                 "with the link in this e-mail. We look forward to hearing from you."
             )
+            closing = pgettext("closing of a letter", "Kind regards")
             initial = {
                 "to": contact.email if contact is not None else "",
                 "subject": str(quote.title),
-                "message": f"{greeting}\n\n{body}\n\n{pgettext('closing of a letter', 'Kind regards')}\n{sender}".rstrip(),
+                "message": f"{greeting}\n\n{body}\n\n{closing}\n{sender}".rstrip(),
             }
         return cls(initial=initial, prefix="send")
 
