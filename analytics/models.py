@@ -43,6 +43,7 @@ class DailySnapshot(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("product"),
         help_text=_("Empty: the row counts every deal once; set: the deals that sell this product."),
     )
     # The state at the end of the day (local time).

@@ -9,8 +9,10 @@ message for the user.
 import csv
 import io
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import scoping
@@ -50,9 +52,21 @@ CHOICES = {
     "region": Region,
     "decision_role": DecisionRole,
 }
-LEVELS = {str(level.value): level.value for level in Lead.Level} | {
-    str(level.label).lower(): level.value for level in Lead.Level
-}
+
+
+def _choice_lookup(choices):
+    """Value or label (in any of the installation's languages, lower case) → the stored value,
+    so a German file may say "Messe" and an English one "Trade fair"."""
+    table = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for value, label in choices.choices:
+                table[str(value).lower()] = value
+                table[str(label).lower()] = value
+    return table
+
+
+LEVELS = _choice_lookup(Lead.Level)
 
 
 class ImportFileError(Exception):
@@ -66,14 +80,6 @@ class MappingIncomplete(ImportFileError):
     def __init__(self, problems, *, headers, mapping):
         super().__init__(" ".join(problems))
         self.problems, self.headers, self.mapping = problems, headers, mapping
-
-
-def _choice_lookup(choices):
-    table = {}
-    for value, label in choices.choices:
-        table[str(value).lower()] = value
-        table[str(label).lower()] = value
-    return table
 
 
 def read_header(text):

@@ -229,3 +229,18 @@ def test_an_import_reads_a_fixed_number_of_times_per_batch_not_per_row(rep, sett
     per_batch = two - one
     assert 0 < per_batch < 20
     assert four - one == 3 * per_batch
+
+
+def test_coded_values_are_read_by_their_german_or_english_label_whatever_the_uploaders_language(client, rep):
+    client.force_login(rep)
+    content = (
+        "last_name;email;source;need;budget\n"
+        "Messe;messe@de.example;Messe;hoch;niedrig\n"
+        "Fair;fair@en.example;Trade fair;high;low\n"
+    )
+    _upload(client, content)
+    lead_import = LeadImport.objects.get()
+    assert (lead_import.total_rows, lead_import.valid_rows) == (2, 2)
+    client.post(f"/leads/import/{lead_import.pk}/confirm/")
+    leads = {lead.email: (lead.source, lead.need, lead.budget) for lead in Lead.objects.all()}
+    assert leads == {"messe@de.example": ("trade_fair", 3, 1), "fair@en.example": ("trade_fair", 3, 1)}
