@@ -11,8 +11,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
@@ -121,18 +123,27 @@ LAST_NAMES = [
     "Braun",
     "Krüger",
 ]
-JOB_TITLES = ["CEO", "Head of Sales", "IT Lead", "Procurement", "Operations Manager", "CFO", "Marketing Lead"]
+# Written in the installation's language when seeded (gettext_noop marks them for the catalog).
+JOB_TITLES = [
+    gettext_noop("CEO"),
+    gettext_noop("Head of Sales"),
+    gettext_noop("IT Lead"),
+    gettext_noop("Procurement"),
+    gettext_noop("Operations Manager"),
+    gettext_noop("CFO"),
+    gettext_noop("Marketing Lead"),
+]
 DEAL_TOPICS = [
-    "CRM rollout",
-    "Sales team licences",
-    "Pilot project",
-    "Service contract",
-    "Migration",
-    "Upgrade",
-    "Expansion to new branch",
-    "Annual renewal",
-    "Onboarding",
-    "Analytics add-on",
+    gettext_noop("CRM rollout"),
+    gettext_noop("Sales team licences"),
+    gettext_noop("Pilot project"),
+    gettext_noop("Service contract"),
+    gettext_noop("Migration"),
+    gettext_noop("Upgrade"),
+    gettext_noop("Expansion to new branch"),
+    gettext_noop("Annual renewal"),
+    gettext_noop("Onboarding"),
+    gettext_noop("Analytics add-on"),
 ]
 CAMPAIGNS = {
     "web_form": ["Website contact", "Pricing page"],
@@ -319,7 +330,7 @@ class DemoBuilder:
                     last_name=rng.choice(LAST_NAMES),
                     email=f"contact{org.pk}@{org.email_domain}",
                     phone=f"+49 30 {rng.randint(1000000, 9999999)}",
-                    job_title=rng.choice(JOB_TITLES),
+                    job_title=gettext(rng.choice(JOB_TITLES)),
                     decision_role=rng.choice(DecisionRole.values),
                     created_at=org.created_at,
                 )
@@ -381,7 +392,7 @@ class DemoBuilder:
                 last_name=last,
                 email=f"{first.lower()}.{i}@lead{i}.example",
                 phone=f"+49 40 {rng.randint(1000000, 9999999)}",
-                job_title=rng.choice(JOB_TITLES),
+                job_title=gettext(rng.choice(JOB_TITLES)),
                 company_name=demo_names.lead_company_name(i),
                 source=source,
                 campaign=rng.choice(CAMPAIGNS[source]),
@@ -509,7 +520,7 @@ class DemoBuilder:
             )
             lead = converted.pop() if converted and rng.random() < 0.5 else None
             deal = Deal(
-                title=f"{rng.choice(DEAL_TOPICS)} — {orgs[org_index].name.split(' ')[0]}",
+                title=f"{gettext(rng.choice(DEAL_TOPICS))} — {orgs[org_index].name.split(' ')[0]}",
                 pipeline=pipeline,
                 stage=current_stage,
                 position=float(i),
@@ -576,11 +587,11 @@ class DemoBuilder:
         rng, now = self.rng, self.now
         activities = []
         subjects = {
-            Kind.CALL: "Call about next steps",
-            Kind.EMAIL: "Send the proposal",
-            Kind.MEETING: "Demo meeting",
-            Kind.TASK: "Prepare the offer",
-            Kind.FOLLOW_UP: "Follow up",
+            Kind.CALL: gettext("Call about next steps"),
+            Kind.EMAIL: gettext("Send the proposal"),
+            Kind.MEETING: gettext("Demo meeting"),
+            Kind.TASK: gettext("Prepare the offer"),
+            Kind.FOLLOW_UP: gettext("Follow up"),
         }
         for deal in deals:
             if deal.status != "open" and rng.random() < 0.7:
@@ -608,7 +619,7 @@ class DemoBuilder:
                 activities.append(
                     Activity(
                         kind=Kind.CALL,
-                        subject="Qualification call",
+                        subject=gettext("Qualification call"),
                         due_at=due,
                         assignee_id=lead.owner_id,
                         lead=lead,
@@ -640,10 +651,12 @@ class DemoBuilder:
                 Notification(
                     user_id=user_id,
                     kind=Notification.Kind.REMINDER,
-                    message=(
-                        f"Reminder: {activity.subject} at "
-                        f"{timezone.localtime(activity.due_at):%d/%m/%Y %H:%M} ({activity.deal.title})"
-                    ),
+                    message=gettext("Reminder: %(subject)s at %(time)s (%(target)s)")
+                    % {
+                        "subject": activity.subject,
+                        "time": formats.date_format(timezone.localtime(activity.due_at), "DATETIME_FORMAT"),
+                        "target": activity.deal.title,
+                    },
                     deal_id=activity.deal_id,
                     activity=activity,
                     created_at=activity.reminder_sent_at,
@@ -696,7 +709,7 @@ def seed_demo(
 
     Generated business data gets no audit entries (docs/audit.md): it is written with
     bulk_create, and the reset deletes without one entry per deleted row."""
-    with transaction.atomic(), disable_auditlog():
+    with transaction.atomic(), disable_auditlog(), translation.override(settings.LANGUAGE_CODE):
         ensure_defaults(Pipeline, Stage, LostReason)
         users, _teams = ensure_users(password=password, reps=reps)
         if reset:

@@ -181,3 +181,14 @@ def test_seed_names_organizations_like_companies_without_numbers_or_false_duplic
     companies = set(Lead.objects.values_list("company_name", flat=True))
     assert not [name for name in companies if any(c.isdigit() for c in name)]
     assert not companies & {name for name, _key, _domain in names}, "leads come from companies not yet in the CRM"
+
+
+def test_a_german_installations_demo_writes_deal_titles_job_titles_and_activity_subjects_in_german(db, settings):
+    settings.LANGUAGE_CODE = "de"
+    call_command("seed_demo", deals=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    german_topics = {"CRM-Einführung", "Lizenzen für den Vertrieb", "Pilotprojekt", "Wartungsvertrag", "Migration"}
+    german_topics |= {"Upgrade", "Ausbau auf neue Niederlassung", "Jährliche Verlängerung", "Einarbeitung"}
+    german_topics |= {"Analyse-Erweiterung"}
+    topics = {title.split(" — ")[0] for title in Deal.objects.values_list("title", flat=True)}
+    assert topics <= german_topics
+    assert "Qualifizierungsanruf" in set(Activity.objects.values_list("subject", flat=True))
