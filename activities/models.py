@@ -247,6 +247,12 @@ class Notification(models.Model):
         help_text=_("Unique when set, e.g. one reminder per due time."),
     )
     message = models.CharField(_("message"), max_length=300)
+    link = models.CharField(
+        _("link"),
+        max_length=300,
+        blank=True,
+        help_text=_("A page of this site the notification opens when it has no deal or lead, e.g. the dashboard."),
+    )
     deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     activity = models.ForeignKey(

@@ -110,12 +110,19 @@ def notification_list_for_user(*, user, limit=100):
         Notification.objects.filter(user=user).order_by("-created_at", "-id").fetch_mode(models.FETCH_RAISE)[:limit]
     )
     for notification in notifications:
-        notification.target_url = (
-            parent_url(deal_id=notification.deal_id, lead_id=notification.lead_id)
-            if notification.deal_id or notification.lead_id
-            else None
-        )
+        notification.target_url = notification_target_url(notification)
     return notifications
+
+
+def notification_target_url(notification):
+    """Where a notification leads: its deal or lead, else its link when that is a path of this site
+    (a conversion alert opens the dashboard); None when it leads nowhere."""
+    if notification.deal_id or notification.lead_id:
+        return parent_url(deal_id=notification.deal_id, lead_id=notification.lead_id)
+    link = notification.link
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
 
 
 def notification_get_for_user(*, user, notification_id):

@@ -273,9 +273,10 @@ def _after_notification_change(request):
 
 @require_POST
 def notification_open(request, notification_id):
-    """Mark read and go to the deal or lead the notification is about."""
+    """Mark read and go to the deal, lead or page the notification is about."""
     notification = selectors.notification_get_for_user(user=request.user, notification_id=notification_id)
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
-    if notification.deal_id or notification.lead_id:
-        return redirect(selectors.parent_url(deal_id=notification.deal_id, lead_id=notification.lead_id))
+    target = selectors.notification_target_url(notification)
+    if target:
+        return redirect(target)
     return redirect("activities:notifications")

@@ -28,6 +28,9 @@ class Section:
     # of each bar (None: no deals behind it), so every figure opens the deals it counts.
     cell_links: dict = field(default_factory=dict)
     chart_links: list = field(default_factory=list)
+    # A choice between views of the same figures (e.g. weekly or monthly): {"name": the query
+    # parameter, "value": the current one, "options": [(value, label, url), …]}.
+    switch: dict = field(default_factory=dict)
 
     @property
     def chart_id(self):

@@ -7,7 +7,7 @@ from datetime import date
 
 from celery import shared_task
 
-from analytics import services
+from analytics import alerts, services
 
 LATE_ACK = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -27,3 +27,9 @@ def rollup_day(day_iso):
 def stage_health():
     """Bottleneck verdicts for every stage (beat: every ANALYTICS_BOTTLENECK_MINUTES minutes)."""
     return len(services.stage_health_compute())
+
+
+@shared_task(name="analytics.conversion_alerts", **LATE_ACK)
+def conversion_alerts():
+    """Conversion alerts for the last complete week (beat: nightly); a rerun notifies nobody twice."""
+    return alerts.conversion_alerts_notify()

@@ -23,8 +23,9 @@ def dashboard(request):
     template = f"{PAGE}#dashboard-body" if request.htmx else PAGE
     if not filterset.is_valid():
         return render(request, template, {"filterset": filterset, "data": None}, status=400)
-    data = dashboard_selectors.dashboard(user=request.user, filterset=filterset)
-    query = urlencode(data["criteria"].query_items())
+    trend_grain = request.GET.get("trend", "")
+    data = dashboard_selectors.dashboard(user=request.user, filterset=filterset, trend_grain=trend_grain)
+    query = urlencode([*data["criteria"].query_items(), *([("trend", trend_grain)] if trend_grain else [])])
     return render(request, template, {"filterset": filterset, "data": data, "query": query})
 
 
@@ -61,7 +62,9 @@ def export_csv(request, section):
     filterset = filters.DashboardFilter(request.GET, user=request.user)
     if not filterset.is_valid():
         return HttpResponseBadRequest(filterset.errors.as_text(), content_type="text/plain; charset=utf-8")
-    chart = dashboard_selectors.dashboard(user=request.user, filterset=filterset, only=section)["sections"][0]
+    chart = dashboard_selectors.dashboard(
+        user=request.user, filterset=filterset, only=section, trend_grain=request.GET.get("trend", "")
+    )["sections"][0]
     kinds = [CSV_KINDS.get(column.kind, csvexport.TEXT) for column in chart.columns]
     rows = (
         [_csv_value(value, column.kind) for value, column in zip(row, chart.columns, strict=True)] for row in chart.rows

@@ -125,6 +125,14 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 3 * 3600},
     },
+    # 03:00 local time, after the rollup: every stage's conversion in the last complete week
+    # against its trailing eight weeks; a clear drop notifies managers and admins once
+    # (docs/metrics.md, "Conversion alert"). Command: `manage.py conversion_alerts`.
+    "analytics-conversion-alerts": {
+        "task": "analytics.conversion_alerts",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 3 * 3600},
+    },
     # Every 15 minutes (ANALYTICS_BOTTLENECK_MINUTES): the bottleneck verdict of every
     # stage, shown on the dashboard and the board's column header. Command: `manage.py bottlenecks`.
     "analytics-stage-health": {

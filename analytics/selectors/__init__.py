@@ -7,7 +7,7 @@ Counts and sums are SQL aggregates; medians and percentiles are taken in Python 
 one fetched column (SQLite has no percentile function), never with a query per row.
 
 One module per metric family (docs/architecture.md, "The dashboard's selectors"): `base` (scope
-and shared helpers), `funnel`, `outcomes`, `forecast`, `trend`, `time_in_stage`, `sources` (lead
+and shared helpers), `funnel`, `outcomes`, `forecast`, `trend`, `conversion_trend`, `time_in_stage`, `sources` (lead
 sources and lost reasons), `activities`, and `dashboard` (the orchestration and its cache).
 Callers import the module they need: `from analytics.selectors import dashboard, funnel`.
 """

@@ -17,7 +17,17 @@ from accounts import scoping
 from activities.models import Activity
 from analytics import nurturing_section, quote_metrics, roi, sessions
 from analytics.models import DailySnapshot
-from analytics.selectors import activities, base, forecast, funnel, outcomes, sources, time_in_stage, trend
+from analytics.selectors import (
+    activities,
+    base,
+    conversion_trend,
+    forecast,
+    funnel,
+    outcomes,
+    sources,
+    time_in_stage,
+    trend,
+)
 from analytics.visits import visits_sync
 from deals.models import CloseDateChange, Deal, Stage, StageChange, StageHealth
 from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
@@ -33,6 +43,7 @@ SECTIONS = (
     "forecast",
     "calibration",
     "trend",
+    "conversion_trend",
     "time_in_stage",
     "lost_reasons",
     "quotes",
@@ -42,7 +53,7 @@ SECTIONS = (
 )
 
 
-def dashboard(*, user, filterset, only=None, now=None):
+def dashboard(*, user, filterset, only=None, now=None, trend_grain=conversion_trend.DEFAULT_GRAIN):
     """Everything the dashboard shows: KPI tiles and its sections (or only one section, for CSV).
 
     Queries (full dashboard): default pipeline (when none is picked), stages, the stage visits'
@@ -52,14 +63,18 @@ def dashboard(*, user, filterset, only=None, now=None):
     data version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
     probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
     reasons, quotes, nurturing (3: analytics/nurturing_section.py), lead sources, lead source cost and ROI
-    (3: analytics/roi.py), activities. A CSV export (`only`) reads the live tables (its funnel,
+    (3: analytics/roi.py), activities, conversion trend (by `trend_grain`). A CSV export (`only`) reads the live tables (its funnel,
     time in stage and observed probabilities sync the visits first).
     """
     now = now or timezone.now()
     criteria = filterset.criteria()
     deals = base.dashboard_deals(user=user, filterset=filterset)
     wanted = set(SECTIONS) if only is None else {only}
-    needs_stages = wanted & {"funnel", "forecast", "calibration", "time_in_stage", "lost_reasons"} or only is None
+    needs_stages = (
+        wanted & {"funnel", "forecast", "calibration", "time_in_stage", "lost_reasons", "conversion_trend"}
+        or only is None
+    )
+    trend_grain = trend_grain if trend_grain in conversion_trend.GRAINS else conversion_trend.DEFAULT_GRAIN
     pipeline = base.chart_pipeline(criteria) if needs_stages else None
     all_stages = (
         list(
@@ -81,11 +96,13 @@ def dashboard(*, user, filterset, only=None, now=None):
         "all_stages": all_stages,
         "stages": stages,
         "now": now,
+        "trend_grain": trend_grain,
     }
     if only is None:
         key = _dashboard_cache_key(
             user=user, deals=deals, criteria=criteria, stages=all_stages, pipeline=pipeline, now=now
         )
+        key += f":{trend_grain}"
         payload = cache.get(key)
         if payload is None:
             with sessions.analytical_transaction():  # PostgreSQL: no JIT, sorts in memory (+1 query)
@@ -102,7 +119,7 @@ def dashboard(*, user, filterset, only=None, now=None):
     return result
 
 
-def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, stages, now):
+def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, stages, now, trend_grain):
     """The sections and KPI tiles from the live tables (what the shared cache keeps)."""
     full = wanted == set(SECTIONS)
     sections = {}
@@ -126,6 +143,16 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
             sections["calibration"].link = (reverse("admin:deals_stage_changelist"), _("Edit stage probabilities"))
     if "trend" in wanted:
         sections["trend"] = trend.trend_section(user=user, criteria=criteria)
+    if "conversion_trend" in wanted:
+        sections["conversion_trend"] = conversion_trend.conversion_trend_section(
+            deals=deals,
+            criteria=criteria,
+            pipeline=pipeline,
+            stages=stages,
+            today=timezone.localdate(now),
+            grain=trend_grain,
+            sync=not full,
+        )
     marks = {}
     if "time_in_stage" in wanted:
         marks = time_in_stage.open_age_marks(deals=deals, stages=stages)

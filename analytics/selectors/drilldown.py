@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.selectors import base, funnel, sources
+from analytics.selectors import base, conversion_trend, funnel, sources, time_in_stage
 from deals.models import Deal, LostReason, Stage
 from leads.models import Lead
 
@@ -28,6 +28,8 @@ METRICS = {
     "open": _("Open deals"),
     "won": _("Deals won in the period"),
     "closed": _("Deals won or lost in the period"),
+    "conversion": _("Conversion trend by stage"),
+    "stage_visits": _("Completed visits to the stage"),
 }
 FUNNEL_OUTCOMES = {
     "entered": _("entered"),
@@ -50,6 +52,9 @@ class BucketForm(forms.Form):
     lost_from = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)
     lead_source = forms.ChoiceField(choices=Lead.Source.choices, required=False)
     campaign = forms.CharField(max_length=200, required=False, strip=False)
+    grain = forms.ChoiceField(choices=list(conversion_trend.GRAINS.items()), required=False)
+    period_start = forms.DateField(required=False)
+    exit_outcome = forms.ChoiceField(choices=list(conversion_trend.EXITS.items()), required=False)
 
     REQUIRED = {
         "funnel": ("in_stage", "outcome"),
@@ -57,6 +62,8 @@ class BucketForm(forms.Form):
         "open_in_stage": ("in_stage",),
         "lost": ("reason", "lost_from"),
         "lead_won": ("lead_source",),
+        "conversion": ("in_stage", "grain", "period_start", "exit_outcome"),
+        "stage_visits": ("in_stage",),
     }
 
     def clean(self):
@@ -64,6 +71,14 @@ class BucketForm(forms.Form):
         for name in self.REQUIRED.get(data.get("metric"), ()):
             if not data.get(name):
                 self.add_error(name, _("This figure needs this value."))
+        grain, first = data.get("grain"), data.get("period_start")
+        if (
+            data.get("metric") == "conversion"
+            and grain
+            and first
+            and not conversion_trend.is_period_start(grain, first)
+        ):
+            self.add_error("period_start", _("A week starts on a Monday, a month on its first day."))
         return data
 
 
@@ -74,6 +89,7 @@ class DrillDown:
     deals: object  # the queryset behind the figure
     count: int
     total: object  # Σ value of those deals
+    visits: int | None = None  # the visits behind a visit count (a deal may have several)
 
 
 def deals_behind(*, user, filterset, bucket_form, now=None):
@@ -86,6 +102,7 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
     metric = data["metric"]
     period = criteria.period
     detail = ""
+    visits = None
     if metric == "funnel":
         stage = data["in_stage"]
         sql, params = funnel.cohort_deal_ids_sql(
@@ -99,6 +116,21 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
     elif metric == "open_in_stage":
         selected = deals.filter(status=Deal.Status.OPEN, stage=data["in_stage"])
         detail = data["in_stage"].name
+    elif metric == "conversion":
+        stage, grain = data["in_stage"], data["grain"]
+        period = conversion_trend.period_of(grain, data["period_start"])
+        sql, params = conversion_trend.exit_deal_ids_sql(
+            deals=deals, stage=stage, period=period, outcome=data["exit_outcome"]
+        )
+        selected = Deal.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (bound parameters only)
+        label = conversion_trend.period_label(grain, period)
+        detail = f"{stage.name} · {label}: {conversion_trend.EXITS[data['exit_outcome']]}"
+    elif metric == "stage_visits":
+        stage = data["in_stage"]
+        sql, params = time_in_stage.completed_visits_sql(deals=deals, stage=stage, start=period.start, end=period.end)
+        selected = Deal.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (bound parameters only)
+        visits = time_in_stage.completed_visits_count(deals=deals, stage=stage, start=period.start, end=period.end)
+        detail = stage.name
     elif metric == "lost":
         pipeline = data["lost_from"].pipeline
         selected = sources.lost_deals(deals=deals, criteria=criteria, pipeline=pipeline).filter(
@@ -125,7 +157,12 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
         .order_by("-value", "id")
     )
     return DrillDown(
-        title=str(METRICS[metric]), detail=detail, deals=listed, count=totals["n"], total=base.money(totals["total"])
+        title=str(METRICS[metric]),
+        detail=detail,
+        deals=listed,
+        count=totals["n"],
+        total=base.money(totals["total"]),
+        visits=visits,
     )
 
 

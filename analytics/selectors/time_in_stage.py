@@ -69,6 +69,25 @@ def visit_duration_stats(*, deals, start, end, sync=True):
         return {stage_id: (int(n), median, p75) for stage_id, n, median, p75 in cursor.fetchall()}
 
 
+def completed_visits_sql(*, deals, stage, start, end):
+    """(sql, params) selecting the deal id of every completed visit to `stage` that ended in
+    [start, end) — one row per visit, the rows `visit_duration_stats` counts for the stage."""
+    deals_sql, deals_params = base.deal_ids_sql(deals)
+    sql = f"""
+        SELECT v.deal_id FROM analytics_stagevisit v
+        WHERE v.stage_id = %s AND v.left_at >= %s AND v.left_at < %s AND v.deal_id IN ({deals_sql})
+    """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
+    return sql, (stage.pk, base.dt(start), base.dt(end), *deals_params)
+
+
+def completed_visits_count(*, deals, stage, start, end):
+    """How many completed visits to `stage` ended in [start, end) (the "Completed visits" cell)."""
+    sql, params = completed_visits_sql(deals=deals, stage=stage, start=start, end=end)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) visits", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
 def open_entries(*, deals, stages):
     """{stage_id: [when each open deal entered its current stage]} for `stages` (one query)."""
     entries = defaultdict(list)
@@ -119,9 +138,10 @@ def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True
     durations = visit_duration_stats(deals=deals, start=criteria.period.start, end=criteria.period.end, sync=sync)
     marks = open_age_marks(deals=deals, stages=stages) if marks is None else marks
     health = {h.stage_id: h for h in StageHealth.objects.filter(stage__in=stages).fetch_mode(models.FETCH_RAISE)}
-    rows = []
+    rows, visit_links = [], []
     for stage in stages:
         completed, median, p75 = durations.get(stage.pk, (0, None, None))
+        visit_links.append(base.drill_url(criteria, "stage_visits", in_stage=stage.pk) if completed else None)
         verdict = health.get(stage.pk)
         flag = ""
         if verdict and verdict.is_bottleneck:
@@ -171,12 +191,24 @@ def time_in_stage_section(*, deals, criteria, stages, now, marks=None, sync=True
         },
         highlight=[bool(r[7]) for r in rows],
         cell_links={
-            (index, column): base.drill_url(criteria, "open_in_stage", in_stage=stage.pk)
-            for index, stage in enumerate(stages)
-            for column in (OPEN_COUNT_COLUMN, 7)
-            if column == OPEN_COUNT_COLUMN or rows[index][7]
+            **{
+                (index, column): base.drill_url(criteria, "open_in_stage", in_stage=stage.pk)
+                for index, stage in enumerate(stages)
+                for column in (OPEN_COUNT_COLUMN, 7)
+                if column == OPEN_COUNT_COLUMN or rows[index][7]
+            },
+            # The completed visits and their statistics: the deals of those visits (a deal may
+            # have several; the list states the number of visits, which is the cell).
+            **{
+                (index, column): visit_links[index]
+                for index in range(len(stages))
+                for column in VISIT_COLUMNS
+                if visit_links[index]
+            },
         },
+        chart_links=[visit_links, visit_links],
     )
 
 
 OPEN_COUNT_COLUMN, OPEN_AGE_COLUMN = 5, 6  # in the time-in-stage rows
+VISIT_COLUMNS = (1, 2, 3, 4)  # completed visits, throughput, median and 75th percentile days

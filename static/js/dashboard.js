@@ -59,7 +59,10 @@
         backgroundColor: background,
         borderColor: color,
         borderWidth: spec.type === "line" ? 2 : 0,
-        pointRadius: spec.type === "line" ? 0 : undefined,
+        // Lines whose points open a list (spec.points) show them and are easy to hit.
+        pointRadius: spec.type === "line" ? (spec.points ? 3 : 0) : undefined,
+        pointHitRadius: spec.points ? 8 : undefined,
+        fill: false,
         spanGaps: true
       };
     });

@@ -33,6 +33,7 @@ REVIEWED = {
     "analytics.rollup_nightly": "replaces the day's rows in one transaction",
     "analytics.rollup_day": "replaces the day's rows in one transaction",
     "analytics.stage_health": "overwrites one verdict per stage",
+    "analytics.conversion_alerts": "notifications unique per pipeline, stage, week and user (dedupe key)",
     "transfer.import_run": "a dry run writes only its report; an import is one transaction under the job's row lock",
     "transfer.fail_stale_imports": "conditional UPDATE on the old heartbeat, skipping locked jobs",
     "customers.purge_trash": "deletes only what is still past 30 days in the trash and unreferenced",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0011_notification_alert_kind"),
+        ("activities", "0012_notification_link"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
