@@ -43,25 +43,21 @@ class GoalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.goal = goal
         self.owners = {f"team:{team.pk}": team for team in goals.goal_teams(actor)}
-        teams = list(self.owners.items())
-        people = [(f"user:{user.pk}", user) for user in goals.goal_users(actor).order_by("first_name", "username")]
-        self.owners.update(people)
+        people = goals.goal_users(actor).order_by("first_name", "last_name", "username")
+        self.owners.update((f"user:{user.pk}", user) for user in people)
         if goal is not None:  # the goal's own owner stays choosable, e.g. a user who left the team
-            key = self.initial.get("owner") or (f"user:{goal.user_id}" if goal.user_id else f"team:{goal.team_id}")
+            key = f"user:{goal.user_id}" if goal.user_id else f"team:{goal.team_id}"
             self.owners.setdefault(key, goal.user or goal.team)
         self.fields["owner"].choices = [
             ("", "---------"),
-            (_("Teams"), [(key, team.name) for key, team in teams]),
-            (_("People"), [(key, user.get_full_name() or user.username) for key, user in people]),
+            (_("Teams"), [(key, team.name) for key, team in self.owners.items() if key.startswith("team:")]),
+            (
+                _("People"),
+                [(key, u.get_full_name() or u.username) for key, u in self.owners.items() if key.startswith("user:")],
+            ),
         ]
         if not self.is_bound and goal is None:
             self.initial.setdefault("period_start", timezone.localdate())
-
-    def clean_owner(self):
-        key = self.cleaned_data["owner"]
-        if key not in self.owners:
-            raise forms.ValidationError(_("Choose a team or a person from the list."))
-        return key
 
     def clean(self):
         data = super().clean()
