@@ -255,3 +255,15 @@ def test_progress_costs_the_same_queries_whatever_the_goals_and_deals(size, team
     assert len(queries) == 4
     team_row = next(row for row in rows if row.goal.team_id)
     assert team_row.achieved == Decimal(100 * size * len(users))
+
+
+@pytest.mark.django_db
+def test_the_viewers_own_time_zone_does_not_move_the_period_boundary(rep):
+    from django.utils import timezone
+
+    target = goal(rep, Goal.Metric.WON_DEALS, 2)
+    won(rep, local(2026, 11, 30, 23, 30))  # 17:30 in New York, 22:30 UTC
+    won(rep, local(2026, 12, 1, 0, 30))  # still 30 November in New York and in UTC
+    with timezone.override(ZoneInfo("America/New_York")):
+        [row] = progress_of(target)
+    assert row.achieved == 1
