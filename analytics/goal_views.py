@@ -35,6 +35,7 @@ def _page_context(request, *, picker, form=None, editing=None):
         form = goal_forms.GoalForm(actor=request.user)
     return {
         "picker": picker,
+        "day": day,
         "groups": groups,
         "form": form,
         "editing": editing,
