@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from analytics.models import DailySnapshot
+from analytics.models import DailySnapshot, Goal
 
 
 @admin.register(DailySnapshot)
@@ -21,3 +21,14 @@ class DailySnapshotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    """Goals per user or team and month or quarter (the goals page sets them too, within a manager's teams)."""
+
+    list_display = ["__str__", "user", "team", "metric", "period", "period_start", "target", "created_by"]
+    list_filter = ["metric", "period", "team"]
+    list_select_related = ["user", "team", "created_by"]
+    raw_id_fields = ["user", "created_by"]
+    date_hierarchy = "period_start"

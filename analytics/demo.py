@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.models import Team, User
 from activities.models import Activity, Kind, Notification
 from analytics import demo_names
+from analytics.demo_goals import seed_goals
 from analytics.demo_mail import seed_mail
 from analytics.demo_nurturing import seed_nurturing, wipe_nurturing
 from analytics.demo_quotes import seed_quotes
@@ -711,7 +712,7 @@ def seed_demo(
     bulk_create, and the reset deletes without one entry per deleted row."""
     with transaction.atomic(), disable_auditlog(), translation.override(settings.LANGUAGE_CODE):
         ensure_defaults(Pipeline, Stage, LostReason)
-        users, _teams = ensure_users(password=password, reps=reps)
+        users, teams = ensure_users(password=password, reps=reps)
         if reset:
             wipe_business_data()
         if Deal.objects.exists():
@@ -720,6 +721,7 @@ def seed_demo(
         seed_quotes(seed=seed, stdout=stdout)
         seed_mail(seed=seed, stdout=stdout)
         seed_nurturing(seed=seed, stdout=stdout)
+        seed_goals(users=users, teams=teams, stdout=stdout)
     _analytics_backfill(stdout=stdout)
     return True
 

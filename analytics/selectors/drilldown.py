@@ -30,6 +30,7 @@ METRICS = {
     "closed": _("Deals won or lost in the period"),
     "conversion": _("Conversion trend by stage"),
     "stage_visits": _("Completed visits to the stage"),
+    "new": _("Deals created in the period"),
 }
 FUNNEL_OUTCOMES = {
     "entered": _("entered"),
@@ -145,6 +146,8 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
         selected = deals.filter(status=Deal.Status.OPEN)
     elif metric == "won":
         selected = deals.filter(status=Deal.Status.WON, won_at__gte=period.start, won_at__lt=period.end)
+    elif metric == "new":  # a new-deals goal's deals (analytics.selectors.goals)
+        selected = deals.filter(created_at__gte=period.start, created_at__lt=period.end)
     else:  # closed: the win rate's deals (won + lost in the period), as outcomes() selects them
         selected = deals.filter(
             Q(status=Deal.Status.WON, won_at__gte=period.start, won_at__lt=period.end)

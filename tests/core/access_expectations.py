@@ -532,6 +532,25 @@ EXPECTATIONS = {
     "dashboard/export/<slug:section>.csv": Expect(
         kwargs=lambda cast: {"section": "funnel"}, get=everyone(200), post=everyone(200)
     ),
+    # Goals: every role sees its scope; managers and admins set goals within it (tests/analytics/test_goals_views.py).
+    "goals/": Expect(get=everyone(200), post=not_allowed()),
+    "goals/new/": Expect(
+        get=not_allowed(),
+        post=_codes(owner=403, teammate=403, outsider=403, manager=400, manager_south=400, admin=400),
+    ),
+    # The cast's goal is the owner's: her teammate and the other team do not see it; she may not change it.
+    "goals/<int:goal_id>/edit/": Expect(
+        kwargs=lambda cast: {"goal_id": cast.goal.pk},
+        get=_codes(owner=403, teammate=404, outsider=404, manager=200, manager_south=404, admin=200),
+        post=_codes(owner=403, teammate=404, outsider=404, manager=400, manager_south=404, admin=400),
+    ),
+    "goals/<int:goal_id>/delete/": Expect(
+        kwargs=lambda cast: {"goal_id": cast.goal.pk},
+        get=not_allowed(),
+        post=_codes(owner=403, teammate=404, outsider=404, manager=302, manager_south=404, admin=302),
+    ),
+    "goals/mine/": Expect(get=everyone(200), post=not_allowed()),
+    "goals/dashboard/": Expect(get=everyone(200), post=not_allowed()),
     # --- global search: every signed-in user searches their own scope (tests/search) ---
     "search/": Expect(get=everyone(200), post=not_allowed(), query=lambda cast: {"q": "Matrix"}),
 }

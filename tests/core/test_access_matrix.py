@@ -43,7 +43,7 @@ from django.utils import timezone
 from accounts.models import SavedView, User
 from accounts.services import rate_limit_key
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
-from analytics.models import DailySnapshot
+from analytics.models import DailySnapshot, Goal
 from customers.models import MergeRecord, Tag
 from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
@@ -82,6 +82,7 @@ class Cast:
     unlinked_message: object = None
     send: object = None  # a marketing e-mail to the lead (its unsubscribe and preferences links)
     confirmation: object = None  # the lead's double opt-in confirmation
+    goal: object = None  # the owner's goal for this month
     admin_objects: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
 
@@ -175,6 +176,14 @@ def build_cast():
     send = Send.objects.create(lead=lead, address=lead.email.lower(), domain="example.com")
     confirmation = ConsentConfirmation.objects.create(lead=lead, address=lead.email.lower())
     Suppression.objects.create(address="blocked@example.com", reason=Suppression.Reason.MANUAL)
+    # Goals: the owner's goal for this month (its edit and delete pages).
+    goal = Goal.objects.create(
+        user=owner,
+        metric=Goal.Metric.WON_DEALS,
+        period=Goal.Period.MONTH,
+        period_start=now.date().replace(day=1),
+        target=3,
+    )
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
@@ -192,6 +201,7 @@ def build_cast():
         unlinked_message=unlinked_message,
         send=send,
         confirmation=confirmation,
+        goal=goal,
     )
 
 

@@ -192,3 +192,28 @@ def test_a_german_installations_demo_writes_deal_titles_job_titles_and_activity_
     topics = {title.split(" — ")[0] for title in Deal.objects.values_list("title", flat=True)}
     assert topics <= german_topics
     assert "Qualifizierungsanruf" in set(Activity.objects.values_list("subject", flat=True))
+
+
+def test_seed_sets_goals_for_every_rep_and_team_from_the_demo_volume(seeded):
+    from analytics.goals import GoalPeriod
+    from analytics.models import Goal
+    from analytics.selectors import goals as goal_selectors
+
+    month = GoalPeriod.current(Goal.Period.MONTH)
+    quarter = GoalPeriod.current(Goal.Period.QUARTER)
+    reps = User.objects.filter(role=User.Role.REP)
+    for period in (month, quarter):
+        in_period = Goal.objects.filter(period=period.period, period_start=period.first_day)
+        assert in_period.filter(user__in=reps).count() == reps.count() * len(Goal.Metric.values)
+        for team in Team.objects.all():
+            team_goal = in_period.get(team=team, metric=Goal.Metric.WON_VALUE)
+            members = in_period.filter(user__team=team, metric=Goal.Metric.WON_VALUE)
+            assert team_goal.target == sum(goal.target for goal in members)
+    # Realistic: a rep's quarter is three months; some goals are reached or on pace, not all.
+    rep1 = User.objects.get(username="rep1")
+    month_goal = Goal.objects.get(user=rep1, metric=Goal.Metric.WON_DEALS, period=Goal.Period.MONTH)
+    quarter_goal = Goal.objects.get(user=rep1, metric=Goal.Metric.WON_DEALS, period=Goal.Period.QUARTER)
+    assert quarter_goal.target == 3 * month_goal.target
+    progress = goal_selectors.progress(Goal.objects.select_related("user", "team"))
+    assert any(row.achieved > 0 for row in progress)
+    assert not all(row.share >= 1 for row in progress)
