@@ -15,8 +15,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.selectors import base, funnel, sources
-from deals.models import Deal, LostReason, Stage
+from analytics.selectors import base, funnel, objections, sources
+from deals.models import Deal, LostReason, Objection, Stage
 from leads.models import Lead
 
 METRICS = {
@@ -28,6 +28,7 @@ METRICS = {
     "open": _("Open deals"),
     "won": _("Deals won in the period"),
     "closed": _("Deals won or lost in the period"),
+    "objections": _("Deals with objections"),
 }
 FUNNEL_OUTCOMES = {
     "entered": _("entered"),
@@ -50,6 +51,8 @@ class BucketForm(forms.Form):
     lost_from = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)
     lead_source = forms.ChoiceField(choices=Lead.Source.choices, required=False)
     campaign = forms.CharField(max_length=200, required=False, strip=False)
+    objection_kind = forms.ChoiceField(choices=Objection.Kind.choices, required=False)
+    deal_outcome = forms.ChoiceField(choices=Deal.Status.choices, required=False)
 
     REQUIRED = {
         "funnel": ("in_stage", "outcome"),
@@ -109,6 +112,8 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
         campaign = bucket_form.data.get("campaign") if "campaign" in bucket_form.data else None
         selected = sources.lead_won_deals(user=user, criteria=criteria, source=data["lead_source"], campaign=campaign)
         detail = str(dict(Lead.Source.choices)[data["lead_source"]]) + (f" · {campaign}" if campaign else "")
+    elif metric == "objections":
+        selected, detail = _objections_bucket(deals, criteria, data)
     elif metric == "open":
         selected = deals.filter(status=Deal.Status.OPEN)
     elif metric == "won":
@@ -142,3 +147,12 @@ def _forecast_bucket(deals, bucket, today):
     after = (first + timedelta(days=31)).replace(day=1)
     in_month = Q(expected_close_date__gte=max(first, today), expected_close_date__lt=after)
     return open_deals.filter(in_month), bucket
+
+
+def _objections_bucket(deals, criteria, data):
+    """The deals of one objections cell: a stage's or an outcome's row, a kind's column (or all kinds)."""
+    stage, kind, outcome = data["in_stage"], data["objection_kind"], data["deal_outcome"]
+    selected = objections.objection_deals(deals=deals, criteria=criteria, stage=stage, kind=kind, outcome=outcome)
+    parts = [stage.name if stage else "", dict(Deal.Status.choices)[outcome] if outcome else ""]
+    parts.append(dict(Objection.Kind.choices)[kind] if kind else "")
+    return selected, " · ".join(str(part) for part in parts if part)
