@@ -153,6 +153,14 @@ def _line(cast):
     return {"deal_id": cast.deal.pk, "line_id": cast.deal.line_items.get().pk}
 
 
+def _objection(cast):
+    return {"deal_id": cast.deal.pk, "objection_id": cast.deal.objections.get().pk}
+
+
+def _objection_data(prefix):
+    return lambda cast: {f"{prefix}-kind": "timing", f"{prefix}-handling": "open", f"{prefix}-note": "Matrix"}
+
+
 def _line_data(prefix):
     return lambda cast: {f"{prefix}-description": "Matrix line", f"{prefix}-quantity": "2", f"{prefix}-unit_price": "5"}
 
@@ -295,6 +303,21 @@ EXPECTATIONS = {
     ),
     "deals/<int:deal_id>/line-items/<int:line_id>/remove/": Expect(
         kwargs=_line, get=not_allowed(), post=change(302), htmx_post=change(200)
+    ),
+    # --- the deal page's objections (changes of the deal) ---
+    "deals/<int:deal_id>/objections/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
+    "deals/<int:deal_id>/objections/add/": Expect(
+        kwargs=_deal, get=not_allowed(), data=_objection_data("new_objection"), post=change(302), htmx_post=change(200)
+    ),
+    "deals/<int:deal_id>/objections/<int:objection_id>/": Expect(
+        kwargs=_objection,
+        get=not_allowed(),
+        data=lambda cast: _objection_data(f"objection-{cast.deal.objections.get().pk}")(cast),
+        post=change(302),
+        htmx_post=change(200),
+    ),
+    "deals/<int:deal_id>/objections/<int:objection_id>/remove/": Expect(
+        kwargs=_objection, get=not_allowed(), post=change(302), htmx_post=change(200)
     ),
     "deals/<int:deal_id>/customer-options/": Expect(
         kwargs=_deal, query=lambda cast: {"kind": "organization", "q": "a"}, get=see(200), post=not_allowed()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity
-from deals.models import Deal, Pipeline, Stage, StageChange
+from deals.models import Deal, Objection, Pipeline, Stage, StageChange
 from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
 from nurturing.models import Enrolment, Send, Sequence, TrackingEvent
 
@@ -181,3 +181,14 @@ def test_seed_names_organizations_like_companies_without_numbers_or_false_duplic
     companies = set(Lead.objects.values_list("company_name", flat=True))
     assert not [name for name in companies if any(c.isdigit() for c in name)]
     assert not companies & {name for name, _key, _domain in names}, "leads come from companies not yet in the CRM"
+
+
+def test_seed_records_objections_in_the_close_stage_of_open_won_and_lost_deals(seeded):
+    objections = list(Objection.objects.select_related("deal", "stage"))
+    assert objections
+    last = dict(Stage.objects.values_list("pipeline_id").annotate(last=Max("order")))
+    assert all(o.stage.order == last[o.stage.pipeline_id] for o in objections)
+    assert {o.deal.status for o in objections} == {"open", "won", "lost"}
+    assert {o.kind for o in objections} == {"price", "product", "timing", "other"}
+    assert all(o.response for o in objections if o.handling == "resolved")
+    assert all(o.created_at <= (o.deal.won_at or o.deal.lost_at or o.created_at) for o in objections)
