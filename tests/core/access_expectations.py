@@ -193,7 +193,8 @@ EXPECTATIONS = {
     "accounts/login/": Expect(get=everyone(302, anonymous=200), post=everyone(302, anonymous=200)),
     # Logging out sends everyone to the login page.
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),
-    "accounts/preferences/": Expect(get=everyone(200), post=everyone(200)),
+    # An empty POST is bad input: the page again with its messages (400).
+    "accounts/preferences/": Expect(get=everyone(200), post=everyone(400)),
     # The mailbox page and its parts: each user works on their own mailbox only (there is no
     # other user's to ask for). An empty POST is bad input: the page again with its messages.
     "accounts/mailbox/": Expect(get=everyone(200), post=everyone(200)),
