@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from accounts import localization, throttling
+from accounts import avatar, localization, throttling
 from accounts.models import User
 
 
@@ -22,12 +22,20 @@ class PreferencesForm(forms.ModelForm):
         widget=forms.Select(attrs={"data-filterable": "", "data-filter-label": _("Filter the time zones")}),
     )
 
+    avatar_from_name = forms.BooleanField(
+        label=_("Colour from my name"),
+        required=False,
+        help_text=_("A colour picked from your user name; untick it to choose your own."),
+    )
+
     class Meta:
         model = User
         fields = [
             "first_name",
             "last_name",
             "email",
+            "email_signature",
+            "avatar_color",
             "language",
             "time_zone",
             "workday_start",
@@ -37,6 +45,8 @@ class PreferencesForm(forms.ModelForm):
             "digest_hour",
         ]
         widgets = {
+            "email_signature": forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+            "avatar_color": forms.TextInput(attrs={"type": "color"}),
             "workday_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "workday_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
@@ -55,6 +65,18 @@ class PreferencesForm(forms.ModelForm):
         # Left empty (or not sent), the working hours stay as they are.
         for name in ("workday_start", "workday_end"):
             self.fields[name].required = False
+        # A colour input always holds a colour: without a choice it shows the name's, and the box
+        # "from my name" (ticked) keeps the stored value empty, so the avatar follows the palette.
+        self.fields["email_signature"].help_text = _(
+            "Added below the e-mails you write, after a line “-- ”; you can still change it in each e-mail."
+        )
+        self.fields["avatar_color"].help_text = _("The background of your initials in the menu, on cards and lists.")
+        self.fields["avatar_color"].required = False
+        chosen = self.instance.avatar_color
+        self.initial.setdefault("avatar_from_name", not chosen)
+        if not chosen:
+            self.initial["avatar_color"] = avatar.palette_color(self.instance.username)
+        self.order_fields([*self.Meta.fields[:5], "avatar_from_name"])
 
     def clean_workday_start(self):
         return self.cleaned_data["workday_start"] or self.instance.workday_start
@@ -67,8 +89,16 @@ class PreferencesForm(forms.ModelForm):
         # installation's; a new choice must be on the list.
         return self.cleaned_data["time_zone"]
 
+    def clean_avatar_color(self):
+        colour = (self.cleaned_data["avatar_color"] or "").strip()
+        if colour and not avatar.COLOR.match(colour):
+            raise ValidationError(_("Give the colour as # and six hexadecimal digits, like #1d4ed8."))
+        return colour.lower()
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("avatar_from_name"):
+            cleaned["avatar_color"] = ""
         start, end = cleaned.get("workday_start"), cleaned.get("workday_end")
         if start and end and end <= start:
             self.add_error("workday_end", _("The working day must end after it starts."))

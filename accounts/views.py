@@ -13,12 +13,17 @@ from accounts.forms import PasswordResetRequestForm, PreferencesForm
 
 
 def preferences(request):
+    """The user's profile (name, e-mail, signature, avatar colour) and settings; bad input comes
+    back with its messages (400)."""
     form = PreferencesForm(request.POST if request.method == "POST" else None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(request, "accounts/preferences.html", {"form": form})
+    if form.is_valid():
         form.save()
         messages.success(request, _("Your preferences were saved."))
         return redirect("accounts:preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+    messages.error(request, _("Your preferences were not saved. Please correct the marked fields."))
+    return render(request, "accounts/preferences.html", {"form": form}, status=400)
 
 
 @require_POST

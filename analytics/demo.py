@@ -22,10 +22,21 @@ from analytics import demo_names
 from analytics.demo_goals import seed_goals
 from analytics.demo_mail import seed_mail
 from analytics.demo_nurturing import seed_nurturing, wipe_nurturing
+from analytics.demo_objections import seed_objections
 from analytics.demo_quotes import seed_quotes
 from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.defaults import ensure_defaults
-from deals.models import CloseDateChange, Deal, DealProduct, LostReason, Pipeline, Product, Stage, StageChange
+from deals.models import (
+    CloseDateChange,
+    Deal,
+    DealProduct,
+    LostReason,
+    Objection,
+    Pipeline,
+    Product,
+    Stage,
+    StageChange,
+)
 from leads import scoring
 from leads.models import Lead, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
 from mail.models import EmailMessage, Thread
@@ -683,6 +694,7 @@ def wipe_business_data():
         StageChange,
         CloseDateChange,
         DealProduct,
+        Objection,
         Deal,
         LeadStatusChange,
         Lead,
@@ -718,6 +730,7 @@ def seed_demo(
         if Deal.objects.exists():
             return False
         DemoBuilder(deals=deals, seed=seed, stdout=stdout, moves_per_deal=moves_per_deal).build(users=users)
+        seed_objections(seed=seed, stdout=stdout)
         seed_quotes(seed=seed, stdout=stdout)
         seed_mail(seed=seed, stdout=stdout)
         seed_nurturing(seed=seed, stdout=stdout)

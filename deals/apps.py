@@ -23,5 +23,6 @@ class DealsConfig(AppConfig):
             models.DealProduct,
             models.PriceList,
             models.PriceListPrice,
+            models.Objection,
         ):
             registry.register(model)

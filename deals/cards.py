@@ -27,6 +27,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
+from accounts import avatar
 from deals.models import Deal
 
 # An id no deal has in practice and no other part of a deal URL contains; each pattern is
@@ -220,7 +221,7 @@ class CardRenderer:
         if parts is None:
             name = escape(str(user))
             parts = (
-                f'<span class="avatar" title="{name}">{escape(user.initials)}</span>',
+                avatar.avatar_html(user),
                 self.readonly_title % {"owner": name},
                 '<p class="card-readonly small" data-testid="card-readonly"><span class="lock" aria-hidden="true">'
                 f"</span>{self.readonly_text % {'owner': name}}</p>",

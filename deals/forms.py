@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from deals import selectors
-from deals.models import Deal, Product
+from deals.models import Deal, Objection, Product
 from pipeline_crm import widgets as crm_widgets
 
 
@@ -281,3 +281,29 @@ class NewDealForm(QuickAddForm):
         stages = selectors.stages_for_new_deal()
         self.fields["stage"].queryset = stages
         self.fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.name}: {stage.name}"
+
+
+class ObjectionForm(forms.ModelForm):
+    """An objection on the deal page: what kind, what the customer said, whether and how it was handled."""
+
+    class Meta:
+        model = Objection
+        fields = ["kind", "note", "handling", "response"]
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+            "response": forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—"), *Objection.Kind.choices]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("handling") not in (None, Objection.Handling.OPEN) and not (data.get("response") or "").strip():
+            self.add_error("response", _("Say how the objection was handled."))
+        return data
+
+    def service_fields(self):
+        data = self.cleaned_data
+        return {"kind": data["kind"], "note": data["note"], "handling": data["handling"], "response": data["response"]}

@@ -404,7 +404,14 @@ CARD_FIELDS = (
     "last_activity_at",
     "owner_id",
 )
-CARD_JOINED = ("owner__username", "owner__first_name", "owner__last_name", "organization_id", "organization__name")
+CARD_JOINED = (
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__avatar_color",
+    "organization_id",
+    "organization__name",
+)
 
 
 def _card_rows(ids_q, *, user):
@@ -434,13 +441,18 @@ def _cards(rows):
         card = Card()
         for name, value in zip(CARD_FIELDS, row, strict=False):
             setattr(card, name, value)
-        (username, first_name, last_name, organization_id, organization_name, card.next_due, card.can_change) = row[
-            width:-1
-        ]
+        (username, first_name, last_name, avatar_color, organization_id, organization_name) = row[width:-3]
+        card.next_due, card.can_change = row[-3:-1]
         card.quote = row[-1]
         owner = owners.get(card.owner_id)
         if owner is None:
-            owner = User(pk=card.owner_id, username=username, first_name=first_name, last_name=last_name)
+            owner = User(
+                pk=card.owner_id,
+                username=username,
+                first_name=first_name,
+                last_name=last_name,
+                avatar_color=avatar_color,
+            )
             owners[card.owner_id] = owner
         card.owner = owner
         card.organization = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import board_saved_views, new_deal_views, views
+from deals import board_saved_views, new_deal_views, objection_views, views
 
 app_name = "deals"
 
@@ -22,6 +22,14 @@ urlpatterns = [
     path("deals/<int:deal_id>/line-items/", views.line_item_add, name="line_item_add"),
     path("deals/<int:deal_id>/line-items/<int:line_id>/", views.line_item_edit, name="line_item_edit"),
     path("deals/<int:deal_id>/line-items/<int:line_id>/remove/", views.line_item_remove, name="line_item_remove"),
+    path("deals/<int:deal_id>/objections/", objection_views.objections_panel, name="objections"),
+    path("deals/<int:deal_id>/objections/add/", objection_views.objection_add, name="objection_add"),
+    path("deals/<int:deal_id>/objections/<int:objection_id>/", objection_views.objection_edit, name="objection_edit"),
+    path(
+        "deals/<int:deal_id>/objections/<int:objection_id>/remove/",
+        objection_views.objection_delete,
+        name="objection_delete",
+    ),
     path("deals/<int:deal_id>/customer-options/", views.customer_options, name="customer_options"),
     path("deals/<int:deal_id>/organizations/new/", views.organization_new, name="organization_new"),
     path("deals/<int:deal_id>/contacts/new/", views.contact_new, name="contact_new"),

@@ -59,7 +59,7 @@ class MailboxAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (gettext_lazy("Preferences"), {"fields": ["sharing", "signature", "dropbox_token"]}),
+        (gettext_lazy("Preferences"), {"fields": ["sharing", "dropbox_token"]}),
         (gettext_lazy("Status"), {"fields": readonly_fields}),
     ]
 

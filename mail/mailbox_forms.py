@@ -90,12 +90,13 @@ class MailboxForm(ConnectionFormMixin, forms.ModelForm):
 
 
 class PreferencesForm(forms.ModelForm):
-    """Sharing and signature: the user's mail preferences, kept without a connected server."""
+    """Sharing: the user's mail preference, kept without a connected server. The signature is part of
+    the user's profile (the preferences page)."""
 
     class Meta:
         model = Mailbox
-        fields = ["sharing", "signature"]
-        widgets = {"sharing": forms.RadioSelect, "signature": forms.Textarea(attrs={"rows": 4})}
+        fields = ["sharing"]
+        widgets = {"sharing": forms.RadioSelect}
 
 
 class MailboxAdminForm(ConnectionFormMixin, forms.ModelForm):

@@ -152,14 +152,14 @@ def mailbox_save_settings(*, mailbox_id, values):
     return mailbox
 
 
-def mailbox_save_preferences(*, mailbox_id, sharing_choice, signature):
-    """Sharing and signature. A changed sharing choice recomputes `shared` on all of the
-    owner's messages in the same transaction (mail/sharing.py)."""
+def mailbox_save_preferences(*, mailbox_id, sharing_choice):
+    """Sharing. A changed sharing choice recomputes `shared` on all of the owner's messages in the
+    same transaction (mail/sharing.py)."""
     with transaction.atomic():
         mailbox = Mailbox.objects.select_for_update().get(pk=mailbox_id)
         changed = mailbox.sharing != sharing_choice
-        mailbox.sharing, mailbox.signature = sharing_choice, signature
-        mailbox.save(update_fields=["sharing", "signature", "updated_at"])
+        mailbox.sharing = sharing_choice
+        mailbox.save(update_fields=["sharing", "updated_at"])
         if changed and mailbox.user_id:
             sharing.refresh_shared(mailbox.user)
     return mailbox

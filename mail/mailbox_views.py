@@ -118,9 +118,7 @@ def mailbox_preferences(request):
     form = PreferencesForm(request.POST, instance=copy.copy(mailbox))
     if not form.is_valid():
         return _page(request, mailbox, preferences_form=form)
-    mailbox_services.mailbox_save_preferences(
-        mailbox_id=mailbox.pk, sharing_choice=form.cleaned_data["sharing"], signature=form.cleaned_data["signature"]
-    )
+    mailbox_services.mailbox_save_preferences(mailbox_id=mailbox.pk, sharing_choice=form.cleaned_data["sharing"])
     messages.success(request, _("Your e-mail preferences were saved."))
     return redirect("mail:mailbox")
 

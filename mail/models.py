@@ -17,7 +17,8 @@ def new_dropbox_token():
 class Mailbox(models.Model):
     """A user's IMAP + SMTP account, or the installation's shared BCC dropbox (no user).
 
-    A personal row also holds the user's mail preferences (sharing, signature, dropbox token),
+    A personal row also holds the user's mail preferences (sharing, dropbox token; the signature column is
+    superseded by the profile's `User.email_signature`, migration 0005 copied it there),
     so it exists before a server is connected: `is_connected` tells whether one is.
     """
 

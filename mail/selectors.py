@@ -18,7 +18,7 @@ from deals import selectors as deal_selectors
 from deals.models import Deal
 from leads import selectors as lead_selectors
 from leads.models import Lead
-from mail.models import Attachment, Bounce, EmailMessage, EmailTemplate, Mailbox, Participant, Thread
+from mail.models import Attachment, Bounce, EmailMessage, EmailTemplate, Participant, Thread
 
 
 def visible_q(user):
@@ -280,7 +280,8 @@ def outbox_message_for_user(*, user, message_id):
 
 
 def signature_of(user):
-    return Mailbox.objects.filter(user=user).values_list("signature", flat=True).first() or ""
+    """The user's e-mail signature from their profile (docs/accounts.md, "Profile"); no query."""
+    return (user.email_signature or "").strip("\n")
 
 
 # --- bounces ---------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ PLACEHOLDERS = {
     "sender.last_name": _("your last name"),
     "sender.full_name": _("your full name"),
     "sender.email": _("your e-mail address"),
-    "sender.signature": _("your signature (from your mailbox settings)"),
+    "sender.signature": _("your signature (from your preferences)"),
 }
 
 # Anything between {{ }} or {% %} or {# #}; what is inside is checked against the whitelist.

@@ -109,6 +109,8 @@ def compose(*, quote, token, sender, subject="", message=""):
                 "url": public_url(token),
                 "sender_name": _sender_name(sender),
                 "sender_email": sender.email if sender else "",
+                # The rep's own signature (their profile) replaces the generated contact lines.
+                "signature": (sender.email_signature or "").strip() if sender else "",
                 "company": " ".join(part for part in (seller.get("company_name"), seller.get("legal_form")) if part),
                 "phone": seller.get("phone", ""),
                 "file_name": quote_pdf.file_name(quote),

@@ -8,6 +8,6 @@ one fetched column (SQLite has no percentile function), never with a query per r
 
 One module per metric family (docs/architecture.md, "The dashboard's selectors"): `base` (scope
 and shared helpers), `funnel`, `outcomes`, `forecast`, `trend`, `conversion_trend`, `time_in_stage`, `sources` (lead
-sources and lost reasons), `activities`, and `dashboard` (the orchestration and its cache).
+sources and lost reasons), `activities`, `objections`, and `dashboard` (the orchestration and its cache).
 Callers import the module they need: `from analytics.selectors import dashboard, funnel`.
 """

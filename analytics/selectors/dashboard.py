@@ -23,6 +23,7 @@ from analytics.selectors import (
     conversion_trend,
     forecast,
     funnel,
+    objections,
     outcomes,
     sources,
     time_in_stage,
@@ -46,6 +47,8 @@ SECTIONS = (
     "conversion_trend",
     "time_in_stage",
     "lost_reasons",
+    "objections_by_stage",
+    "objections_by_outcome",
     "quotes",
     "lead_sources",
     "lead_roi",
@@ -62,8 +65,9 @@ def dashboard(*, user, filterset, only=None, now=None, trend_grain=conversion_tr
     version; then, unless the shared cache holds the answer for this scope, these filters and this
     data version: funnel, outcomes (period), outcomes (90 days), slippage (2), forecast, observed
     probability (cached on its own), snapshots, visit durations, open ages, stage health, lost
-    reasons, quotes, nurturing (3: analytics/nurturing_section.py), lead sources, lead source cost and ROI
-    (3: analytics/roi.py), activities, conversion trend (by `trend_grain`). A CSV export (`only`) reads the live tables (its funnel,
+    reasons, objections (2: analytics/selectors/objections.py), quotes, nurturing (3:
+    analytics/nurturing_section.py), lead sources, lead source cost and ROI (3: analytics/roi.py),
+    activities, conversion trend (by `trend_grain`). A CSV export (`only`) reads the live tables (its funnel,
     time in stage and observed probabilities sync the visits first).
     """
     now = now or timezone.now()
@@ -71,7 +75,16 @@ def dashboard(*, user, filterset, only=None, now=None, trend_grain=conversion_tr
     deals = base.dashboard_deals(user=user, filterset=filterset)
     wanted = set(SECTIONS) if only is None else {only}
     needs_stages = (
-        wanted & {"funnel", "forecast", "calibration", "time_in_stage", "lost_reasons", "conversion_trend"}
+        wanted
+        & {
+            "funnel",
+            "forecast",
+            "calibration",
+            "time_in_stage",
+            "lost_reasons",
+            "conversion_trend",
+            "objections_by_stage",
+        }
         or only is None
     )
     trend_grain = trend_grain if trend_grain in conversion_trend.GRAINS else conversion_trend.DEFAULT_GRAIN
@@ -162,6 +175,12 @@ def _dashboard_payload(*, user, criteria, deals, wanted, pipeline, all_stages, s
         sections["time_in_stage"].note = pipeline.name if pipeline else ""
     if "lost_reasons" in wanted:
         sections["lost_reasons"] = sources.lost_reasons_section(deals=deals, criteria=criteria, pipeline=pipeline)
+    if "objections_by_stage" in wanted:
+        sections["objections_by_stage"] = objections.objections_by_stage_section(
+            deals=deals, criteria=criteria, pipeline=pipeline
+        )
+    if "objections_by_outcome" in wanted:
+        sections["objections_by_outcome"] = objections.objections_by_outcome_section(deals=deals, criteria=criteria)
     if "quotes" in wanted:
         sections["quotes"] = quote_metrics.quotes_section(deals=deals, criteria=criteria, today=timezone.localdate(now))
     if "nurturing" in wanted:
@@ -195,7 +214,7 @@ _VERSION_SOURCES = (
     # (table, column): every write the dashboard reads moves one of these.
     (StageChange, "id"),  # moves, wins, losses, reopenings (append-only)
     (Deal, "id"),  # new deals
-    (Deal, "updated_at"),  # every change of a deal (value, owner, close date, …), set by its services
+    (Deal, "updated_at"),  # every change of a deal (value, owner, close date, …, its objections), set by its services
     (CloseDateChange, "id"),  # slippage (append-only)
     (Lead, "updated_at"),  # new and changed leads
     (LeadStatusChange, "id"),  # qualifications (append-only)

@@ -15,8 +15,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.selectors import base, conversion_trend, funnel, sources, time_in_stage
-from deals.models import Deal, LostReason, Stage
+from analytics.selectors import base, conversion_trend, funnel, objections, sources, time_in_stage
+from deals.models import Deal, LostReason, Objection, Stage
 from leads.models import Lead
 
 METRICS = {
@@ -31,6 +31,7 @@ METRICS = {
     "conversion": _("Conversion trend by stage"),
     "stage_visits": _("Completed visits to the stage"),
     "new": _("Deals created in the period"),
+    "objections": _("Deals with objections"),
 }
 FUNNEL_OUTCOMES = {
     "entered": _("entered"),
@@ -56,6 +57,8 @@ class BucketForm(forms.Form):
     grain = forms.ChoiceField(choices=list(conversion_trend.GRAINS.items()), required=False)
     period_start = forms.DateField(required=False)
     exit_outcome = forms.ChoiceField(choices=list(conversion_trend.EXITS.items()), required=False)
+    objection_kind = forms.ChoiceField(choices=Objection.Kind.choices, required=False)
+    deal_outcome = forms.ChoiceField(choices=Deal.Status.choices, required=False)
 
     REQUIRED = {
         "funnel": ("in_stage", "outcome"),
@@ -142,6 +145,8 @@ def deals_behind(*, user, filterset, bucket_form, now=None):
         campaign = bucket_form.data.get("campaign") if "campaign" in bucket_form.data else None
         selected = sources.lead_won_deals(user=user, criteria=criteria, source=data["lead_source"], campaign=campaign)
         detail = str(dict(Lead.Source.choices)[data["lead_source"]]) + (f" · {campaign}" if campaign else "")
+    elif metric == "objections":
+        selected, detail = _objections_bucket(deals, criteria, data)
     elif metric == "open":
         selected = deals.filter(status=Deal.Status.OPEN)
     elif metric == "won":
@@ -182,3 +187,12 @@ def _forecast_bucket(deals, bucket, today):
     after = (first + timedelta(days=31)).replace(day=1)
     in_month = Q(expected_close_date__gte=max(first, today), expected_close_date__lt=after)
     return open_deals.filter(in_month), bucket
+
+
+def _objections_bucket(deals, criteria, data):
+    """The deals of one objections cell: a stage's or an outcome's row, a kind's column (or all kinds)."""
+    stage, kind, outcome = data["in_stage"], data["objection_kind"], data["deal_outcome"]
+    selected = objections.objection_deals(deals=deals, criteria=criteria, stage=stage, kind=kind, outcome=outcome)
+    parts = [stage.name if stage else "", dict(Deal.Status.choices)[outcome] if outcome else ""]
+    parts.append(dict(Objection.Kind.choices)[kind] if kind else "")
+    return selected, " · ".join(str(part) for part in parts if part)

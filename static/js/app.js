@@ -9,6 +9,15 @@
       window.setTimeout(function () { el.remove(); }, 7000);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { fadeMessages(document); });
+  // A colour the user chose for their initials (accounts/avatar.py): the policy refuses inline styles,
+  // so the markup carries it in data-avatar-color and it is set here.
+  function colourAvatars(root) {
+    root.querySelectorAll("[data-avatar-color]").forEach(function (el) {
+      var colour = el.getAttribute("data-avatar-color");
+      if (/^#[0-9a-f]{6}$/i.test(colour)) { el.style.backgroundColor = colour; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fadeMessages(document); colourAvatars(document); });
   document.addEventListener("htmx:afterSwap", function (event) { fadeMessages(event.detail.target); });
+  document.addEventListener("htmx:load", function (event) { colourAvatars(event.detail.elt); });
 })();

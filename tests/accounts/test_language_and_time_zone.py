@@ -142,7 +142,7 @@ def test_preferences_store_a_time_zone_from_the_list(client, rep):
 def test_preferences_refuse_a_time_zone_not_on_the_list(client, rep, junk):
     client.force_login(rep)
     response = client.post("/accounts/preferences/", _preferences(time_zone=junk))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Unknown time zone" in response.content.decode()
     rep.refresh_from_db()
     assert rep.time_zone == ""
@@ -159,7 +159,7 @@ def test_preferences_store_the_working_hours(client, rep):
 def test_preferences_refuse_a_working_day_that_ends_before_it_starts(client, rep):
     client.force_login(rep)
     response = client.post("/accounts/preferences/", _preferences(workday_start="17:00", workday_end="09:00"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "must end after it starts" in response.content.decode()
     rep.refresh_from_db()
     assert rep.workday_start == datetime.time(9, 0)

@@ -168,15 +168,16 @@ def test_dashboard_query_count_does_not_grow_with_history(
     # 4 stages, 5 the stage visits' watermark against the newest stage change (the visits are
     # current: the bottleneck job synced them), 6 data version (the cache is empty), 7 funnel,
     # 8 observed probability, 9 forecast, 10 snapshots (trend), 11 open ages, 12 visit durations,
-    # 13 stage health, 14 lost reasons, 15 quotes, 16 lead sources, 17 activities, 18 outcomes (the
-    # period; the default period is the velocity's 90 days, so it serves both), 19 closed deals
-    # count, 20 close-date changes (slippage), 21–23 nurturing (per sequence, total, won deals with
-    # their touches), 24–26 lead source cost and ROI (source months, campaigns, leads), 27 conversion
-    # trend (exits per week and stage), 28–33 the filter form's choices (pipelines, stages, teams, owners,
-    # products, personas). The funnel, conversion trend, visit durations and observed probability read the
-    # materialized visits: the same four queries whatever the size of the history. On PostgreSQL one
-    # more: the settings of the transaction that computes the sections (analytics.sessions).
-    with django_assert_num_queries(33 + PG_SETTINGS):
+    # 13 stage health, 14 lost reasons, 15–16 objections (by stage, by outcome), 17 quotes, 18 lead
+    # sources, 19 activities, 20 outcomes (the period; the default period is the velocity's 90 days,
+    # so it serves both), 21 closed deals count, 22 close-date changes (slippage), 23–25 nurturing
+    # (per sequence, total, won deals with their touches), 26–28 lead source cost and ROI (source
+    # months, campaigns, leads), 29 conversion trend (exits per week and stage), 30–35 the filter
+    # form's choices (pipelines, stages, teams, owners, products, personas). The funnel, conversion
+    # trend, visit durations and observed probability read the materialized visits: the same four
+    # queries whatever the size of the history. On PostgreSQL one more: the settings of the
+    # transaction that computes the sections (analytics.sessions).
+    with django_assert_num_queries(35 + PG_SETTINGS):
         response = client.get(URL)
     assert response.status_code == 200
     # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
@@ -185,8 +186,8 @@ def test_dashboard_query_count_does_not_grow_with_history(
     with django_assert_num_queries(12):
         assert client.get(URL).status_code == 200
     # Another period: not cached, but the observed probabilities (same deals, whatever the period)
-    # are; the velocity's last 90 days need their own outcomes query: 33 again.
-    with django_assert_num_queries(33 + PG_SETTINGS):
+    # are; the velocity's last 90 days need their own outcomes query: 35 again.
+    with django_assert_num_queries(35 + PG_SETTINGS):
         assert client.get(URL, {"period": "30"}).status_code == 200
     # And the default period once more, still cached.
     with django_assert_num_queries(12):
@@ -200,7 +201,7 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
     # The same as the full page minus the filter form (6 choice queries).
-    with django_assert_num_queries(27 + PG_SETTINGS):
+    with django_assert_num_queries(29 + PG_SETTINGS):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
     # Again, nothing changed: user, managed teams, default pipeline, stages, visits' watermark,

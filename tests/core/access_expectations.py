@@ -153,6 +153,14 @@ def _line(cast):
     return {"deal_id": cast.deal.pk, "line_id": cast.deal.line_items.get().pk}
 
 
+def _objection(cast):
+    return {"deal_id": cast.deal.pk, "objection_id": cast.deal.objections.get().pk}
+
+
+def _objection_data(prefix):
+    return lambda cast: {f"{prefix}-kind": "timing", f"{prefix}-handling": "open", f"{prefix}-note": "Matrix"}
+
+
 def _line_data(prefix):
     return lambda cast: {f"{prefix}-description": "Matrix line", f"{prefix}-quantity": "2", f"{prefix}-unit_price": "5"}
 
@@ -185,7 +193,8 @@ EXPECTATIONS = {
     "accounts/login/": Expect(get=everyone(302, anonymous=200), post=everyone(302, anonymous=200)),
     # Logging out sends everyone to the login page.
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),
-    "accounts/preferences/": Expect(get=everyone(200), post=everyone(200)),
+    # An empty POST is bad input: the page again with its messages (400).
+    "accounts/preferences/": Expect(get=everyone(200), post=everyone(400)),
     # The mailbox page and its parts: each user works on their own mailbox only (there is no
     # other user's to ask for). An empty POST is bad input: the page again with its messages.
     "accounts/mailbox/": Expect(get=everyone(200), post=everyone(200)),
@@ -295,6 +304,21 @@ EXPECTATIONS = {
     ),
     "deals/<int:deal_id>/line-items/<int:line_id>/remove/": Expect(
         kwargs=_line, get=not_allowed(), post=change(302), htmx_post=change(200)
+    ),
+    # --- the deal page's objections (changes of the deal) ---
+    "deals/<int:deal_id>/objections/": Expect(kwargs=_deal, get=see(200), post=not_allowed()),
+    "deals/<int:deal_id>/objections/add/": Expect(
+        kwargs=_deal, get=not_allowed(), data=_objection_data("new_objection"), post=change(302), htmx_post=change(200)
+    ),
+    "deals/<int:deal_id>/objections/<int:objection_id>/": Expect(
+        kwargs=_objection,
+        get=not_allowed(),
+        data=lambda cast: _objection_data(f"objection-{cast.deal.objections.get().pk}")(cast),
+        post=change(302),
+        htmx_post=change(200),
+    ),
+    "deals/<int:deal_id>/objections/<int:objection_id>/remove/": Expect(
+        kwargs=_objection, get=not_allowed(), post=change(302), htmx_post=change(200)
     ),
     "deals/<int:deal_id>/customer-options/": Expect(
         kwargs=_deal, query=lambda cast: {"kind": "organization", "q": "a"}, get=see(200), post=not_allowed()

@@ -129,6 +129,7 @@ def build_cast():
     factories.ContactFactory(organization=won_deal.organization)
     MergeRecord.objects.create(kind="organization", survivor_id=deal.organization_id, merged_ids=[0], actor=owner)
     deal.line_items.create(description="Matrix line", unit_price=1)
+    deal.objections.create(stage=deal.stage, kind="price", note="Matrix objection")
     product = factories.ProductFactory()
     PriceList.objects.create(name="Matrix prices").prices.create(product=product, unit_price=1)
     factories.LostReasonFactory()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from activities.models import Activity
-from deals.models import Deal, Pipeline, Stage, StageChange
+from deals.models import Deal, Objection, Pipeline, Stage, StageChange
 from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
 from nurturing.models import Enrolment, Send, Sequence, TrackingEvent
 
@@ -217,3 +217,14 @@ def test_seed_sets_goals_for_every_rep_and_team_from_the_demo_volume(seeded):
     progress = goal_selectors.progress(Goal.objects.select_related("user", "team"))
     assert any(row.achieved > 0 for row in progress)
     assert not all(row.share >= 1 for row in progress)
+
+
+def test_seed_records_objections_in_the_close_stage_of_open_won_and_lost_deals(seeded):
+    objections = list(Objection.objects.select_related("deal", "stage"))
+    assert objections
+    last = dict(Stage.objects.values_list("pipeline_id").annotate(last=Max("order")))
+    assert all(o.stage.order == last[o.stage.pipeline_id] for o in objections)
+    assert {o.deal.status for o in objections} == {"open", "won", "lost"}
+    assert {o.kind for o in objections} == {"price", "product", "timing", "other"}
+    assert all(o.response for o in objections if o.handling == "resolved")
+    assert all(o.created_at <= (o.deal.won_at or o.deal.lost_at or o.created_at) for o in objections)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.urls.resolvers import URLResolver
 from django.utils import timezone, translation
 
+from accounts import avatar
 from deals import cards
 from deals.models import Deal
 from tests import factories
@@ -43,7 +44,7 @@ def test_card_escapes_title_organization_and_owner(client, rep, teammate, stages
     assert mine.count(f'<span class="sr-only"> {escaped}</span>') == 3  # Move to…, Won, Lost…
     theirs = card_markup(page, other)
     assert 'title="&quot;Eve &lt;b&gt;’s deal: you can open it but not change it."' in theirs
-    assert 'class="avatar" title="&quot;Eve &lt;b&gt;"' in theirs
+    assert f'class="avatar avatar-c{avatar.palette_index(teammate.username)}" title="&quot;Eve &lt;b&gt;"' in theirs
     assert "<b>" not in theirs
 
 

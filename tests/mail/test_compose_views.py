@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mail import attachments, sending
-from mail.models import EmailMessage, EmailTemplate, Mailbox
+from mail.models import EmailMessage, EmailTemplate
 from tests import factories
 
 HTMX = {"HX-Request": "true"}
@@ -49,7 +49,8 @@ def test_the_contact_organization_and_lead_pages_offer_write_email(client, rep, 
 
 
 def test_compose_for_a_deal_is_addressed_to_its_contact_with_the_signature(client, rep, deal):
-    Mailbox.objects.create(user=rep, signature="Alice Adams\nVertrieb Nord")
+    rep.email_signature = "Alice Adams\nVertrieb Nord"
+    rep.save(update_fields=["email_signature"])
     client.force_login(rep)
 
     response = client.get(reverse("mail:compose"), {"deal": deal.pk}, headers=HTMX)

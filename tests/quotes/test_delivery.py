@@ -221,3 +221,22 @@ def test_an_outbox_email_without_sender_name_goes_out_as_before(rep, smtp_server
     assert message["From"] == "Pipeline CRM <crm@nordlicht.example>"
     assert message["Reply-To"] is None
     assert not list(message.iter_attachments())
+
+
+def test_the_reps_signature_closes_the_quote_email(rep, seller):
+    rep.email_signature = "Alice Adams\nVertrieb Nord · +49 30 1234"
+    rep.save(update_fields=["email_signature"])
+    quote = draft(rep, [line("Lizenz", "1", "100.00")])
+
+    send(quote, rep)
+
+    body = OutgoingEmail.objects.get().body
+    assert body.rstrip().endswith("\n-- \nAlice Adams\nVertrieb Nord · +49 30 1234")
+
+
+def test_without_a_signature_the_quote_email_ends_with_the_generated_lines(rep, seller):
+    quote = draft(rep, [line("Lizenz", "1", "100.00")])
+
+    send(quote, rep)
+
+    assert "\n-- \n" not in OutgoingEmail.objects.get().body
