@@ -171,8 +171,9 @@ def test_dashboard_query_count_does_not_grow_with_history(
     # 13 stage health, 14 lost reasons, 15 quotes, 16 lead sources, 17 activities, 18 outcomes (the
     # period; the default period is the velocity's 90 days, so it serves both), 19 closed deals
     # count, 20 close-date changes (slippage), 21–23 nurturing (per sequence, total, won deals with
-    # their touches), 24–26 lead source cost and ROI (source months, campaigns, leads), 27–32 the
-    # filter form's choices (pipelines, stages, teams, owners, products, personas). The funnel, visit durations and
+    # their touches), 24–26 lead source cost and ROI (source months, campaigns, leads), 27–30 the
+    # filter form's choices (pipelines, teams, owners, products), 31–32 the stage and persona
+    # choices, read once and then cached until a stage or persona changes. The funnel, visit durations and
     # observed probability read the materialized visits: the same three queries whatever the size of
     # the history. On PostgreSQL one more: the settings of the transaction that computes the sections
     # (analytics.sessions).
@@ -180,16 +181,17 @@ def test_dashboard_query_count_does_not_grow_with_history(
         response = client.get(URL)
     assert response.status_code == 200
     # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
-    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–12 the
-    # filter form's choices.
-    with django_assert_num_queries(12):
+    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–10 the
+    # filter form's choices (stages and personas from the cache).
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
     # Another period: not cached, but the observed probabilities (same deals, whatever the period)
-    # are; the velocity's last 90 days need their own outcomes query: 32 again.
-    with django_assert_num_queries(32 + PG_SETTINGS):
+    # are; the velocity's last 90 days need their own outcomes query: 30, the stage and persona
+    # choices cached.
+    with django_assert_num_queries(30 + PG_SETTINGS):
         assert client.get(URL, {"period": "30"}).status_code == 200
     # And the default period once more, still cached.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
 
 
@@ -199,7 +201,8 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
 ):
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
-    # The same as the full page minus the filter form (6 choice queries).
+    # The same as the full page minus the filter form (4 choice queries and the 2 of the stage and
+    # persona choices, which the partial does not read either).
     with django_assert_num_queries(26 + PG_SETTINGS):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200
