@@ -52,7 +52,7 @@ def lead_list(request):
 
 
 # The export's columns: the import's names, each with the kind that decides how a cell is
-# written (pipeline_crm.csvexport: formulas defused, numbers and phone numbers as typed).
+# written (pipeline_crm.csvexport: formulas defused, numbers as typed, phone numbers in the international format).
 _EXPORT_KIND = {
     "phone": csvexport.PHONE,
     "need": csvexport.NUMBER,
