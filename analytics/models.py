@@ -187,7 +187,9 @@ class Goal(models.Model):
     )
     metric = models.CharField(_("measure"), max_length=12, choices=Metric)
     period = models.CharField(_("period"), max_length=8, choices=Period)
-    period_start = models.DateField(_("period starts"), help_text=_("The first day of the month or of the quarter."))
+    period_start = models.DateField(
+        _("period starts"), help_text=_("The first day of the month or of the quarter.")
+    )
     target = models.DecimalField(
         _("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
