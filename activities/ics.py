@@ -78,7 +78,7 @@ def feed_calendar(*, user, now=None):
         )
         event.add("summary", summary)
         parent = activity.deal.title if activity.deal_id else str(activity.lead)
-        link = services._absolute_url(selectors.parent_url(deal_id=activity.deal_id, lead_id=activity.lead_id))
+        link = services.absolute_url(selectors.parent_url(deal_id=activity.deal_id, lead_id=activity.lead_id))
         lines = [f"{activity.get_kind_display()} · {parent}", link]
         if activity.outcome:
             lines.append(_("Outcome: %(outcome)s") % {"outcome": activity.get_outcome_display()})

@@ -10,8 +10,11 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
@@ -156,8 +159,11 @@ class DashboardFilter(django_filters.FilterSet):
             # A rep's dashboard shows their own numbers: no owner or team to pick.
             del self.filters["owner"]
             del self.filters["team"]
-        # "New business · Prospecting": stage names repeat across pipelines.
-        self.form.fields["stage"].label_from_instance = stage_label
+        # Stages and personas are offered from the cache (choice_lists): the widget draws the
+        # cached list; the field's queryset still checks a chosen value.
+        for name in CACHED_CHOICES:
+            field = self.form.fields[name]
+            field.widget.choices = CachedChoices(name, empty_label=field.empty_label)
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # the period bounds each metric's own events (see selectors)
@@ -231,6 +237,47 @@ class Criteria:
     def lead_filtered(self):
         """A filter that narrows leads beyond scope and owner is set (region, source, industry, …)."""
         return bool(self.region or self.source or self.industry or self.size or self.persona or self.stage)
+
+
+# The choices of these filters are cached: every dashboard page would otherwise read the stages and
+# the personas (two queries) for the filter bar. Their labels are data (names an admin types), the
+# same in every language.
+CACHED_CHOICES = ("stage", "persona")
+CHOICES_CACHE_KEY = "analytics:dashboard:filter-choices"
+
+
+def choice_lists():
+    """{"stage": [(pk, "Pipeline · Stage"), …], "persona": [(pk, name), …]} from the cache; on a
+    miss two queries, kept until a pipeline, stage or persona changes (forget_choice_lists)."""
+    lists = cache.get(CHOICES_CACHE_KEY)
+    if lists is None:
+        lists = {
+            "stage": [(stage.pk, stage_label(stage)) for stage in DashboardFilter.base_filters["stage"].queryset.all()],
+            "persona": list(DashboardFilter.base_filters["persona"].queryset.values_list("pk", "name")),
+        }
+        cache.set(CHOICES_CACHE_KEY, lists, timeout=None)
+    return lists
+
+
+class CachedChoices(BaseChoiceIterator):
+    """The choices of one cached filter, read when the widget is drawn (a partial that does not
+    draw the filter bar reads nothing)."""
+
+    def __init__(self, name, *, empty_label):
+        self.name, self.empty_label = name, empty_label
+
+    def __iter__(self):
+        yield "", self.empty_label
+        yield from choice_lists()[self.name]
+
+
+def forget_choice_lists(**_kwargs):
+    """A pipeline, stage or persona was saved or deleted (connected in AnalyticsConfig.ready).
+
+    Forgotten now and again after the commit: a page drawn in between, while the change was not
+    yet visible to other connections, may have cached the old lists."""
+    cache.delete(CHOICES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CHOICES_CACHE_KEY))
 
 
 def stage_label(stage):

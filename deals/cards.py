@@ -243,9 +243,15 @@ class CardRenderer:
         else:
             classes += " is-readonly"
             tooltip = f' title="{readonly_title}"'
+        # The card is a tab stop; board.js reads these keys (docs/board.md, "Keyboard").
+        keys = (
+            ' aria-keyshortcuts="Enter M Alt+ArrowLeft Alt+ArrowRight"'
+            if deal.can_change and deal.status == OPEN
+            else ""
+        )
         organization = deal.organization
         out = [
-            f'<li class="{classes}" data-deal-id="{pk}" data-version="{deal.version}"{tooltip}>',
+            f'<li class="{classes}" data-deal-id="{pk}" data-version="{deal.version}" tabindex="0"{keys}{tooltip}>',
             f'<a class="deal-title" href="{self.detail_url[0]}{pk}{self.detail_url[1]}" draggable="false">{title}</a>',
             f'<div class="deal-org">{escape(organization.name) if organization else self.no_organization}</div>',
             f'<div class="deal-meta"><span class="deal-value">{self.money(deal.value)} {self.currency}</span>'

@@ -4,20 +4,17 @@ This lives in the deals app because it creates a deal and deals sits above leads
 dependency order; the lead side of the change is leads.services.lead_mark_converted.
 """
 
-from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from customers.models import Contact, Organization
-from deals import selectors as deal_selectors
 from deals import services as deal_services
-from deals.models import Deal, Pipeline
+from deals.models import Pipeline
 from leads import services as lead_services
 from leads.models import Lead
 
@@ -51,21 +48,6 @@ FREE_MAIL_DOMAINS = frozenset(
 
 # The expected close date a conversion proposes: a month out, the typical first estimate.
 DEFAULT_CLOSE_DAYS = 30
-
-
-def typical_won_value(*, user, pipeline, today):
-    """The value a conversion proposes: the average value of the deals won in `pipeline` in the
-    year before `today` that `user` may see, rounded to hundreds; 0 without such deals. One
-    aggregate query."""
-    since = today - timedelta(days=365)
-    average = (
-        deal_selectors.deal_list_for_user(user=user)
-        .filter(pipeline=pipeline, status=Deal.Status.WON, won_at__date__gt=since)
-        .aggregate(average=Avg("value"))["average"]
-    )
-    if not average:
-        return Decimal("0")
-    return (Decimal(average) / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 100
 
 
 class ConversionError(Exception):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import scoping
 from accounts.models import User
-from deals import conversion, selectors
+from deals import conversion, conversion_selectors, selectors
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from pipeline_crm import widgets
@@ -42,7 +42,9 @@ class ConvertLeadForm(forms.Form):
         self.initial.setdefault("title", lead.company_name or lead.full_name)
         today = timezone.localdate()
         if default is not None:
-            self.initial.setdefault("value", conversion.typical_won_value(user=user, pipeline=default, today=today))
+            self.initial.setdefault(
+                "value", conversion_selectors.typical_won_value(user=user, pipeline=default, today=today)
+            )
         self.initial.setdefault("value", 0)
         self.initial.setdefault("expected_close_date", today + timedelta(days=conversion.DEFAULT_CLOSE_DAYS))
 

@@ -111,6 +111,14 @@ def guess(*, headers, user=None):
     return mapping
 
 
+def fit(mapping, *, columns):
+    """One entry per column: the field it fills, or IGNORE ("") for a column mapped to nothing.
+    None, "" and missing entries at the end all mean "not imported" and are stored as IGNORE;
+    entries beyond the last column are dropped."""
+    fitted = [field or IGNORE for field in list(mapping)[:columns]]
+    return fitted + [IGNORE] * (columns - len(fitted))
+
+
 def problems(mapping):
     """What stops the import with this mapping: a field chosen twice, a required one not chosen."""
     found = []

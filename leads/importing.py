@@ -104,7 +104,7 @@ def read_rows(text, *, mapping=None):
     header, reader = read_header(text)
     if mapping is None:
         mapping = import_mapping.guess(headers=header)
-    mapping = (list(mapping) + [import_mapping.IGNORE] * len(header))[: len(header)]
+    mapping = import_mapping.fit(mapping, columns=len(header))
     problems = import_mapping.problems(mapping)
     if problems:
         raise MappingIncomplete(problems, headers=header, mapping=mapping)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import network
-from leads import forms, import_encoding, import_mapping, importing, scoring, selectors, services
+from leads import forms, import_encoding, import_mapping, import_selectors, importing, scoring, selectors, services
 from leads.models import LeadImport
 from pipeline_crm import csvexport, listcolumns
 
@@ -52,7 +52,7 @@ def lead_list(request):
 
 
 # The export's columns: the import's names, each with the kind that decides how a cell is
-# written (pipeline_crm.csvexport: formulas defused, numbers and phone numbers as typed).
+# written (pipeline_crm.csvexport: formulas defused, numbers as typed, phone numbers in the international format).
 _EXPORT_KIND = {
     "phone": csvexport.PHONE,
     "need": csvexport.NUMBER,
@@ -330,7 +330,7 @@ def _import_context(lead_import, *, encoding_form=None, columns_form=None):
     columns_form = columns_form or (forms.ImportColumnsForm(lead_import=lead_import) if preview else None)
     problems = [r for r in report if not r["ok"]]
     noted = [r for r in report if r["ok"] and r.get("notes")]
-    progress = services.lead_import_progress(lead_import=lead_import)
+    progress = import_selectors.lead_import_progress(lead_import=lead_import)
     return {
         "lead_import": lead_import,
         "encoding_label": import_encoding.label(lead_import.encoding),
@@ -354,7 +354,7 @@ def _import_context(lead_import, *, encoding_form=None, columns_form=None):
 
 def _columns(lead_import, form):
     """(header, the first rows' values, the choice) per column of the previewed file."""
-    samples = services.lead_import_samples(lead_import=lead_import, rows=3)
+    samples = import_selectors.lead_import_samples(lead_import=lead_import, rows=3)
     return [
         (header, [row[index] for row in samples if index < len(row)], form[f"col_{index}"])
         for index, header in enumerate(lead_import.headers)

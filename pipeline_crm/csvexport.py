@@ -9,9 +9,12 @@ HYPERLINK. The rule is decided per column kind, so that values people read stay 
   Anything else in a number column is treated as text.
 - DATE: a date or datetime is written in ISO 8601 (datetimes in local time); anything else
   is text.
-- PHONE: a value made only of phone characters (digits, spaces, ( ) / . - and one leading +,
-  starting with + ( or a digit) is written unchanged: it has no letters, so it can name no
-  function and no cell. Anything else is text.
+- PHONE: a valid phone number is written in the international format with spaces
+  ("030 1234567" and "+49301234567" → "+49 30 1234567", national numbers read with
+  LEADS_PHONE_REGION): with its spaces no spreadsheet reads it as a number (which would drop
+  the leading zero or the "+"). Another value made only of phone characters (digits, spaces,
+  ( ) / . - and one leading +, starting with + ( or a digit) is written unchanged: it has no
+  letters, so it can name no function and no cell. Anything else is text.
 - TEXT: a value whose first character is = + - @ tab or CR, or whose first character after
   leading whitespace and double quote marks is = + - @, gets a leading apostrophe (the OWASP
   advice), which spreadsheets show as text.
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -114,10 +118,23 @@ def cell(value, kind=TEXT, dialect=COMMA, tz=None):
         return text_cell(str(value))
     if kind == PHONE:
         text = str(value)
-        return text if _PHONE.fullmatch(text) else text_cell(text)
+        return phone_text(text) if _PHONE.fullmatch(text) else text_cell(text)
     if kind == TEXT:
         return text_cell(str(value))
     raise ValueError(f"unknown CSV column kind {kind!r}")
+
+
+def phone_text(text):
+    """A valid phone number in the international format with spaces ("+49 30 1234567"), else
+    `text` as it is (docs/csv.md, "Phone numbers"). Only for text of phone characters: letters
+    (a vanity number) are not turned into digits."""
+    try:
+        number = phonenumbers.parse(text.strip(), settings.LEADS_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_valid_number(number):
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _number(value):

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
 from accounts.models import User
+from analytics import filters
 from tests import factories
 from tests.testenv import IN_CI
 
@@ -90,6 +92,13 @@ def _content_type_cache_from_this_test():
     test empties the tables (content types included) and a later test may create them anew
     inside its rolled-back transaction: a cached id can then name a row that is gone."""
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_filter_choices_from_this_test():
+    """The dashboard's stage and persona choices are cached until a stage or persona changes; a
+    test's rolled-back rows change nothing, so the next test would see the previous one's."""
+    cache.delete(filters.CHOICES_CACHE_KEY)
 
 
 @pytest.fixture(autouse=True)

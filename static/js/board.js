@@ -143,6 +143,76 @@
 
   htmx.onLoad(initSortables);
 
+  // --- The keyboard: every card is a tab stop (docs/board.md, "Keyboard") -----------------
+  // Enter opens the deal, M opens its "Move to…" dialog, Alt+ArrowRight / Alt+ArrowLeft move it
+  // to the next / previous stage through the move endpoint, like a drop at the top of that
+  // column. The answer re-renders the columns; the card then gets the focus back and the
+  // live region says where it went (a refusal shows its message like a refused drag).
+  var focusAfterMove = null; // {id, stage} of the card moved from the keyboard
+
+  function live() { return document.getElementById("board-live"); }
+
+  function stageName(column) {
+    var heading = column && column.querySelector("h2");
+    return heading && heading.firstChild ? heading.firstChild.textContent.trim() : "";
+  }
+
+  function keyboardMove(card, direction) {
+    var column = card.closest(".board-column");
+    var target = column;
+    do {
+      target = direction < 0 ? target.previousElementSibling : target.nextElementSibling;
+    } while (target && !target.classList.contains("board-column"));
+    if (!target) { return; }
+    var list = target.querySelector(".card-list");
+    var first = list && list.querySelector(".deal-card");
+    focusAfterMove = { id: cardId(card), stage: target.getAttribute("data-stage-id"), name: stageName(target) };
+    card.classList.add("is-saving");
+    htmx.ajax("POST", dealUrl(board().dataset.moveUrl, cardId(card)), {
+      source: card,
+      swap: "none",
+      values: {
+        stage: target.getAttribute("data-stage-id"),
+        from_stage: column.getAttribute("data-stage-id"),
+        version: card.getAttribute("data-version"),
+        position: "0",
+        after: "",
+        before: cardId(first) || ""
+      }
+    });
+  }
+
+  document.body.addEventListener("keydown", function (evt) {
+    var card = evt.target;
+    if (!card.classList || !card.classList.contains("deal-card") || !board()) { return; }
+    var changeable = !card.classList.contains("is-readonly") && card.querySelector(".move-link[hx-get]");
+    if (evt.key === "Enter" && !evt.altKey && !evt.ctrlKey && !evt.metaKey) {
+      var title = card.querySelector(".deal-title");
+      if (title) { evt.preventDefault(); window.location.assign(title.href); }
+    } else if ((evt.key === "m" || evt.key === "M") && !evt.altKey && !evt.ctrlKey && !evt.metaKey && changeable) {
+      evt.preventDefault();
+      card.querySelector(".move-link[hx-get]").click();
+    } else if (evt.altKey && (evt.key === "ArrowRight" || evt.key === "ArrowLeft") && changeable) {
+      evt.preventDefault();
+      keyboardMove(card, evt.key === "ArrowLeft" ? -1 : 1);
+    }
+  });
+
+  // The answer's columns are swapped in one by one: the one that holds the card gives it
+  // the focus back.
+  htmx.onLoad(function (root) {
+    if (!focusAfterMove || !root.querySelector) { return; }
+    var card = root.querySelector('.deal-card[data-deal-id="' + focusAfterMove.id + '"]');
+    if (!card) { return; }
+    var moved = focusAfterMove;
+    focusAfterMove = null;
+    card.focus();
+    var list = card.closest(".card-list");
+    if (live() && list && list.getAttribute("data-stage-id") === moved.stage) {
+      live().textContent = live().getAttribute("data-moved").replace("{stage}", moved.name);
+    }
+  });
+
   // --- Collapsed columns and compact mode, remembered in this browser ----------------------
   function remembered(key, fallback) {
     try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }

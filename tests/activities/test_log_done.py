@@ -90,7 +90,7 @@ def test_log_done_refuses_bad_input_with_its_message_and_writes_nothing(client, 
 
 def test_log_done_writes_both_or_neither(rep, deal):
     with (
-        mock.patch.object(services, "activity_create", side_effect=RuntimeError("disk full")),
+        mock.patch.object(services.activity, "activity_create", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
         services.activity_log_done(

@@ -150,8 +150,8 @@ def test_failed_delivery_is_retried_and_then_given_up(due_activity, now, setting
 
 
 def test_claiming_one_reminder_twice_succeeds_once(due_activity, now):
-    assert services._reminder_claim_one(due_activity.pk, now) is True
-    assert services._reminder_claim_one(due_activity.pk, now) is False
+    assert services.reminders._reminder_claim_one(due_activity.pk, now) is True
+    assert services.reminders._reminder_claim_one(due_activity.pk, now) is False
 
 
 def test_reminders_are_claimed_in_batches(deal, now):

@@ -172,25 +172,27 @@ def test_dashboard_query_count_does_not_grow_with_history(
     # sources, 19 activities, 20 outcomes (the period; the default period is the velocity's 90 days,
     # so it serves both), 21 closed deals count, 22 close-date changes (slippage), 23–25 nurturing
     # (per sequence, total, won deals with their touches), 26–28 lead source cost and ROI (source
-    # months, campaigns, leads), 29 conversion trend (exits per week and stage), 30–35 the filter
-    # form's choices (pipelines, stages, teams, owners, products, personas). The funnel, conversion
-    # trend, visit durations and observed probability read the materialized visits: the same four
-    # queries whatever the size of the history. On PostgreSQL one more: the settings of the
-    # transaction that computes the sections (analytics.sessions).
+    # months, campaigns, leads), 29 conversion trend (exits per week and stage), 30–33 the filter
+    # form's choices (pipelines, teams, owners, products), 34–35 the stage and persona choices, read
+    # once and then cached until a stage or persona changes. The funnel, conversion trend, visit
+    # durations and observed probability read the materialized visits: the same four queries whatever
+    # the size of the history. On PostgreSQL one more: the settings of the transaction that computes
+    # the sections (analytics.sessions).
     with django_assert_num_queries(35 + PG_SETTINGS):
         response = client.get(URL)
     assert response.status_code == 200
     # The same request again, nothing changed: 1 user, 2 managed teams, 3 default pipeline,
-    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–12 the
-    # filter form's choices.
-    with django_assert_num_queries(12):
+    # 4 stages, 5 visits' watermark, 6 data version — every number from the cache — 7–10 the
+    # filter form's choices (stages and personas from the cache).
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
     # Another period: not cached, but the observed probabilities (same deals, whatever the period)
-    # are; the velocity's last 90 days need their own outcomes query: 35 again.
-    with django_assert_num_queries(35 + PG_SETTINGS):
+    # are; the velocity's last 90 days need their own outcomes query: 33, the stage and persona
+    # choices cached.
+    with django_assert_num_queries(33 + PG_SETTINGS):
         assert client.get(URL, {"period": "30"}).status_code == 200
     # And the default period once more, still cached.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
 
 
@@ -200,7 +202,8 @@ def test_dashboard_partial_query_count_does_not_grow_with_history(
 ):
     build_history(history, [rep, teammate], stages, size)
     client.force_login(manager)
-    # The same as the full page minus the filter form (6 choice queries).
+    # The same as the full page minus the filter form (4 choice queries and the 2 of the stage and
+    # persona choices, which the partial does not read either).
     with django_assert_num_queries(29 + PG_SETTINGS):
         response = client.get(URL, headers={"HX-Request": "true"})
     assert response.status_code == 200

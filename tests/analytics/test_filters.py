@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from analytics import filters as analytics_filters
 from tests import factories
 from tests.analytics.dashboards import dashboard_for, section
 
@@ -87,6 +88,38 @@ def test_the_filters_offer_each_stage_with_its_pipeline(client, admin, stages):
     assert f'<option value="{stages[0].pk}">New business · Prospecting</option>' in page
     for name in ("industry", "size", "persona", "source", "stage"):
         assert f'name="{name}"' in page
+
+
+def test_the_stage_and_persona_choices_are_read_once_then_follow_every_change(
+    client, admin, stages, django_assert_num_queries
+):
+    client.force_login(admin)
+    persona = factories.PersonaFactory(name="Ops lead")
+    client.get(URL)  # reads the choices into the cache
+    with django_assert_num_queries(0):
+        assert "Ops lead" in str(analytics_filters.DashboardFilter({}, user=admin).form["persona"])
+
+    stages[0].name = "Researching"
+    stages[0].save()
+    persona.name = "Head of operations"
+    persona.save()
+    factories.PersonaFactory(name="Buyer")
+    page = client.get(URL).content.decode()
+    assert f'<option value="{stages[0].pk}">New business · Researching</option>' in page
+    assert "Head of operations" in page and "Buyer" in page and "Ops lead" not in page
+
+    stages[0].pipeline.name = "New logos"
+    stages[0].pipeline.save()
+    persona.delete()
+    page = client.get(URL).content.decode()
+    assert f'<option value="{stages[0].pk}">New logos · Researching</option>' in page
+    assert "Head of operations" not in page
+
+
+def test_a_chosen_persona_is_checked_against_the_personas_not_the_cached_list(client, admin):
+    client.force_login(admin)
+    client.get(URL)
+    assert client.get(URL, {"persona": "999999"}).status_code == 400
 
 
 def test_an_unknown_industry_is_a_bad_request(client, admin):

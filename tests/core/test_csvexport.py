@@ -47,19 +47,26 @@ def test_ordinary_text_is_written_as_typed(text):
 
 
 @pytest.mark.parametrize(
-    "phone",
+    ("phone", "written"),
     [
-        "+49 30 1234567",
-        "+49 (0)30 1234567",
-        "030 1234567",
-        "030/123 45-67",
-        "(030) 123 45 67",
-        "0049.30.1234567",
-        "+1 (415) 555-2671",
-        "0171 2345678",
+        ("+49 30 1234567", "+49 30 1234567"),
+        ("+49 (0)30 1234567", "+49 30 1234567"),
+        ("030 1234567", "+49 30 1234567"),
+        ("0301234567", "+49 30 1234567"),
+        ("+49301234567", "+49 30 1234567"),
+        ("030/123 45-67", "+49 30 1234567"),
+        ("(030) 123 45 67", "+49 30 1234567"),
+        ("0049.30.1234567", "+49 30 1234567"),
+        ("+1 (415) 555-2671", "+1 415-555-2671"),
+        ("0171 2345678", "+49 171 2345678"),
     ],
 )
-def test_phone_numbers_stay_exactly_as_typed(phone):
+def test_a_valid_phone_number_is_written_internationally_with_spaces(phone, written):
+    assert csvexport.cell(phone, csvexport.PHONE) == written
+
+
+@pytest.mark.parametrize("phone", ["12345", "030 12", "+999 12 34"])
+def test_a_phone_number_that_is_not_valid_stays_as_typed(phone):
     assert csvexport.cell(phone, csvexport.PHONE) == phone
 
 

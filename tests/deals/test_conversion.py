@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from customers.models import Contact, Organization
-from deals import conversion, defaults
+from deals import conversion, conversion_selectors, defaults
 from deals.models import Deal, LostReason, Pipeline, Stage, StageChange
 from leads import services as lead_services
 from leads.models import Lead, LeadStatusChange
@@ -277,10 +277,10 @@ def test_the_proposed_value_is_the_average_won_deal_the_user_sees_rounded_to_hun
         pipeline=pipeline, owner=rep, status=Deal.Status.WON, won_at=won_at - timedelta(days=400), value=50_000
     )
     factories.DealFactory(pipeline=pipeline, owner=rep, status=Deal.Status.OPEN, value=70_000)
-    assert conversion.typical_won_value(user=rep, pipeline=pipeline, today=today) == Decimal("1600")
-    assert conversion.typical_won_value(user=outsider, pipeline=pipeline, today=today) == Decimal("90000")
+    assert conversion_selectors.typical_won_value(user=rep, pipeline=pipeline, today=today) == Decimal("1600")
+    assert conversion_selectors.typical_won_value(user=outsider, pipeline=pipeline, today=today) == Decimal("90000")
     other = factories.PipelineFactory()
-    assert conversion.typical_won_value(user=rep, pipeline=other, today=today) == Decimal("0")
+    assert conversion_selectors.typical_won_value(user=rep, pipeline=other, today=today) == Decimal("0")
 
 
 def test_convert_page_for_a_converted_lead_says_so(client, rep, pipeline, qualified_lead):

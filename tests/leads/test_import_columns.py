@@ -59,6 +59,23 @@ def test_problems_name_a_missing_required_field_and_a_field_chosen_twice():
     ]
 
 
+def test_a_mapping_is_fitted_to_the_columns_with_nothing_as_the_empty_field():
+    assert import_mapping.fit(["email", None, ""], columns=4) == ["email", "", "", ""]
+    assert import_mapping.fit(["last_name", "email", "phone"], columns=2) == ["last_name", "email"]
+
+
+def test_a_column_mapped_to_nothing_is_stored_as_ignored_and_not_imported(client, rep):
+    client.force_login(rep)
+    _upload(client, "Spalte A,Spalte B,Spalte C,Spalte D\nMeyer,geheim,meyer@meyer.example,+49 30 1234567\n")
+    lead_import = LeadImport.objects.get()
+    services.lead_import_remap(import_id=lead_import.pk, actor=rep, mapping=["last_name", None, "email", ""])
+    lead_import.refresh_from_db()
+    assert (lead_import.mapping, lead_import.valid_rows) == (["last_name", "", "email", ""], 1)
+    services.lead_import_confirm(import_id=lead_import.pk, actor=rep)
+    lead = Lead.objects.get()
+    assert (lead.last_name, lead.email, lead.message, lead.phone) == ("Meyer", "meyer@meyer.example", "", "")
+
+
 def test_a_german_file_imports_with_the_guessed_columns(client, rep):
     client.force_login(rep)
     page = _upload(client, GERMAN).content.decode()

@@ -139,9 +139,9 @@ def test_a_run_that_lost_its_import_stops_at_its_next_batch(lead_import):
     config = ScoringSettings.get_solo()
     rows = lead_import.rows[:2]
 
-    assert not services._import_batch(lead_import=lead_import, token=old_token, rows=rows, config=config)
+    assert not services.imports._import_batch(lead_import=lead_import, token=old_token, rows=rows, config=config)
     LeadImport.objects.filter(pk=lead_import.pk).update(status="failed", run_token=old_token)
-    assert not services._import_batch(lead_import=lead_import, token=old_token, rows=rows, config=config)
+    assert not services.imports._import_batch(lead_import=lead_import, token=old_token, rows=rows, config=config)
     assert Lead.objects.count() == 0
 
 
