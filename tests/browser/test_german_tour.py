@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from activities.models import Activity, Kind
 from analytics.models import Goal
+from customers.models import Organization
 from deals.models import Pipeline, Stage
 from tests import factories
 from tests.core.german_text import english_left
@@ -53,8 +54,10 @@ def german_rep(transactional_db):
 
 
 def _data_names():
-    """Stored names the tour may meet in any language: pipelines and stages (data an admin names)."""
+    """Stored names the tour may meet in any language: pipelines, stages and organizations (data
+    people name, such as the factories' "Company 1 GmbH")."""
     names = set(Pipeline.objects.values_list("name", flat=True)) | set(Stage.objects.values_list("name", flat=True))
+    names |= set(Organization.objects.values_list("name", flat=True))
     return sorted(names, key=len, reverse=True)
 
 
