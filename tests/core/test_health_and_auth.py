@@ -96,7 +96,7 @@ def test_preferences_reject_an_unknown_time_zone(client, rep):
         "/accounts/preferences/",
         {"last_name": "Adams", "time_zone": "Mars/Olympus", "reminder_lead_minutes": 15, "digest_hour": 7},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with its message
     assert "Unknown time zone" in response.content.decode()
     rep.refresh_from_db()
     assert rep.time_zone == ""
