@@ -13,17 +13,19 @@ from decimal import Decimal
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
-from activities.models import Activity, Kind, Notification
+from activities.models import Activity, Notification
 from analytics import demo_names
+from analytics.demo_activities import seed_activities
 from analytics.demo_goals import seed_goals
 from analytics.demo_mail import seed_mail
 from analytics.demo_nurturing import seed_nurturing, wipe_nurturing
 from analytics.demo_objections import seed_objections
 from analytics.demo_quotes import seed_quotes
+from analytics.demo_words import CAMPAIGNS, DEAL_TOPICS, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PERSONAS
 from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.defaults import ensure_defaults
 from deals.models import (
@@ -62,114 +64,6 @@ PRODUCTS = [
     ("Data migration", "SRV-DM", Decimal("9500")),
     ("Premium support", "SUP-P", Decimal("7200")),
 ]
-
-PERSONAS = [
-    (
-        "Head of Sales",
-        "Owns the number; wants forecast accuracy and rep productivity.",
-        "Visibility, predictable revenue",
-        "Missed follow-ups, spreadsheets",
-        "Hitting quota, less admin work",
-    ),
-    (
-        "IT Lead",
-        "Evaluates security and integration effort.",
-        "Security, SSO, APIs",
-        "Shadow IT, data silos",
-        "Low maintenance, compliance",
-    ),
-    (
-        "Managing Director",
-        "Small company owner who signs the contract.",
-        "Growth, cost control",
-        "No overview of the pipeline",
-        "Return on investment",
-    ),
-]
-
-FIRST_NAMES = [
-    "Anna",
-    "Ben",
-    "Clara",
-    "David",
-    "Eva",
-    "Felix",
-    "Greta",
-    "Hannes",
-    "Ida",
-    "Jonas",
-    "Katrin",
-    "Lukas",
-    "Mia",
-    "Noah",
-    "Olga",
-    "Paul",
-    "Rosa",
-    "Simon",
-    "Tina",
-    "Uwe",
-    "Vera",
-    "Wolfgang",
-    "Yara",
-    "Zoe",
-]
-LAST_NAMES = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Koch",
-    "Richter",
-    "Bauer",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-]
-# Written in the installation's language when seeded (gettext_noop marks them for the catalog).
-JOB_TITLES = [
-    gettext_noop("CEO"),
-    gettext_noop("Head of Sales"),
-    gettext_noop("IT Lead"),
-    gettext_noop("Procurement"),
-    gettext_noop("Operations Manager"),
-    gettext_noop("CFO"),
-    gettext_noop("Marketing Lead"),
-]
-DEAL_TOPICS = [
-    gettext_noop("CRM rollout"),
-    gettext_noop("Sales team licences"),
-    gettext_noop("Pilot project"),
-    gettext_noop("Service contract"),
-    gettext_noop("Migration"),
-    gettext_noop("Upgrade"),
-    gettext_noop("Expansion to new branch"),
-    gettext_noop("Annual renewal"),
-    gettext_noop("Onboarding"),
-    gettext_noop("Analytics add-on"),
-]
-CAMPAIGNS = {
-    "web_form": ["Website contact", "Pricing page"],
-    "trade_fair": ["CeBIT Hannover", "DMEXCO Cologne", "it-sa Nuremberg"],
-    "cold_call": ["Q1 outbound", "Q3 outbound"],
-    "referral": ["Customer referral"],
-    "blog": ["Blog: pipeline phases", "Blog: lead scoring"],
-    "webinar": ["Webinar: forecasting", "Webinar: sales process"],
-    "case_study": ["Case study: logistics", "Case study: retail"],
-    "social": ["LinkedIn"],
-    "retargeting": ["Retargeting Q2"],
-    "other": [""],
-}
-
 
 DEFAULT_REPS = sum(1 for user in USERS if user[3] == User.Role.REP)
 TEAMS = ("Team North", "Team South")
@@ -363,7 +257,7 @@ class DemoBuilder:
             leads=leads,
         )
         self.say(f"  {len(deals)} deals with stage history")
-        activities = self._activities(deals=deals, leads=leads)
+        activities = seed_activities(rng=self.rng, now=self.now, deals=deals, leads=leads)
         self.say(f"  {activities} activities")
 
     def _leads(self, *, reps, personas, count):
@@ -594,90 +488,6 @@ class DemoBuilder:
             [_line(deal=deal, product=product) for deal in deals for product in [products[deal.pk % len(products)]]],
         )
         return deals
-
-    def _activities(self, *, deals, leads):
-        rng, now = self.rng, self.now
-        activities = []
-        subjects = {
-            Kind.CALL: gettext("Call about next steps"),
-            Kind.EMAIL: gettext("Send the proposal"),
-            Kind.MEETING: gettext("Demo meeting"),
-            Kind.TASK: gettext("Prepare the offer"),
-            Kind.FOLLOW_UP: gettext("Follow up"),
-        }
-        for deal in deals:
-            if deal.status != "open" and rng.random() < 0.7:
-                continue
-            kind = rng.choice(Kind.values)
-            due = now + timedelta(hours=rng.uniform(-24 * 10, 24 * 21))
-            done = due < now and rng.random() < 0.5
-            activities.append(
-                Activity(
-                    kind=kind,
-                    subject=subjects[kind],
-                    due_at=due,
-                    done_at=due if done else None,
-                    assignee_id=deal.owner_id,
-                    deal=deal,
-                    # Demo history: reminders of the past already went out.
-                    reminder_sent_at=due - timedelta(minutes=15) if due < now + timedelta(minutes=30) else None,
-                    created_by_id=deal.owner_id,
-                    created_at=deal.created_at,
-                )
-            )
-        for lead in leads:
-            if lead.status in ("new", "contacted", "nurturing") and rng.random() < 0.6:
-                due = now + timedelta(hours=rng.uniform(-24 * 5, 24 * 14))
-                activities.append(
-                    Activity(
-                        kind=Kind.CALL,
-                        subject=gettext("Qualification call"),
-                        due_at=due,
-                        assignee_id=lead.owner_id,
-                        lead=lead,
-                        reminder_sent_at=due - timedelta(minutes=15) if due < now + timedelta(minutes=30) else None,
-                        created_by_id=lead.owner_id,
-                        created_at=lead.created_at,
-                    )
-                )
-        activities = _bulk(Activity, activities)
-        self._notifications(activities)
-        return len(activities)
-
-    def _notifications(self, activities):
-        """The reminders that already went out, as notifications: the latest three per user,
-        the newest two still unread, so the demo's bell has something to show."""
-        sent = sorted(
-            (a for a in activities if a.reminder_sent_at and a.deal_id and not a.done_at),
-            key=lambda a: a.reminder_sent_at,
-            reverse=True,
-        )
-        per_user = {}
-        for activity in sent:
-            per_user.setdefault(activity.assignee_id, [])
-            if len(per_user[activity.assignee_id]) < 3:
-                per_user[activity.assignee_id].append(activity)
-        _bulk(
-            Notification,
-            [
-                Notification(
-                    user_id=user_id,
-                    kind=Notification.Kind.REMINDER,
-                    message=gettext("Reminder: %(subject)s at %(time)s (%(target)s)")
-                    % {
-                        "subject": activity.subject,
-                        "time": formats.date_format(timezone.localtime(activity.due_at), "DATETIME_FORMAT"),
-                        "target": activity.deal.title,
-                    },
-                    deal_id=activity.deal_id,
-                    activity=activity,
-                    created_at=activity.reminder_sent_at,
-                    read_at=None if index < 2 else activity.reminder_sent_at,
-                )
-                for user_id, latest in per_user.items()
-                for index, activity in enumerate(latest)
-            ],
-        )
 
 
 def wipe_business_data():
