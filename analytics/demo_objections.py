@@ -7,52 +7,54 @@ from datetime import timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from deals.models import Deal, Objection, Stage
 
-# (kind, what the customer said, how it was answered when it was resolved, when it was not)
+# (kind, what the customer said, how it was answered when it was resolved, when it was not), written
+# in the installation's language when seeded.
 SAYINGS = (
     (
         "price",
-        "Der Preis liegt über dem, was wir für dieses Jahr eingeplant haben.",
-        "Zahlung in zwei Raten und ein Jahresvertrag mit 5 % Nachlass angeboten.",
-        "Unter den Listenpreis können wir nicht gehen; Budget erst im nächsten Jahr.",
+        gettext_noop("The price is above what we planned for this year."),
+        gettext_noop("Offered payment in two instalments and a one-year contract at 5 % off."),
+        gettext_noop("We cannot go below the list price; budget only next year."),
     ),
     (
         "price",
-        "Der Wettbewerber bietet die Lizenzen 15 % günstiger an.",
-        "Gesamtkosten über drei Jahre verglichen: Einführung und Support sind bei uns enthalten.",
-        "Der Kunde hat sich für das günstigere Angebot entschieden.",
+        gettext_noop("The competitor offers the licences 15 % cheaper."),
+        gettext_noop("Compared the cost over three years: rollout and support are included with us."),
+        gettext_noop("The customer chose the cheaper offer."),
     ),
     (
         "product",
-        "Uns fehlt die Anbindung an unser ERP-System.",
-        "Die Schnittstelle über die REST-API vorgeführt; Einrichtung im Projekt enthalten.",
-        "Die Anbindung ist erst in einem halben Jahr verfügbar.",
+        gettext_noop("We are missing the connection to our ERP system."),
+        gettext_noop("Demonstrated the interface through the REST API; setting it up is part of the project."),
+        gettext_noop("The connection will only be available in six months."),
     ),
     (
         "product",
-        "Die Einarbeitung für 40 Mitarbeitende scheint uns zu aufwendig.",
-        "Zwei Schulungstage vor Ort und Video-Tutorials zugesagt.",
+        gettext_noop("Training 40 employees seems too much effort to us."),
+        gettext_noop("Promised two days of on-site training and video tutorials."),
         "",
     ),
     (
         "timing",
-        "Vor dem Ende des Quartals können wir nichts unterschreiben.",
-        "Start zum Quartalsbeginn vereinbart, Angebot bis dahin verlängert.",
-        "Das Projekt wurde auf unbestimmte Zeit verschoben.",
+        gettext_noop("We cannot sign anything before the end of the quarter."),
+        gettext_noop("Agreed on a start at the beginning of the quarter, offer extended until then."),
+        gettext_noop("The project was postponed indefinitely."),
     ),
     (
         "timing",
-        "Die Geschäftsführung entscheidet erst nach der Budgetrunde im Herbst.",
-        "Termin mit der Geschäftsführung vor der Budgetrunde vereinbart.",
+        gettext_noop("The management decides only after the budget round in autumn."),
+        gettext_noop("Arranged a meeting with the management before the budget round."),
         "",
     ),
     (
         "other",
-        "Der Datenschutzbeauftragte muss noch zustimmen.",
-        "Auftragsverarbeitungsvertrag und TOMs geschickt; Zustimmung liegt vor.",
-        "Der Datenschutzbeauftragte hat Bedenken wegen des Hostings.",
+        gettext_noop("The data protection officer still has to agree."),
+        gettext_noop("Sent the data processing agreement and the security measures; approval received."),
+        gettext_noop("The data protection officer has concerns about the hosting."),
     ),
 )
 
@@ -80,6 +82,7 @@ def seed_objections(*, seed=42, share=0.4, stdout=None):
         start = min(entered_at or closed_at - timedelta(days=14), closed_at)
         span = max((closed_at - start).total_seconds(), 3600)
         for kind, note, answer, no_answer in rng.sample(SAYINGS, k=rng.choice((1, 1, 2))):
+            note, answer, no_answer = (gettext(text) if text else "" for text in (note, answer, no_answer))
             handling = _handling(rng, status)
             response = answer if handling == Objection.Handling.RESOLVED else no_answer
             if handling == Objection.Handling.UNRESOLVED and not response:

@@ -4,10 +4,12 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Max, Min
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from activities.models import Activity
+from analytics.demo_objections import SAYINGS
 from deals.models import Deal, Objection, Pipeline, Stage, StageChange
 from leads.models import Campaign, Lead, LeadStatusChange, SourceCost
 from nurturing.models import Enrolment, Send, Sequence, TrackingEvent
@@ -192,6 +194,13 @@ def test_a_german_installations_demo_writes_deal_titles_job_titles_and_activity_
     topics = {title.split(" — ")[0] for title in Deal.objects.values_list("title", flat=True)}
     assert topics <= german_topics
     assert "Qualifizierungsanruf" in set(Activity.objects.values_list("subject", flat=True))
+    notes = set(Objection.objects.values_list("note", flat=True))
+    assert notes, "the close stage has objections"
+    english = {saying[1] for saying in SAYINGS}
+    with translation.override("de"):
+        german = {gettext(saying[1]) for saying in SAYINGS}
+    assert notes <= german
+    assert not notes & english
 
 
 def test_seed_sets_goals_for_every_rep_and_team_from_the_demo_volume(seeded):
