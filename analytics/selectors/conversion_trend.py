@@ -5,8 +5,9 @@ Conversion of stage s in period P: of the deals that **left** s during P (a visi
 history row falls in P; each deal once per stage and period), the share that **moved on** — the row
 that ended a visit in P moved the deal to a stage of higher order in the same pipeline, or won it.
 Judged when the deal left, so a past period's figure never changes (which the alert relies on).
-One grouped query for every stage and period: periods are a VALUES table of local boundaries
-joined by range, the closing row and both stages by primary key.
+One grouped query for every stage and period: periods are a VALUES table, joined on PostgreSQL by
+each visit's local week or month (date_trunc, an equality join) and elsewhere by range; the closing
+row and both stages by primary key.
 """
 
 from dataclasses import dataclass
@@ -85,24 +86,37 @@ def _exits_sql(*, deals, stages, periods, select, where="", group=""):
     """The exits from `stages` in `periods` (alias v: the visit, p: its period, c: the row that
     closed it, s/t: the visit's stage and the stage the row put the deal in); `deals` None: all."""
     order = connection.ops.quote_name("order")
-    values = ", ".join(["(CAST(%s AS INTEGER), %s, %s)"] * len(periods))
+    if connection.vendor == "postgresql":
+        # Each visit's local week or month by date_trunc, joined by equality (a hash join): a range
+        # join compares every visit with each of the 53 periods (5.9 s at 100,000 deals, 0.7 million
+        # exits). The same local boundaries as the Python periods: both use the current time zone.
+        unit = "week" if (periods[0].after_day - periods[0].first_day).days == 7 else "month"
+        values = ", ".join(["(CAST(%s AS INTEGER), CAST(%s AS date))"] * len(periods))
+        columns = "(n, p_day)"
+        join = f"p.p_day = CAST(date_trunc('{unit}', v.left_at AT TIME ZONE %s) AS date)"
+        params = [value for n, p in enumerate(periods) for value in (n, p.first_day)]
+        params.append(timezone.get_current_timezone_name())
+    else:
+        values = ", ".join(["(CAST(%s AS INTEGER), %s, %s)"] * len(periods))
+        columns = "(n, p_start, p_end)"
+        join = "v.left_at >= p.p_start AND v.left_at < p.p_end"
+        params = [value for n, p in enumerate(periods) for value in (n, base.dt(p.start), base.dt(p.end))]
     stage_marks = ", ".join(["%s"] * len(stages))
     scope, scope_params = "", ()
     if deals is not None:
         deals_sql, scope_params = base.deal_ids_sql(deals)
         scope = f"AND v.deal_id IN ({deals_sql})"
     sql = f"""
-        WITH periods (n, p_start, p_end) AS (VALUES {values})
+        WITH periods {columns} AS (VALUES {values})
         SELECT {select}
         FROM analytics_stagevisit v
-        JOIN periods p ON v.left_at >= p.p_start AND v.left_at < p.p_end
+        JOIN periods p ON {join}
         JOIN deals_stagechange c ON c.id = v.left_change_id
         JOIN deals_stage s ON s.id = v.stage_id
         JOIN deals_stage t ON t.id = c.to_stage_id
         WHERE v.stage_id IN ({stage_marks}) AND v.left_at >= %s AND v.left_at < %s AND {LEFT} {scope} {where}
         {group}
     """  # noqa: S608 (constants and ORM-compiled SQL; every value is a bound parameter)
-    params = [value for n, p in enumerate(periods) for value in (n, base.dt(p.start), base.dt(p.end))]
     params += [s.pk for s in stages] + [base.dt(periods[0].start), base.dt(periods[-1].end), *scope_params]
     return sql.replace("{order}", order), params
 

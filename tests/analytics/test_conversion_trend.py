@@ -2,7 +2,7 @@
 that moved on (to a later stage of the pipeline, or won) when they left; each point and cell opens
 the deals it counts."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.http import QueryDict
@@ -129,3 +129,18 @@ def test_the_trend_is_one_grouped_query_whatever_the_number_of_deals(
     with django_assert_num_queries(1):  # the grouped exits per period and stage
         counts = conversion_trend.conversion_counts(deals=None, stages=stages, periods=periods, sync=False)
     assert sum(left for left, _moved in counts.values()) == deals
+
+
+def test_a_week_runs_from_monday_midnight_to_monday_midnight_in_local_time(history, rep, manager, now, stages):
+    s0, s1 = stages[:2]
+    monday = conversion_trend.period_of("week", timezone.localdate(now)).first_day
+
+    def days_ago(day, at):
+        return (now - timezone.make_aware(datetime.combine(day, at))) / timedelta(days=1)
+
+    late_sunday = days_ago(monday - timedelta(days=1), time(23, 30))
+    just_after_midnight = days_ago(monday, time(0, 30))
+    history.deal(owner=rep, steps=[(late_sunday + 1, s0), (late_sunday, s1)])
+    history.deal(owner=rep, steps=[(just_after_midnight + 1, s0), (just_after_midnight, s1)])
+    trend = trend_for(manager, now)
+    assert [trend.rows[-2][1], trend.rows[-1][1]] == [1, 1]  # last week's Sunday night, this week's Monday
