@@ -285,10 +285,12 @@ def dashboard_goals(*, viewer, criteria, now=None):
 
 
 def my_goals(*, viewer, now=None):
-    """The viewer's own goals of the current month and quarter (the board's indicator)."""
+    """The viewer's own goals of the current month, or of the current quarter when the month has
+    none (the board's indicator: one period, so no two chips carry the same measure)."""
     now = now or timezone.now()
     periods = [GoalPeriod.current(Goal.Period.MONTH, now), GoalPeriod.current(Goal.Period.QUARTER, now)]
-    goals = goals_in_periods(viewer=viewer, periods=periods).filter(user_id=viewer.pk)
+    goals = list(goals_in_periods(viewer=viewer, periods=periods).filter(user_id=viewer.pk))
+    goals = [g for g in goals if g.period == Goal.Period.MONTH] or goals
     order = list(M.values)
-    goals = sorted(goals, key=lambda g: (g.period != Goal.Period.MONTH, order.index(g.metric)))
+    goals = sorted(goals, key=lambda g: order.index(g.metric))
     return progress(goals, viewer=viewer, now=now)

@@ -209,3 +209,19 @@ def test_the_board_loads_the_indicator_after_the_page(client, rep, stages):
     client.force_login(rep)
     page = client.get(reverse("deals:board")).content.decode()
     assert f'hx-get="{reverse("analytics:goals_mine")}"' in page
+
+
+@pytest.mark.django_db
+def test_the_board_indicator_shows_the_months_goals_and_the_quarters_only_when_the_month_has_none(client, rep):
+    quarter = GoalPeriod.current(Goal.Period.QUARTER)
+    goal(rep, metric=Goal.Metric.WON_DEALS, target=9, period=quarter)
+    client.force_login(rep)
+    url = reverse("analytics:goals_mine")
+    only_quarter = client.get(url, headers=HTMX).content.decode()
+    assert only_quarter.count("<progress") == 1 and "Quarter" in only_quarter
+
+    goal(rep, metric=Goal.Metric.WON_VALUE, target=8000)
+    goal(rep, metric=Goal.Metric.ACTIVITIES, target=40)
+    with_month = client.get(url, headers=HTMX).content.decode()
+    assert with_month.count("<progress") == 2  # no second "Won deals" chip from the quarter
+    assert this_month().first_day.strftime("%B") in with_month
