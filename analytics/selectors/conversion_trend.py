@@ -69,13 +69,13 @@ def periods_back(grain, day, count):
     return periods
 
 
+PERIODS_IN_A_YEAR = {"week": 53, "month": 13}
+
+
 def last_year(grain, today):
-    """The periods from the one holding today − 365 days to the current one (53 weeks, 13 months)."""
-    periods = [period_of(grain, today - timedelta(days=365))]
-    current = period_of(grain, today)
-    while periods[-1] != current:
-        periods.append(period_of(grain, periods[-1].after_day))
-    return periods
+    """The 53 weeks or 13 months up to the current one, oldest first. Counting from the period that
+    holds today − 365 days instead would give 54 weeks on the Monday after a Sunday a year ago."""
+    return periods_back(grain, today, PERIODS_IN_A_YEAR[grain])
 
 
 def is_period_start(grain, day):

@@ -2,7 +2,8 @@
 that moved on (to a later stage of the pipeline, or won) when they left; each point and cell opens
 the deals it counts."""
 
-from datetime import datetime, time, timedelta
+import itertools
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.http import QueryDict
@@ -144,3 +145,14 @@ def test_a_week_runs_from_monday_midnight_to_monday_midnight_in_local_time(histo
     history.deal(owner=rep, steps=[(just_after_midnight + 1, s0), (just_after_midnight, s1)])
     trend = trend_for(manager, now)
     assert [trend.rows[-2][1], trend.rows[-1][1]] == [1, 1]  # last week's Sunday night, this week's Monday
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_the_trend_has_53_weeks_and_13_months_whatever_the_weekday(offset):
+    today = date(2026, 12, 7) + timedelta(days=offset)  # a Monday: a year ago was a Sunday
+    weeks = conversion_trend.last_year("week", today)
+    months = conversion_trend.last_year("month", today)
+    assert (len(weeks), len(months)) == (53, 13)
+    assert weeks[-1] == conversion_trend.period_of("week", today)
+    assert months[-1] == conversion_trend.period_of("month", today)
+    assert all(a.after_day == b.first_day for a, b in itertools.pairwise(weeks))
