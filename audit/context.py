@@ -77,3 +77,10 @@ def command(handle):
             return handle(*args, **kwargs)
 
     return wrapper
+
+
+def replace_current(**changes):
+    """Change the current context for the rest of the block that set it (a request's
+    middleware): used once the API knows who is calling, which is after the block began.
+    The block's own reset restores what was there before it."""
+    _current.set(replace(current(), **changes))

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "ninja",
     "axes",
     "auditlog",
     "accounts",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "transfer",
     "nurturing",
     "analytics",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     # After the login check: the signed-in user's language and time zone (accounts/localization.py).
     "accounts.middleware.UserLocaleMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    # After the audit context: the API's idempotency keys and ?fields= (api/middleware.py).
+    "api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -524,3 +528,11 @@ CELERY_BEAT_SCHEDULE["analytics-rollup-nightly"]["schedule"] = _crontab(
 )
 CELERY_BEAT_SCHEDULE["analytics-stage-health"]["schedule"] = ANALYTICS_BOTTLENECK_MINUTES * 60.0
 CELERY_BEAT_SCHEDULE["analytics-stage-health"]["options"]["expires"] = max(30, ANALYTICS_BOTTLENECK_MINUTES * 60 - 60)
+
+# --- API and webhooks (docs/api.md) ---
+# Requests per token (per user for the signed-in session): "<n>/<s|min|hour|day>".
+API_RATE_LIMIT = env.string("API_RATE_LIMIT", "600/min")
+# How long the answer to a POST with an Idempotency-Key is kept and replayed.
+API_IDEMPOTENCY_HOURS = env.integer("API_IDEMPOTENCY_HOURS", 24)
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("nurturing.urls")),
     path("", include("analytics.urls")),
     path("", include("search.urls")),
+    path("", include("api.urls")),
 ]

@@ -190,6 +190,8 @@ EXPECTATIONS = {
     "": Expect(get=everyone(302), post=everyone(302)),
     "healthz": Expect(get=public(200), post=public(405)),
     "healthz/live": Expect(get=public(200), post=public(405)),
+    # The API's browsable documentation (the operations have their own matrix, tests/api/).
+    "api/docs/": Expect(get=everyone(200), post=not_allowed()),
     "accounts/login/": Expect(get=everyone(302, anonymous=200), post=everyone(302, anonymous=200)),
     # Logging out sends everyone to the login page.
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),
