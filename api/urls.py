@@ -1,8 +1,8 @@
 """`/api/v1/` (the operations and `openapi.json`) and `/api/docs/` (browsable, signed-in users)."""
 
 from django.contrib.auth.decorators import login_required
-from django.views.decorators.http import require_GET
 from django.urls import path
+from django.views.decorators.http import require_GET
 
 from api import docs
 from api.main import api
