@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "auditlog",
     "accounts",
     "audit",
+    "events",
     "customers",
     "leads",
     "deals",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "nurturing",
     "analytics",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,44 @@
+"""Writing events to the outbox, inside the caller's transaction (docs/api.md, "Webhooks").
+
+`event_emit` is called by the services that make the change, after the change is written
+and before their transaction commits; if the transaction rolls back, so does the event.
+Once committed, the dispatcher task is asked to fan it out (by name: this app imports no
+app above it). If that request is lost (a worker or broker down), the periodic dispatch
+finds the event anyway: the outbox row is the source of truth."""
+
+from django.db import transaction
+
+from events.models import OutboxEvent
+
+DISPATCH_TASK = "webhooks.dispatch"
+
+
+def _queue_dispatch():
+    from celery import current_app
+
+    task = current_app.tasks.get(DISPATCH_TASK)
+    if task is not None:
+        task.delay()
+
+
+def event_emit(event_type, *, subject_type, subject_id, actor=None, data=None, at=None):
+    fields = {"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "data": data or {}}
+    if at is not None:
+        fields["occurred_at"] = at
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        fields["actor"] = actor
+    event = OutboxEvent.objects.create(**fields)
+    transaction.on_commit(_queue_dispatch)
+    return event
+
+
+def event_emit_many(event_type, *, subject_type, subject_ids, actor=None, data=None):
+    """One event per record for a bulk write (an import, a bulk action): one INSERT."""
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    events = OutboxEvent.objects.bulk_create(
+        OutboxEvent(type=event_type, subject_type=subject_type, subject_id=pk, actor=actor, data=data or {})
+        for pk in subject_ids
+    )
+    if events:
+        transaction.on_commit(_queue_dispatch)
+    return events
