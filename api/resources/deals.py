@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import CursorPagination, paginate
 
-from api import filtering
+from api import filtering, representations
 from api.schemas import Money, Ref, money, ref
 from deals import filters as deal_filters
 from deals import selectors, services
@@ -98,3 +98,11 @@ def deal_move(request: HttpRequest, deal_id: int, payload: MoveIn):
         before_id=payload.before_id,
     )
     return selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
+
+
+def _represent(user, deal_id):
+    deal = selectors.deal_detail_for_user(user=user, deal_id=deal_id)
+    return DealOut.from_orm(deal).model_dump(mode="json")
+
+
+representations.register("deal", _represent)
