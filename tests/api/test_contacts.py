@@ -186,3 +186,10 @@ def test_the_webhook_representation_is_the_apis_read(rep):
     contact = factories.ContactFactory(owner=rep)
     payload = representations.represent("contact", contact.pk, user=rep)
     assert payload["organization"] == {"id": contact.organization_id, "name": contact.organization.name}
+
+
+def test_a_huge_id_is_404_and_a_huge_filter_value_422(rep):
+    api = ApiClient(rep)
+    is_problem(api.get(f"{URL}{2**70}"), 404)
+    is_problem(api.patch(f"{URL}{2**70}", {}), 404)
+    is_problem(api.get(URL, {"owner": str(2**70)}), 422)

@@ -208,3 +208,19 @@ def test_the_webhook_representation_is_the_apis_read(rep, outsider):
     lead = factories.LeadFactory(owner=rep)
     assert representations.represent("lead", lead.pk, user=rep)["status"] == "new"
     assert representations.represent("lead", lead.pk, user=outsider) is None
+
+
+def test_a_huge_id_is_404_and_a_huge_filter_value_422(rep):
+    api = ApiClient(rep)
+    is_problem(api.get(f"{URL}{2**70}"), 404)
+    is_problem(api.patch(f"{URL}{2**70}", {}), 404)
+    is_problem(api.get(URL, {"owner": str(2**70)}), 422)
+
+
+def test_a_converted_lead_is_closed_to_changes(rep, pipeline):
+    lead = factories.LeadFactory(owner=rep)
+    api = ApiClient(rep)
+    assert api.post(f"{URL}{lead.pk}/convert", {}).status_code == 201
+    body = is_problem(api.patch(f"{URL}{lead.pk}", {"job_title": "CEO"}), 400)
+    assert "converted" in body["detail"]
+    is_problem(api.post(f"{URL}{lead.pk}/status", {"to_status": "nurturing"}), 400)

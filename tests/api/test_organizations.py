@@ -190,3 +190,10 @@ def test_the_webhook_representation_is_the_apis_read(rep, outsider):
     organization = factories.OrganizationFactory(owner=rep)
     assert representations.represent("organization", organization.pk, user=rep)["id"] == organization.pk
     assert representations.represent("organization", organization.pk, user=outsider) is None
+
+
+def test_a_huge_id_is_404_and_a_huge_filter_value_422(rep):
+    api = ApiClient(rep)
+    is_problem(api.get(f"{URL}{2**70}"), 404)
+    is_problem(api.patch(f"{URL}{2**70}", {}), 404)
+    is_problem(api.get(URL, {"owner": str(2**70)}), 422)
