@@ -2,14 +2,17 @@
 page's own Django form (so the messages are the page's), ids in a range the database takes,
 `?expand=`, and the likely-duplicates answer of the create forms."""
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from ninja import Schema
 from pydantic import Field
 
 from api import errors
-from api.schemas import ref, requested
+from api.schemas import Ref, ref, requested
+from customers.models import RESTORE_DAYS
 
 # An id as a path or payload member: positive and within a 32-bit column, so that a huge number
 # is a 422 naming the field (never an overflow in the database driver).
@@ -61,3 +64,30 @@ def duplicates_problem(found):
 def refused(error):
     """409: a business rule refused the change (the service's ValidationError), with its reason."""
     return errors.problem(409, " ".join(error.messages), type=errors.TYPE_BASE + "refused", title="Refused")
+
+
+class TrashedOut(Schema):
+    """A record in the trash: who deleted it when, and until when it can be restored."""
+
+    id: int
+    name: str
+    owner: Ref | None
+    deleted_at: datetime
+    deleted_by: Ref | None
+    restorable_until: datetime
+
+    @staticmethod
+    def resolve_name(record):
+        return str(record)
+
+    @staticmethod
+    def resolve_owner(record):
+        return ref(record.owner)
+
+    @staticmethod
+    def resolve_deleted_by(record):
+        return ref(record.deleted_by)
+
+    @staticmethod
+    def resolve_restorable_until(record):
+        return record.deleted_at + timedelta(days=RESTORE_DAYS)

@@ -16,7 +16,7 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from api import filtering, representations
-from api.resources._forms import Id, bound_form, duplicates_problem, expand, refused, valid
+from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, expand, refused, valid
 from api.resources.organizations import OrganizationBrief
 from api.schemas import Problem, Ref, ref
 from customers import services
@@ -184,6 +184,14 @@ def contact_list(request: HttpRequest, query: Query[ContactQuery]):
     gives each contact's organization."""
     filterset = filters.ContactFilter(filtering.filter_data(query), queryset=_rows(request.user), user=request.user)
     return filtering.checked(filterset).prefetch_related("tags", "channels")
+
+
+@router.get("/trash", response=list[TrashedOut], summary="List the contacts in the trash")
+@paginate(CursorPagination, ordering=("-id",))
+def contact_trash(request: HttpRequest):
+    """What you deleted or may restore (records of owners whose records you may change; admins:
+    all), as the trash page lists them. Restorable for 30 days after the deletion."""
+    return selectors.contact_trash_for_user(user=request.user)
 
 
 @router.get("/{int:contact_id}", response=ContactOut, summary="Read a contact")

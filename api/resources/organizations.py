@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from api import filtering, representations
-from api.resources._forms import Id, bound_form, duplicates_problem, refused, valid
+from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, refused, valid
 from api.schemas import Money, Problem, Ref, money, ref
 from customers import services
 from directory import duplicates, filters, forms, selectors
@@ -134,6 +134,14 @@ def organization_list(request: HttpRequest, query: Query[OrganizationQuery]):
         filtering.filter_data(query), queryset=_rows(request.user), user=request.user
     )
     return filtering.checked(filterset).prefetch_related("tags")
+
+
+@router.get("/trash", response=list[TrashedOut], summary="List the organizations in the trash")
+@paginate(CursorPagination, ordering=("-id",))
+def organization_trash(request: HttpRequest):
+    """What you deleted or may restore (records of owners whose records you may change; admins:
+    all), as the trash page lists them. Restorable for 30 days after the deletion."""
+    return selectors.organization_trash_for_user(user=request.user)
 
 
 @router.get("/{int:organization_id}", response=OrganizationOut, summary="Read an organization")

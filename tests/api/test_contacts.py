@@ -178,6 +178,8 @@ def test_delete_into_the_trash_refused_while_a_lead_points_at_it(rep, teammate):
     assert api.delete(f"{URL}{contact.pk}").status_code == 204
     assert Contact.all_objects.get(pk=contact.pk).deleted_at is not None
     is_problem(api.get(f"{URL}{contact.pk}"), 404)
+    assert [row["id"] for row in api.get(f"{URL}trash").json()["results"]] == [contact.pk]
+    assert ApiClient(teammate).get(f"{URL}trash").json()["results"] == []
     assert api.post(f"{URL}{contact.pk}/restore").status_code == 200
     assert Contact.objects.filter(pk=contact.pk).exists()
 

@@ -157,6 +157,8 @@ def test_delete_puts_it_in_the_trash_and_restore_takes_it_out(rep):
     assert Organization.all_objects.get(pk=organization.pk).deleted_at is not None
     assert contact.__class__.all_objects.get(pk=contact.pk).deleted_at is not None
     is_problem(api.get(f"{URL}{organization.pk}"), 404)
+    trash = api.get(f"{URL}trash").json()["results"]
+    assert [(row["id"], row["deleted_by"]["id"]) for row in trash] == [(organization.pk, rep.pk)]
     response = api.post(f"{URL}{organization.pk}/restore")
     assert response.status_code == 200
     assert Organization.objects.filter(pk=organization.pk).exists()
