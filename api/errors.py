@@ -128,9 +128,13 @@ def _registered(request, exc):
 
 def _register_app_errors():
     """The apps' service exceptions the API answers as they are (status from the class)."""
+    from deals.conversion import ConversionError
     from deals.services import DealError, DealStale
+    from leads.services import LeadError
 
     register(DealError, 400)
+    register(LeadError, 400)
+    register(ConversionError, 409, type=TYPE_BASE + "refused")
     register(
         DealStale,
         409,
