@@ -1,7 +1,9 @@
 """The API's resources, one Router each, mounted under /api/v1/ in this order."""
 
-from api.resources import deals
+from api.resources import activities, deals, quotes
 
 ROUTERS = [
     ("/deals", deals.router),
+    ("/activities", activities.router),
+    ("/quotes", quotes.router),
 ]
