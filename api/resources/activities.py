@@ -210,9 +210,7 @@ def activity_update(request: HttpRequest, activity_id: int, payload: ActivityPat
     values = {**_current_values(activity), **sent}
     form = ActivityForm(_form_data(values), instance=activity, user=request.user)
     data = _cleaned(form)
-    fields = {
-        name: data[name] for name in ("kind", "subject", "due_at", "all_day", "remind_before_minutes", "note")
-    }
+    fields = {name: data[name] for name in ("kind", "subject", "due_at", "all_day", "remind_before_minutes", "note")}
     if data["assignee"] is not None:
         fields["assignee"] = data["assignee"]
     with transaction.atomic():

@@ -22,7 +22,7 @@ from accounts import scoping
 from activities.services import absolute_url
 from api import representations
 from api.schemas import Money, Ref, money, ref
-from quotes import forms, selectors, services
+from quotes import forms, pdf, selectors, services
 from quotes.action_views import public_link
 from quotes.errors import QuoteConflict, QuoteForbidden
 from quotes.models import CompanyProfile, Quote
@@ -85,7 +85,7 @@ class QuoteOut(Schema):
     sent_at: datetime | None
     first_viewed_at: datetime | None
     view_count: int
-    pdf_url: str | None = Field(description="The stored PDF of a sent quote (sign in or send your token)")
+    pdf_url: str | None = Field(description="The PDF stored when the quote was sent (GET with your token)")
     lines: list[QuoteLineOut]
     created_at: datetime
     updated_at: datetime
@@ -134,7 +134,7 @@ class QuoteOut(Schema):
 
     @staticmethod
     def resolve_pdf_url(quote):
-        return absolute_url(reverse("quotes:pdf", args=[quote.pk])) if quote.pdf else None
+        return absolute_url(reverse("api:quote_pdf", args=[quote.pk])) if quote.pdf else None
 
     @staticmethod
     def resolve_lines(quote):
@@ -182,6 +182,19 @@ def quote_list(request: HttpRequest, query: Query[QuoteQuery]):
 def quote_read(request: HttpRequest, quote_id: int):
     """One quote of a deal you see (404 otherwise), with its lines and totals."""
     return _read(request, quote_id)
+
+
+@router.get(
+    "/{int:quote_id}/pdf",
+    response={200: bytes},
+    summary="Download the PDF of a sent quote",
+    url_name="quote_pdf",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def quote_pdf(request: HttpRequest, quote_id: int):
+    """The PDF as it was sent (checked against its SHA-256): 404 while the quote is a draft, 410
+    when its file is gone, 409 when its content no longer matches."""
+    return pdf.stored_pdf_response(_read(request, quote_id))
 
 
 class QuoteCreateIn(Schema):
@@ -247,7 +260,7 @@ Amount = Decimal | None
 class LineIn(Schema):
     product_id: int | None = Field(None, ge=1, le=MAX_ID, description="A catalogue product fills in what is empty")
     description: str | None = Field(None, max_length=1000)
-    quantity: Amount = Field(Decimal(1), description="A decimal string, e.g. \"2.5\"")
+    quantity: Amount = Field(Decimal(1), description='A decimal string, e.g. "2.5"')
     unit: str | None = Field(None, max_length=100)
     unit_price: Amount = None
     discount_percent: Amount = None

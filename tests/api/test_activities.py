@@ -145,7 +145,9 @@ def test_a_manager_plans_an_activity_on_a_lead_for_a_rep(rep, teammate, manager)
 
 def test_an_all_day_activity_needs_its_day_as_on_the_page(rep, deal):
     body = is_problem(
-        ApiClient(rep).post("/api/v1/activities/", {"deal_id": deal.pk, "kind": "task", "subject": "X", "all_day": True}),
+        ApiClient(rep).post(
+            "/api/v1/activities/", {"deal_id": deal.pk, "kind": "task", "subject": "X", "all_day": True}
+        ),
         422,
     )
     assert body["errors"] == [{"field": "due_at", "message": "An all-day activity needs its day."}]
