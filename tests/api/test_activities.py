@@ -68,6 +68,8 @@ def test_a_bad_filter_value_is_a_422_problem(rep):
     assert body["errors"][0]["field"] == "kind"
     is_problem(ApiClient(rep).get("/api/v1/activities/", {"deal_id": "x"}), 422)
     is_problem(ApiClient(rep).get("/api/v1/activities/", {"deal_id": 10**30}), 422)
+    for owner in ("abc", str(10**30), "\x00"):
+        is_problem(ApiClient(rep).get("/api/v1/activities/", {"owner": owner}), 422)
 
 
 def test_the_list_pages_with_a_cursor(rep, deal):
@@ -164,6 +166,7 @@ def test_an_all_day_activity_needs_its_day_as_on_the_page(rep, deal):
         {"kind": "task", "subject": "X", "due_at": "tomorrow"},
         {"kind": "task", "subject": "X", "assignee_id": 2**31 - 2},
         {"kind": 5, "subject": None},
+        {"kind": "task", "subject": "Nul\x00byte"},
     ],
 )
 def test_bad_input_for_a_new_activity_is_a_422_problem(rep, deal, payload):

@@ -186,6 +186,8 @@ def test_a_line_from_the_catalogue_takes_the_products_values(rep, draft):
         ({"description": "X", "unit_price": "1", "discount_percent": "101"}, "discount_percent"),
         ({"description": "X", "unit_price": "NaN"}, "unit_price"),
         ({"description": "X", "unit_price": "1", "product_id": 2**31 - 2}, "product"),
+        ({"description": "X", "unit_price": "1", "vat_rate": "1e999999999"}, "vat_rate"),
+        ({"description": "X", "unit_price": "1", "quantity": "abc"}, "quantity"),
     ],
 )
 def test_a_bad_line_is_a_422_naming_the_field(rep, draft, payload, field):
