@@ -126,8 +126,8 @@ def test_plan_an_activity_on_a_deal(rep, deal):
     assert activity.assignee == rep and activity.deal == deal
     deal.refresh_from_db()
     assert deal.last_activity_at is not None
-    entry = LogEntry.objects.filter(object_id=str(activity.pk)).order_by("-id").first()
-    assert entry is None or entry.source == "api"
+    entry = LogEntry.objects.get_for_object(activity).latest("timestamp")
+    assert entry.source == "api" and entry.actor_id == rep.pk
 
 
 def test_a_manager_plans_an_activity_on_a_lead_for_a_rep(rep, teammate, manager):
@@ -240,6 +240,11 @@ def test_done_reopen_and_postpone(rep, activity):
     assert postponed.status_code == 200
     activity.refresh_from_db()
     assert timezone.localtime(activity.due_at).date() == timezone.localdate() + timedelta(days=1)
+
+
+def test_fields_trims_each_activity(rep, activity):
+    response = ApiClient(rep).get("/api/v1/activities/", {"fields": "subject,due_at"})
+    assert set(response.json()["results"][0]) == {"id", "subject", "due_at"}
 
 
 def test_there_is_no_delete(rep, activity):

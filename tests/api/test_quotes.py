@@ -14,7 +14,7 @@ from api import representations
 from api.models import ApiToken
 from deals.models import Deal, DealProduct
 from quotes import services
-from quotes.models import Quote
+from quotes.models import Quote, QuoteEvent
 from quotes.services import hash_token
 from tests import factories
 from tests.api.helpers import ApiClient, is_problem
@@ -249,6 +249,12 @@ def test_only_who_may_change_it_sends(draft, teammate, outsider, rep, queued_quo
     is_problem(ApiClient(outsider).post(f"/api/v1/quotes/{draft.pk}/send", {}), 404)
     is_problem(ApiClient(rep, scope=ApiToken.Scope.READ).post(f"/api/v1/quotes/{draft.pk}/send", {}), 403)
     assert not queued_quote_mails
+
+
+def test_the_quotes_history_names_the_caller(rep, deal):
+    body = ApiClient(rep).post("/api/v1/quotes/", {"deal_id": deal.pk}).json()
+    event = QuoteEvent.objects.get(quote_id=body["id"])
+    assert event.kind == QuoteEvent.Kind.CREATED and event.actor == rep
 
 
 def test_a_drafts_pdf_is_not_there(rep, draft):
