@@ -141,6 +141,31 @@ def _register_app_errors():
         type=TYPE_BASE + "stale-version",
         extra=lambda exc: {"current_version": _current_deal_version(exc)},
     )
+    _register_activity_and_quote_errors()
+
+
+def _register_activity_and_quote_errors():
+    from activities.calendar import CalendarError, StaleActivity
+    from activities.services import ActivityError
+    from quotes.errors import QuoteError
+
+    register(ActivityError, 400)
+    register(CalendarError, 400)
+    register(
+        StaleActivity,
+        409,
+        type=TYPE_BASE + "stale-version",
+        extra=lambda exc: {"current_version": _current_activity_version(exc)},
+    )
+    register(QuoteError, 400)  # QuoteForbidden 403 and QuoteConflict 409 carry their status
+
+
+def _current_activity_version(exc):
+    from activities.calendar import activity_version
+    from activities.models import Activity
+
+    activity = Activity.objects.filter(pk=getattr(exc, "activity_id", None)).only("updated_at").first()
+    return activity_version(activity) if activity is not None else None
 
 
 def _current_deal_version(exc):

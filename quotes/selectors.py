@@ -25,6 +25,17 @@ def quotes_for_deal(*, user, deal):
     return [quote_refresh(quote) for quote in quotes]
 
 
+def quote_list_for_user(*, user):
+    """Every quote the user sees (those of the deals they see), as a queryset with its deal and
+    lines, for lists that page through it. A sent quote past its validity is expired by the
+    nightly sweep or when it is next read one by one (quote_get_for_user)."""
+    return (
+        Quote.objects.filter(deal__in=_visible_deal_ids(user))
+        .select_related("deal")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product")))
+    )
+
+
 def quote_get_for_user(*, user, quote_id, deal_id=None):
     quotes = Quote.objects.filter(deal__in=_visible_deal_ids(user))
     if deal_id is not None:
