@@ -14,7 +14,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -104,7 +104,7 @@ class LineItemOut(Schema):
 
     @staticmethod
     def resolve_quantity(line):
-        return f"{line.quantity.normalize():f}"
+        return f"{Decimal(line.quantity).normalize():f}"
 
     @staticmethod
     def resolve_unit_price(line):
@@ -308,7 +308,7 @@ def deal_create(request: HttpRequest, payload: DealIn):
         expected_close_date=cleaned["expected_close_date"],
         owner=cleaned["owner"],
     )
-    return 201, _read(request, deal.pk)
+    return Status(201, _read(request, deal.pk))
 
 
 class DealPatch(Schema):
@@ -524,7 +524,7 @@ def line_item_add(request: HttpRequest, deal_id: int, payload: LineItemIn):
     deal = _deal_for_line_change(request, deal_id)
     form = form_or_422(forms.LineItemForm(_line_data(payload.dict())), names=LINE_NAMES)
     deal, line, _old = services.deal_line_item_add(deal_id=deal.pk, actor=request.user, **form.service_fields())
-    return 201, {"line_item": line, "deal": deal}
+    return Status(201, {"line_item": line, "deal": deal})
 
 
 @router.patch("/{int:deal_id}/line-items/{int:line_id}", response=LineItemChanged, summary="Change a line item")
@@ -555,7 +555,7 @@ def line_item_remove(request: HttpRequest, deal_id: int, line_id: int):
     deal = _deal_for_line_change(request, deal_id)
     line = selectors.deal_line_item_get(deal=deal, line_id=line_id)
     services.deal_line_item_remove(deal_id=deal.pk, line_id=line.pk, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 def _represent(user, deal_id):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -87,7 +87,7 @@ def product_create(request: HttpRequest, payload: ProductIn):
     """Admins only (403 for others). Validated as the products page's form."""
     _require_admin(request.user)
     form = form_or_422(forms.ProductForm(payload.dict()))
-    return 201, services.product_create(actor=request.user, **form.cleaned_data)
+    return Status(201, services.product_create(actor=request.user, **form.cleaned_data))
 
 
 @router.patch("/{int:product_id}", response=ProductOut, summary="Change a product")
