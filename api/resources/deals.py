@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from accounts import scoping
 from api import filtering, representations
@@ -40,6 +40,14 @@ class ExpandQuery(Schema):
     expand: str | None = Field(
         None, max_length=200, description="Comma-separated: organization, contact, owner, line_items"
     )
+
+    @field_validator("expand")
+    @classmethod
+    def known_names(cls, value):
+        unknown = {part.strip() for part in (value or "").split(",") if part.strip()} - set(EXPANDS)
+        if unknown:
+            raise ValueError(f"Unknown: {', '.join(sorted(unknown))}. Offered: {', '.join(EXPANDS)}.")
+        return value
 
 
 class OrganizationExpanded(Schema):
@@ -377,8 +385,8 @@ def deal_update(request: HttpRequest, deal_id: int, payload: DealPatch):
 
 
 class MoveIn(Schema):
-    stage_id: int
-    version: int
+    stage_id: Id
+    version: int = Field(ge=-(2**31), le=2**31)
     after_id: Id | None = None
     before_id: Id | None = None
     index: int | None = Field(None, ge=0, le=10**6, description="Position in the column as you see it (0: top)")

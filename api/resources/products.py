@@ -79,6 +79,7 @@ def product_list(request: HttpRequest, query: Query[ProductQuery]):
 
 @router.get("/{int:product_id}", response=ProductOut, summary="Read a product")
 def product_read(request: HttpRequest, product_id: int):
+    """One product of the catalogue, active or not (404 for an unknown one)."""
     return selectors.product_get(product_id=product_id)
 
 

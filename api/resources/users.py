@@ -82,6 +82,7 @@ def team_list(request: HttpRequest):
 
 @teams_router.get("/{int:team_id}", response=TeamOut, summary="Read a team")
 def team_read(request: HttpRequest, team_id: int):
+    """One team you see (404 otherwise), with its managers."""
     found = visible_teams(request.user).filter(pk=team_id).first()
     if found is None:
         raise Http404("No such team.")

@@ -353,3 +353,23 @@ def test_a_line_item_of_another_deal_is_404(rep, deal, stages):
     line = DealProduct.objects.create(deal=other, description="x", unit_price=Decimal("1"))
     is_problem(ApiClient(rep).patch(f"/api/v1/deals/{deal.pk}/line-items/{line.pk}", {"quantity": "2"}), 404)
     is_problem(ApiClient(rep).delete(f"/api/v1/deals/{deal.pk}/line-items/{line.pk}"), 404)
+
+
+def test_an_unknown_expand_is_a_422(rep):
+    body = is_problem(ApiClient(rep).get("/api/v1/deals/", {"expand": "owner,nonsense"}), 422)
+    assert body["errors"][0]["field"] == "expand" and "nonsense" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/deals/{big}",
+        "/api/v1/deals/{big}/line-items",
+        "/api/v1/products/{big}",
+        "/api/v1/users/{big}",
+        "/api/v1/teams/{big}",
+        "/api/v1/pipelines/{big}",
+    ],
+)
+def test_an_id_beyond_any_column_is_404_not_500(rep, path):
+    is_problem(ApiClient(rep).get(path.format(big=2**70)), 404)
