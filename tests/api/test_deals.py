@@ -373,3 +373,12 @@ def test_an_unknown_expand_is_a_422(rep):
 )
 def test_an_id_beyond_any_column_is_404_not_500(rep, path):
     is_problem(ApiClient(rep).get(path.format(big=2**70)), 404)
+
+
+def test_the_webhook_representation_is_the_plain_read_without_expands(rep, deal):
+    from api import representations
+    from api.resources import deals as _deals  # noqa: F401  (registers the reader)
+
+    body = representations.represent("deal", deal.pk, user=rep)
+    assert body["owner"] == {"id": rep.pk, "name": "Alice Adams"} and body["line_items"] is None
+    assert set(body) == set(ApiClient(rep).get(f"/api/v1/deals/{deal.pk}").json())
