@@ -711,15 +711,36 @@ def organization_for_name(name):
 
 
 @transaction.atomic
-def deal_quick_add(*, actor, stage, title, value=0, organization_name="", expected_close_date=None):
-    """A new deal owned by the actor at the top of `stage`; the organization is matched by
-    name or created."""
+def deal_quick_add(
+    *,
+    actor,
+    stage,
+    title,
+    value=0,
+    organization_name="",
+    expected_close_date=None,
+    organization=None,
+    contact=None,
+    probability=None,
+    owner=None,
+):
+    """A new deal at the top of `stage`, owned by the actor unless `owner` is given (then the
+    rule of a reassignment applies: `scoping.can_reassign`). The organization is the one given,
+    else matched by name or created."""
+    if (
+        owner is not None
+        and owner.pk != actor.pk
+        and not scoping.can_reassign(actor, current_owner=None, new_owner=owner)
+    ):
+        raise DealForbidden(_("You may not hand this deal to %(user)s.") % {"user": owner})
     return deal_create(
         title=title,
         stage=stage,
-        owner=actor,
+        owner=owner or actor,
         actor=actor,
         value=value,
-        organization=organization_for_name(organization_name),
+        organization=organization if organization is not None else organization_for_name(organization_name),
+        contact=contact,
+        probability=probability,
         expected_close_date=expected_close_date,
     )

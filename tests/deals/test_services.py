@@ -238,3 +238,19 @@ def test_move_to_the_current_stage_without_position_changes_nothing(deal, rep, s
     services.deal_move(deal_id=deal.pk, stage_id=stages[0].pk, version=1, actor=rep)
     deal.refresh_from_db()
     assert deal.version == 1
+
+
+def test_quick_add_with_an_owner_follows_the_reassignment_rule(rep, teammate, manager, stages):
+    with pytest.raises(services.DealForbidden):
+        services.deal_quick_add(actor=rep, stage=stages[0], title="For Bob", owner=teammate)
+    assert services.deal_quick_add(actor=rep, stage=stages[0], title="Mine", owner=rep).owner == rep
+    assert services.deal_quick_add(actor=manager, stage=stages[0], title="For Bob", owner=teammate).owner == teammate
+
+
+def test_quick_add_takes_a_given_organization_contact_and_probability(rep, stages):
+    organization = factories.OrganizationFactory(name="Initech")
+    contact = factories.ContactFactory(organization=organization)
+    deal = services.deal_quick_add(
+        actor=rep, stage=stages[0], title="New", organization=organization, contact=contact, probability=40
+    )
+    assert (deal.organization, deal.contact, deal.probability, deal.owner) == (organization, contact, 40, rep)
