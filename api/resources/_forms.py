@@ -1,4 +1,4 @@
-"""What the organization, contact and lead resources share: a JSON payload validated with the
+"""What the resources share: a JSON payload validated with the
 page's own Django form (so the messages are the page's), ids in a range the database takes,
 `?expand=`, and the likely-duplicates answer of the create forms."""
 
@@ -34,12 +34,22 @@ def bound_form(form_class, payload, *, renames=None, **form_kwargs):
     return form_class(data, **form_kwargs)
 
 
-def valid(form, *, renames=None):
-    """The form's cleaned data, or a 422 naming the payload's members (not the form's fields)."""
+def form_or_422(form, *, names=None):
+    """The bound form once valid; else a ValidationError (422) with its errors, the form's
+    field names translated to the API's by `names` ({"stage": "stage_id"})."""
     if form.is_valid():
-        return form.cleaned_data
+        return form
+    names = names or {}
+    raise ValidationError(
+        {names.get(field, field): [str(message) for message in messages] for field, messages in form.errors.items()}
+    )
+
+
+def valid(form, *, renames=None):
+    """The form's cleaned data, or a 422 naming the payload's members (not the form's fields);
+    `renames` maps payload names to form fields, as for `bound_form`."""
     back = {field: name for name, field in (renames or {}).items()}
-    raise ValidationError({back.get(field, field): list(messages) for field, messages in form.errors.items()})
+    return form_or_422(form, names=back).cleaned_data
 
 
 def expand(context, name):

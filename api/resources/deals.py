@@ -20,8 +20,8 @@ from pydantic import Field, field_validator
 
 from accounts import scoping
 from api import filtering, representations
+from api.resources._forms import form_or_422
 from api.resources.users import UserOut
-from api.resources.validation import form_or_422
 from api.schemas import Money, Ref, money, ref, requested
 from deals import filters as deal_filters
 from deals import forms, selectors, services

@@ -14,7 +14,7 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from accounts import scoping
-from api.resources.validation import form_or_422
+from api.resources._forms import form_or_422
 from api.schemas import Money, money
 from deals import forms, selectors, services
 
