@@ -41,6 +41,7 @@ lint: setup
 check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+	$(PY) manage.py api_schema --check
 
 # pip-audit over the lock files and bandit over our code; accepted findings are listed, each
 # with a reason and a date, in security-exceptions.toml (docs/security.md).

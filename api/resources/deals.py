@@ -76,6 +76,7 @@ def deal_list(request: HttpRequest, query: Query[DealQuery]):
 
 @router.get("/{int:deal_id}", response=DealOut, summary="Read a deal")
 def deal_read(request: HttpRequest, deal_id: int):
+    """One deal you may see (a deal outside your scope is a 404)."""
     return selectors.deal_detail_for_user(user=request.user, deal_id=deal_id)
 
 
