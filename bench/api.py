@@ -3,7 +3,7 @@
 Usage (its own database file unless DATABASE_URL is set; PostgreSQL is what the figures mean):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_api CACHE_URL=redis://127.0.0.1:6379/10 \
-      .venv/bin/python bench/api.py --deals 3000
+      .venv/bin/python bench/api.py --deals 3000 --recreate     # a fresh database (what `make bench` runs)
 
 As the demo rep, the manager and the admin (the same users, the same data, one process, the
 Django test client, so no network and no server in the figures), for --requests sequential
@@ -20,6 +20,7 @@ API/board of the requests/s (above 1: the API is faster). --json writes the figu
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -31,7 +32,13 @@ def main():
     parser.add_argument("--deals", type=int, default=3_000)
     parser.add_argument("--requests", type=int, default=50, help="sequential requests per measurement")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--recreate", action="store_true", help="drop and create the PostgreSQL database first")
     args = parser.parse_args()
+
+    if args.recreate:
+        from run_all import recreate_database
+
+        recreate_database(os.environ["DATABASE_URL"])
 
     benchsetup.setup_django(f"api-{args.deals}")
     from django.conf import settings
