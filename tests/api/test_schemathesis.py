@@ -19,7 +19,9 @@ from functools import cache
 import pytest
 import schemathesis
 from django.apps import apps
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -93,7 +95,19 @@ def map_query(context, query):
 
 
 @pytest.fixture
-def seeded(rep, teammate, outsider, manager, admin, stages, settings):
+def _connection_kept():
+    """The WSGI app closes the database connection after each request (request_started and
+    request_finished → close_old_connections), which would end the test's transaction on
+    PostgreSQL. Django's test client disconnects the same handler; so does this, for the test."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(_connection_kept, rep, teammate, outsider, manager, admin, stages, settings):
     """A few records of every kind the API offers, owned across the cast."""
     settings.API_RATE_LIMIT = "100000/min"
     _KNOWN.clear()
