@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from api import filtering, representations
+from api.pagination import CursorPagination
 from api.schemas import Money, Ref, money, ref
 from deals import filters as deal_filters
 from deals import selectors, services
