@@ -41,6 +41,7 @@ lint: setup
 check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+	$(PY) manage.py api_schema --check
 
 # pip-audit over the lock files and bandit over our code; accepted findings are listed, each
 # with a reason and a date, in security-exceptions.toml (docs/security.md).
@@ -62,6 +63,8 @@ bench: setup
 	  --backfill-days $(BENCH_BACKFILL_DAYS) --database-url $(BENCH_DATABASE_URL) \
 	  --cache-url $(BENCH_CACHE_URL) --broker-url $(BENCH_BROKER_URL) $(BENCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL)_nurturing CACHE_URL=locmem:// $(PY) bench/nurturing.py --people 10000 --recreate
+	DATABASE_URL=$(BENCH_DATABASE_URL)_api CACHE_URL=$(BENCH_CACHE_URL) CELERY_BROKER_URL=$(BENCH_BROKER_URL) \
+	  $(PY) bench/api.py --deals 3000 --recreate --json var/bench-api-3000.json
 
 # A real IMAP and SMTP server on 127.0.0.1 for trying the mailbox features (Dovecot from Debian and an
 # SMTP front, scripts/mailserver.py; needs root and: apt-get install -y dovecot-imapd dovecot-lmtpd).

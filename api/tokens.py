@@ -73,3 +73,16 @@ def token_revoke(*, actor, token_id):
 
 def tokens_for_user(*, user):
     return ApiToken.objects.filter(user=user)
+
+
+def token_for_actor(*, actor, token_id):
+    """The token `token_id` if it is the actor's own, or any token for an admin; else None."""
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None or (token.user_id != actor.pk and not scoping.is_admin(actor)):
+        return None
+    return token
+
+
+def all_tokens():
+    """Every user's tokens (the admins' overview), newest first."""
+    return ApiToken.objects.select_related("user")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from accounts import scoping
 from activities import calendar, selectors, services
@@ -23,6 +23,7 @@ from activities import filters as activity_filters
 from activities.forms import ActivityForm
 from activities.models import Activity
 from api import filtering, representations
+from api.pagination import CursorPagination
 from api.schemas import Ref, ref
 from deals import selectors as deal_selectors
 from leads import selectors as lead_selectors

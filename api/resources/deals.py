@@ -15,11 +15,12 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field, field_validator
 
 from accounts import scoping
 from api import filtering, representations
+from api.pagination import CursorPagination
 from api.resources._forms import form_or_422
 from api.resources.users import UserOut
 from api.schemas import Money, Ref, money, ref, requested

@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from api import filtering, representations
+from api.pagination import CursorPagination
 from api.resources._forms import Id, bound_form, duplicates_problem, expand, valid
 from api.resources.organizations import OrganizationBrief
 from api.schemas import Problem, Ref, ref

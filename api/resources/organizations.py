@@ -10,9 +10,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from api import filtering, representations
+from api.pagination import CursorPagination
 from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, refused, valid
 from api.schemas import Money, Problem, Ref, money, ref
 from customers import services

@@ -4,8 +4,9 @@ create, move and lose deals. Only the active pipelines, in board order, as the b
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
+from api.pagination import CursorPagination
 from deals import selectors
 from deals.models import Stage
 

@@ -16,11 +16,12 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from accounts import scoping
 from activities.services import absolute_url
 from api import representations
+from api.pagination import CursorPagination
 from api.schemas import Money, Ref, money, ref
 from quotes import forms, pdf, selectors, services
 from quotes.action_views import public_link

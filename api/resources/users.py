@@ -4,10 +4,11 @@ filters of the pages offer them (`accounts.scoping.visible_users`), and their te
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
 from accounts import scoping
 from accounts.models import Team
+from api.pagination import CursorPagination
 from api.schemas import Ref, ref
 
 router = Router(tags=["users"])

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.models import SavedView
+from api.models import ApiToken
 from customers.models import MergeRecord, Tag
 from deals import selectors as deal_selectors
 from deals.models import LostReason, Product
@@ -197,6 +198,15 @@ EXPECTATIONS = {
     "accounts/logout/": Expect(get=not_allowed(), post=everyone(LOGIN)),
     # An empty POST is bad input: the page again with its messages (400).
     "accounts/preferences/": Expect(get=everyone(200), post=everyone(400)),
+    # Personal access tokens: the user's own list (an empty POST is bad input, 400); an admin
+    # also sees every user's tokens and may revoke any of them; anyone else's token is a 404.
+    "accounts/tokens/": Expect(get=everyone(200), post=everyone(400)),
+    "accounts/tokens/all/": Expect(get=admin_only(200), post=not_allowed()),
+    "accounts/tokens/<int:token_id>/revoke/": Expect(
+        kwargs=lambda cast: {"token_id": ApiToken.objects.get(user=cast.owner).pk},
+        get=_codes(owner=200, teammate=404, outsider=404, manager=404, manager_south=404, admin=200),
+        post=_codes(owner=302, teammate=404, outsider=404, manager=404, manager_south=404, admin=302),
+    ),
     # The mailbox page and its parts: each user works on their own mailbox only (there is no
     # other user's to ask for). An empty POST is bad input: the page again with its messages.
     "accounts/mailbox/": Expect(get=everyone(200), post=everyone(200)),

@@ -44,6 +44,7 @@ from accounts.models import SavedView, User
 from accounts.services import rate_limit_key
 from activities.models import DigestLog, OutgoingEmail, RuleFiring
 from analytics.models import DailySnapshot, Goal
+from api import tokens as api_tokens
 from customers.models import MergeRecord, Tag
 from deals.models import CloseDateChange, Deal, PriceList
 from leads.models import Lead, LeadImport, LeadStatusChange, Persona, ScoringSettings, WebFormSettings
@@ -185,6 +186,8 @@ def build_cast():
         period_start=now.date().replace(day=1),
         target=3,
     )
+    # API: the owner's personal access token (its revoke page; the admin's token pages).
+    api_tokens.token_create(user=owner, name="Matrix token")
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(
