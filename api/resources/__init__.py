@@ -1,7 +1,8 @@
 """The API's resources, one Router each, mounted under /api/v1/ in this order."""
 
-from api.resources import deals
+from api.resources import deals, webhooks
 
 ROUTERS = [
     ("/deals", deals.router),
+    ("/webhooks", webhooks.router),
 ]
