@@ -12,7 +12,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from api.schemas import Ref, ref
@@ -148,8 +148,8 @@ def subscription_create(request: HttpRequest, payload: SubscriptionIn):
         actor=request.user, allow_private_network=payload.allow_private_network, **kwargs
     )
     subscription = selectors.subscription_get_for_user(user=request.user, subscription_id=subscription.pk)
-    body = SubscriptionOut.from_orm(subscription).model_dump()
-    return 201, {**body, "secret": secret}
+    subscription.secret = secret  # shown in this answer (and from …/secret), never stored in clear
+    return Status(201, subscription)
 
 
 @router.get("/{int:subscription_id}", response=SubscriptionOut, summary="Read a webhook subscription")
@@ -183,7 +183,7 @@ def subscription_update(request: HttpRequest, subscription_id: int, payload: Sub
 def subscription_delete(request: HttpRequest, subscription_id: int):
     """Deletes its delivery log too; pending deliveries are not sent."""
     services.subscription_delete(actor=request.user, subscription_id=subscription_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{int:subscription_id}/secret", response=SecretOut, summary="Read the signing secret")
