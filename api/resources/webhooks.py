@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
@@ -139,7 +139,7 @@ def subscription_list(request: HttpRequest):
 
 
 @router.post("/", response={201: SubscriptionCreated}, summary="Subscribe a URL to events")
-def subscription_create(request: HttpRequest, payload: SubscriptionIn):
+def subscription_create(request: HttpRequest, payload: SubscriptionIn, response: HttpResponse):
     """The URL must be http(s) and resolve to public addresses only (422 otherwise), unless an
     admin sets `allow_private_network`. The answer holds the signing `secret`."""
     kwargs = _validated(request.user, _form_data(payload))
@@ -149,6 +149,7 @@ def subscription_create(request: HttpRequest, payload: SubscriptionIn):
     )
     subscription = selectors.subscription_get_for_user(user=request.user, subscription_id=subscription.pk)
     subscription.secret = secret  # shown in this answer (and from …/secret), never stored in clear
+    response["Cache-Control"] = "no-store"
     return Status(201, subscription)
 
 
@@ -187,14 +188,16 @@ def subscription_delete(request: HttpRequest, subscription_id: int):
 
 
 @router.get("/{int:subscription_id}/secret", response=SecretOut, summary="Read the signing secret")
-def subscription_secret(request: HttpRequest, subscription_id: int):
+def subscription_secret(request: HttpRequest, subscription_id: int, response: HttpResponse):
     """The secret that signs the deliveries (HMAC-SHA256 over timestamp and body)."""
+    response["Cache-Control"] = "no-store"
     return {"secret": services.secret_reveal(actor=request.user, subscription_id=subscription_id)}
 
 
 @router.post("/{int:subscription_id}/secret/rotate", response=SecretOut, summary="Rotate the signing secret")
-def subscription_secret_rotate(request: HttpRequest, subscription_id: int):
+def subscription_secret_rotate(request: HttpRequest, subscription_id: int, response: HttpResponse):
     """A new secret, in force at once: the old one signs nothing more."""
+    response["Cache-Control"] = "no-store"
     return {"secret": services.secret_rotate(actor=request.user, subscription_id=subscription_id)}
 
 

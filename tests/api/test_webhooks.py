@@ -31,11 +31,13 @@ def test_create_returns_the_secret_once_and_it_can_be_read_again(rep):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["secret"].startswith("whsec_")
+    assert response["Cache-Control"] == "no-store"
     assert body["events"] == ["deal.won", "deal.lost"]
     assert body["owner"]["id"] == rep.pk and body["status"] == "active"
     read = api.get(f"{BASE}{body['id']}").json()
     assert "secret" not in read and read["url"] == PUBLIC
-    assert api.get(f"{BASE}{body['id']}/secret").json() == {"secret": body["secret"]}
+    secret = api.get(f"{BASE}{body['id']}/secret")
+    assert secret.json() == {"secret": body["secret"]} and secret["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize(
