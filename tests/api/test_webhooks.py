@@ -230,3 +230,13 @@ def test_unknown_or_huge_ids_are_404(rep):
     api = ApiClient(rep)
     is_problem(api.get(f"{BASE}999999"), 404)
     is_problem(api.get(f"{BASE}99999999999999999999999"), 404)
+
+
+def test_the_audit_trail_records_the_change_via_the_api_without_the_secret(rep):
+    from audit.models import LogEntry
+
+    response = ApiClient(rep).post(BASE, {"url": PUBLIC, "events": ["deal.won"]})
+    entry = LogEntry.objects.filter(object_pk=str(response.json()["id"])).latest("timestamp")
+    assert entry.source == "api" and entry.actor_id == rep.pk
+    assert "url" in entry.changes_dict and "secret_encrypted" not in entry.changes_dict
+    assert response.json()["secret"] not in str(entry.changes)
