@@ -46,9 +46,9 @@ def _status_title(status):
         return "Error"
 
 
-def register(exc_class, status, *, type="about:blank", extra=None):
-    """Answer `exc_class` with `status`; `extra(exc)` adds members to the problem."""
-    _registry[exc_class] = (status, type, extra)
+def register(exc_class, status, *, type="about:blank", members=None):
+    """Answer `exc_class` with `status`; `members(exc)` adds members to the problem."""
+    _registry[exc_class] = (status, type, members)
 
 
 def field_errors_from_django(error):
@@ -120,9 +120,9 @@ def _http_error(request, exc):
 def _registered(request, exc):
     for cls in type(exc).__mro__:
         if cls in _registry:
-            status, type_, extra = _registry[cls]
-            members = extra(exc) if extra else {}
-            return problem(getattr(exc, "status", status), getattr(exc, "message", str(exc)), type=type_, **members)
+            status, type_, add_members = _registry[cls]
+            more = add_members(exc) if add_members else {}
+            return problem(getattr(exc, "status", status), getattr(exc, "message", str(exc)), type=type_, **more)
     raise exc
 
 
@@ -139,7 +139,7 @@ def _register_app_errors():
         DealStale,
         409,
         type=TYPE_BASE + "stale-version",
-        extra=lambda exc: {"current_version": _current_deal_version(exc)},
+        members=lambda exc: {"current_version": _current_deal_version(exc)},
     )
     _register_activity_and_quote_errors()
 
@@ -155,7 +155,7 @@ def _register_activity_and_quote_errors():
         StaleActivity,
         409,
         type=TYPE_BASE + "stale-version",
-        extra=lambda exc: {"current_version": _current_activity_version(exc)},
+        members=lambda exc: {"current_version": _current_activity_version(exc)},
     )
     register(QuoteError, 400)  # QuoteForbidden 403 and QuoteConflict 409 carry their status
 

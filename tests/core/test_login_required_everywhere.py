@@ -11,9 +11,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # tests/quotes/test_public_page.py), and the pages a marketing e-mail links to: unsubscribe,
 # preferences, the double opt-in confirmation, tracked links and the open pixel (their tokens
 # are the key, docs/nurturing.md), and the user's calendar feed (its key is the credential,
-# docs/activities.md). The admin has its own login and is tested in test_admin.py.
+# docs/activities.md). The admin has its own login and is tested in test_admin.py. The API
+# (`api/v1/`) answers a 401 problem instead of the login page: tests/api/test_access_matrix.py
+# checks that for every operation.
 PUBLIC = re.compile(
-    r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/|e/|t/|u/|calendar/)"
+    r"^(accounts/login/|accounts/password_reset/|accounts/reset/|healthz|forms/|i18n/|admin/|q/|e/|t/|u/|calendar/"
+    r"|api/v1/)"
 )
 
 
