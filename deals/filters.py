@@ -15,6 +15,7 @@ OWNER_ME = "me"
 OWNER_TEAM = "team"
 STATUS_ALL = "all"
 QUOTES_EXPIRING = "expiring"
+MAX_ID = 2**63 - 1
 
 
 class BoardFilter(django_filters.FilterSet):
@@ -135,6 +136,8 @@ class BoardFilter(django_filters.FilterSet):
             return queryset.filter(owner_id=self.user.pk)
         if value == OWNER_TEAM:
             return queryset.filter(Q(owner_id=self.user.pk) | Q(owner__team_id__in=self._my_team_ids()))
+        if not str(value).isdigit() or int(value) > MAX_ID:
+            return queryset.none()  # no such user (a number past any key would fail in the database)
         return queryset.filter(owner_id=value)
 
     def filter_product(self, queryset, name, value):

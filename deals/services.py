@@ -259,7 +259,9 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
     deal = _deal_for_change(actor=actor, deal_id=deal_id, target_pipeline_id=target_pipeline)
     if deal.status != Deal.Status.OPEN:
         raise DealError(_("This deal is closed. Reopen it before moving it."), deal=deal)
-    if deal.target_pipeline_id is None or deal.target_pipeline_id != deal.pipeline_id:
+    if deal.target_pipeline_id is None:
+        raise DealError(_("There is no such stage."), deal=deal)
+    if deal.target_pipeline_id != deal.pipeline_id:
         raise DealError(_("That stage belongs to another pipeline."), deal=deal)
     version = _check_version(deal, version)
     index = _to_int(index)

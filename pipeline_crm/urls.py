@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("", include("search.urls")),
     path("", include("api.urls")),
+    path("webhooks/", include("webhooks.urls")),
 ]

@@ -1,6 +1,17 @@
 """The API's resources, one Router each, mounted under /api/v1/ in this order."""
 
-from api.resources import activities, contacts, deals, leads, organizations, pipelines, products, quotes, users
+from api.resources import (
+    activities,
+    contacts,
+    deals,
+    leads,
+    organizations,
+    pipelines,
+    products,
+    quotes,
+    users,
+    webhooks,
+)
 
 ROUTERS = [
     ("/deals", deals.router),
@@ -14,4 +25,5 @@ ROUTERS = [
     ("/quotes", quotes.router),
     ("/users", users.router),
     ("/teams", users.teams_router),
+    ("/webhooks", webhooks.router),
 ]

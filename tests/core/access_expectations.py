@@ -938,3 +938,8 @@ ADMIN_ACTIONS = {
 from tests.core import access_nurturing  # noqa: E402 (needs the helpers above)
 
 EXPECTATIONS.update(access_nurturing.EXPECTATIONS)
+
+# The webhook pages (kept beside this file too).
+from tests.core import access_webhooks  # noqa: E402 (needs the helpers above)
+
+EXPECTATIONS.update(access_webhooks.EXPECTATIONS)

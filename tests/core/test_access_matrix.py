@@ -94,6 +94,19 @@ class Cast:
             raise AttributeError(name) from None
 
 
+def _matrix_webhook(owner):
+    from events.models import OutboxEvent
+    from webhooks import services
+    from webhooks.models import Attempt, Delivery
+
+    subscription, _secret = services.subscription_create(
+        actor=owner, url="https://93.184.216.34/matrix", events=["deal.won"], description="Matrix webhook"
+    )
+    event = OutboxEvent.objects.create(type="deal.won", subject_type="deal", subject_id=0)
+    delivery = Delivery.objects.create(subscription=subscription, event=event, attempts=1)
+    Attempt.objects.create(delivery=delivery, status_code=500, response_ms=10)
+
+
 def build_cast():
     north, south = factories.TeamFactory(name="North"), factories.TeamFactory(name="South")
     owner = factories.UserFactory(username="alice", team=north)
@@ -188,6 +201,8 @@ def build_cast():
     )
     # API: the owner's personal access token (its revoke page; the admin's token pages).
     api_tokens.token_create(user=owner, name="Matrix token")
+    # Webhooks: the owner's subscription with one delivery and its attempt (their admin pages).
+    _matrix_webhook(owner)
     admin_objects = {model: model._default_manager.order_by("pk").first() for model in django_admin.site._registry}
     sessions = {role: _session_for(user) for role, user in users.items()}
     return Cast(

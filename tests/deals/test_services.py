@@ -95,8 +95,9 @@ def test_move_rejects_stage_of_another_pipeline(deal, rep, other_pipeline_stage)
 
 
 def test_move_rejects_unknown_stage(deal, rep):
-    with pytest.raises(services.DealError):
+    with pytest.raises(services.DealError) as caught:
         services.deal_move(deal_id=deal.pk, stage_id=987654, version=1, actor=rep)
+    assert str(caught.value) == "There is no such stage."
 
 
 def test_move_rejects_closed_deal(rep, stages):
