@@ -301,3 +301,62 @@ OPERATIONS.update(
         ("GET", "/teams/{int:team_id}"): Op(url=_url("/teams/{owner.team_id}"), expected=see(200)),
     }
 )
+
+
+# --- webhook subscriptions (docs/api.md, "Webhooks: subscriptions"): personal, like an e-mail
+# template. Its owner and the admin manage it; nobody else learns it exists (404), not the
+# teammate, not the team's manager: the pages' rule (tests/core/access_webhooks.py). ---
+
+
+def _own(code):
+    """The owner's subscription: she and the admin; anyone else 404."""
+    return {role: code if role in ("owner", "admin") else 404 for role in ROLES}
+
+
+def _subscription(cast):
+    """The owner's subscription, made on first use (only the webhook rows need it)."""
+    from webhooks.models import Subscription
+
+    subscription = Subscription.objects.filter(owner=cast.owner, description="Matrix webhook").first()
+    if subscription is None:
+        from webhooks import services
+
+        subscription, _secret = services.subscription_create(
+            actor=cast.owner, url="https://93.184.216.34/matrix", events=["deal.won"], description="Matrix webhook"
+        )
+    return subscription
+
+
+def _webhook(suffix=""):
+    return lambda cast: f"/api/v1/webhooks/{_subscription(cast).pk}{suffix}"
+
+
+OPERATIONS.update(
+    {
+        # Everyone's own list; the admin's holds everyone's.
+        ("GET", "/webhooks/"): Op(
+            url=lambda cast: _subscription(cast) and "/api/v1/webhooks/",
+            expected=everyone(200),
+            listed=frozenset({"owner", "admin"}),
+            record=lambda cast: _subscription(cast).pk,
+        ),
+        # Every signed-in user subscribes their own URLs.
+        ("POST", "/webhooks/"): Op(
+            url=lambda cast: "/api/v1/webhooks/",
+            body=lambda cast: {"url": "https://93.184.216.34/new", "events": ["deal.created"]},
+            expected=everyone(201),
+        ),
+        ("GET", "/webhooks/{int:subscription_id}"): Op(url=_webhook(), expected=_own(200)),
+        ("PATCH", "/webhooks/{int:subscription_id}"): Op(
+            url=_webhook(), body=lambda cast: {"description": "Matrix webhook, renamed"}, expected=_own(200)
+        ),
+        ("DELETE", "/webhooks/{int:subscription_id}"): Op(url=_webhook(), expected=_own(204)),
+        ("GET", "/webhooks/{int:subscription_id}/secret"): Op(url=_webhook("/secret"), expected=_own(200)),
+        ("POST", "/webhooks/{int:subscription_id}/secret/rotate"): Op(
+            url=_webhook("/secret/rotate"), expected=_own(200)
+        ),
+        # Re-enabling an active subscription changes nothing and answers as for a disabled one.
+        ("POST", "/webhooks/{int:subscription_id}/enable"): Op(url=_webhook("/enable"), expected=_own(200)),
+        ("GET", "/webhooks/{int:subscription_id}/deliveries"): Op(url=_webhook("/deliveries"), expected=_own(200)),
+    }
+)
