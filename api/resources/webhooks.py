@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
+from api.pagination import CursorPagination
 from api.schemas import Ref, ref
 from events.models import EventType
 from webhooks import selectors, services

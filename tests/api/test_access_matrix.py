@@ -5,17 +5,24 @@ every write answers 403 to a read token, whoever holds it.
 
 The cast is the pages' matrix's (tests/core/test_access_matrix.py) in small: the owner rep
 (alice, North), her teammate (bob), a rep of South (charlie), North's manager, South's
-manager and the admin, and the owner's open deal. Each request runs in a transaction that is
-rolled back, so every role meets the records as built.
+manager and the admin, and the owner's records: her open deal (with its organization, contact,
+a catalogue line item, a planned activity and a draft quote with a line), a won deal, a lead, a
+lost reason, a spare organization and contact nothing points at (to delete), and a trashed
+organization and contact (to restore). Each request runs in a transaction that is rolled back,
+so every role meets the records as built.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from api.main import api
 from api.models import ApiToken
+from deals.models import Deal, DealProduct
+from quotes import services as quote_services
 from tests import factories
 from tests.api.access_expectations import OPERATIONS, ROLES
 from tests.api.helpers import ApiClient, token_for
@@ -47,13 +54,18 @@ API_OPERATIONS = [*sorted(set(walk(api._routers))), SCHEMA_OPERATION]
 @dataclass
 class Cast:
     users: dict
-    deal: object
+    records: dict
 
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["users"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __getattr__(self, name):  # cast.owner, cast.deal, …
+        for group in ("users", "records"):
+            if name in self.__dict__[group]:
+                return self.__dict__[group][name]
+        raise AttributeError(name)
+
+    @property
+    def secrets(self):
+        """What a refusal must not show: the names of the owner's records."""
+        return [text.encode() for text in (self.deal.title, self.organization.name, self.lead.company_name)]
 
 
 @pytest.fixture
@@ -67,9 +79,43 @@ def cast(rep, teammate, outsider, manager, manager_south, admin, stages, setting
         "manager_south": manager_south,
         "admin": admin,
     }
-    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Matrix deal of Alice")
+    organization = factories.OrganizationFactory(owner=rep, name="Matrix organization of Alice")
+    contact = factories.ContactFactory(organization=organization, owner=rep, email="kim@customer.example")
+    deal = factories.DealFactory(
+        owner=rep, stage=stages[0], title="Matrix deal of Alice", organization=organization, contact=contact
+    )
+    product = factories.ProductFactory(name="Matrix product")
+    line_item = DealProduct.objects.create(
+        deal=deal, product=product, description="Matrix product", unit_price=Decimal("100"), vat_rate=19
+    )
+    quote = quote_services.quote_create(deal_id=deal.pk, actor=rep)  # a draft of the line item
+    won_deal = factories.DealFactory(
+        owner=rep, stage=stages[0], organization=organization, status=Deal.Status.WON, won_at=timezone.now()
+    )
+    spare_organization = factories.OrganizationFactory(owner=rep)
+    spare_contact = factories.ContactFactory(organization=spare_organization, owner=rep)
+    trashed_organization = factories.OrganizationFactory(owner=rep)
+    trashed_contact = factories.ContactFactory(organization=None, owner=rep)
+    for record in (trashed_organization, trashed_contact):
+        type(record).all_objects.filter(pk=record.pk).update(deleted_at=timezone.now(), deleted_by=rep)
     factories.DealFactory(owner=outsider, stage=stages[0])
-    return Cast(users=users, deal=deal)
+    records = {
+        "deal": deal,
+        "organization": organization,
+        "contact": contact,
+        "line_item": line_item,
+        "product": product,
+        "quote": quote,
+        "won_deal": won_deal,
+        "lead": factories.LeadFactory(owner=rep, company_name="Matrix lead of Alice"),
+        "activity": factories.ActivityFactory(deal=deal, subject="Matrix call"),
+        "lost_reason": factories.LostReasonFactory(),
+        "spare_organization": spare_organization,
+        "spare_contact": spare_contact,
+        "trashed_organization": trashed_organization,
+        "trashed_contact": trashed_contact,
+    }
+    return Cast(users=users, records=records)
 
 
 def _send(client, method, url, body):
@@ -118,13 +164,15 @@ def test_every_operation_answers_each_role_as_designed(cast, key):
                 f"{response.content[:200]!r}"
             )
             continue
-        if response.status_code == 404 and cast.deal.title.encode() in response.content:
+        if response.status_code == 404 and any(secret in response.content for secret in cast.secrets):
             failures.append(f"{method} {url} as {role}: the 404 shows the record it hides")
         if spec.listed is not None and response.status_code == 200:
             ids = {item["id"] for item in response.json()["results"]}
-            if (cast.deal.pk in ids) != (role in spec.listed):
+            record = spec.record(cast)
+            if (record in ids) != (role in spec.listed):
                 failures.append(
-                    f"{method} {url} as {role}: the owner's deal {'is' if role not in spec.listed else 'is not'} listed"
+                    f"{method} {url} as {role}: the owner's record {record} "
+                    f"{'is' if role not in spec.listed else 'is not'} listed"
                 )
     anonymous = _rolled_back(ApiClient(), method, url, body)
     expected_anonymous = 200 if spec.public else 401

@@ -49,3 +49,15 @@ def test_paging_through_two_pages_with_the_cursor(admin, stages):
     second = api.get("/api/v1/deals/", {"page_size": 2, "cursor": unquote(cursor)}).json()
     assert [d["id"] for d in second["results"]] == [deals[0].pk]
     assert second["next"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage!", _cursor("p=xx"), _cursor("o=-1&p=1")])
+def test_a_crafted_cursor_on_a_webhooks_delivery_log_is_a_422(rep, cursor):
+    from webhooks import services
+
+    subscription, _secret = services.subscription_create(
+        actor=rep, url="https://93.184.216.34/hook", events=["deal.won"]
+    )
+    response = ApiClient(rep).get(f"/api/v1/webhooks/{subscription.pk}/deliveries", {"cursor": cursor})
+    body = is_problem(response, 422)
+    assert any(error["field"] == "cursor" for error in body["errors"]), body
