@@ -12,6 +12,7 @@ failed for 24 hours without a success is disabled and its owner notified.
 """
 
 import json
+import logging
 import random
 import time
 import urllib.error
@@ -30,9 +31,12 @@ from django.utils.translation import gettext as _
 from accounts import localization
 from activities.models import Notification
 from api import representations
+from mail import crypto
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Subscription
 from webhooks.targets import check_target
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "PipelineCRM-Webhooks/1"
 RETRY_FOR = timedelta(hours=24)  # after the first attempt, then the delivery fails
@@ -116,11 +120,15 @@ def _claim(delivery_id, now):
     return _due(now).filter(pk=delivery_id).update(locked_until=lease) == 1
 
 
-def deliver_due(*, now=None, limit=500):
-    """Send the due deliveries, oldest event first; returns counts of the outcomes."""
+def deliver_due(*, now=None, limit=500, budget_seconds=200):
+    """Send the due deliveries, oldest event first; returns counts of the outcomes.
+
+    No new request is started after `budget_seconds` (below the task's soft time limit of
+    240 s): the rest waits for the next run."""
     from webhooks.dispatch import load_readers
 
     load_readers()
+    started = time.monotonic()
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
     ids = list(
         _due(now or timezone.now())
@@ -128,6 +136,8 @@ def deliver_due(*, now=None, limit=500):
         .values_list("pk", flat=True)[:limit]
     )
     for delivery_id in ids:
+        if time.monotonic() - started > budget_seconds:
+            break
         moment = now or timezone.now()
         if _claim(delivery_id, moment):
             counts[attempt(delivery_id, now=moment)] += 1
@@ -139,7 +149,13 @@ def attempt(delivery_id, *, now=None):
     now = now or timezone.now()
     delivery = Delivery.objects.select_related("event", "subscription__owner").get(pk=delivery_id)
     subscription, event = delivery.subscription, delivery.event
-    representation = representations.represent(event.subject_type, event.subject_id, user=subscription.owner)
+    try:
+        representation = representations.represent(event.subject_type, event.subject_id, user=subscription.owner)
+        secret = signing.secret_for(subscription)
+    except (LookupError, crypto.SecretUnreadable) as error:
+        # A reader gone or a secret no key opens (CRM_MAIL_KEYS): retried, and logged as an attempt.
+        logger.error("Webhook delivery %s cannot be prepared: %s", delivery.pk, error)
+        return _record(delivery, now=now, error=str(error))
     if representation is None:
         # Deleted since, or out of the owner's scope now: nothing that may be sent.
         return _record(delivery, now=now, error=_("The record is gone or no longer visible to the owner."), final=True)
@@ -148,9 +164,7 @@ def attempt(delivery_id, *, now=None):
     except ValidationError as error:
         return _record(delivery, now=now, error=" ".join(error.messages))
     body = json.dumps(payload(event, representation), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-    headers = request_headers(
-        secret=signing.secret_for(subscription), event_id=event.id, body=body, timestamp=time.time()
-    )
+    headers = request_headers(secret=secret, event_id=event.id, body=body, timestamp=time.time())
     started = time.monotonic()
     status, error = post(subscription.url, body, headers, timeout=timeout_seconds())
     elapsed = round((time.monotonic() - started) * 1000)

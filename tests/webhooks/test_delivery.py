@@ -247,3 +247,13 @@ def test_a_record_no_longer_visible_is_not_sent(rep, teammate, stages, receiver)
     delivery.deliver_due()
     assert receiver.requests == []
     assert Delivery.objects.get().status == "failed"
+
+
+def test_a_secret_no_key_opens_is_an_attempt_with_its_error_not_a_crash(rep, stages, receiver):
+    subscription = make_subscription(rep, receiver.url)
+    subscription.secret_encrypted = "not-a-fernet-token"
+    subscription.save()
+    new_deal(rep, stages)
+    assert dispatch.run()["retrying"] == 1
+    assert receiver.requests == []
+    assert "cannot be decrypted" in Attempt.objects.get().error
