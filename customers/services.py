@@ -18,6 +18,8 @@ from accounts import scoping
 from audit import services as audit
 from customers import consent, selectors
 from customers.models import RESTORE_DAYS, ConsentChange, Contact, ContactChannel, ContactMove, Organization, Tag
+from events.models import EventType
+from events.services import event_emit
 
 
 def _check_owner(actor, *, current, new):
@@ -66,6 +68,7 @@ def contact_create(*, actor, channels=None, **fields):
     contact = _save(Contact(), fields, actor=actor)
     if channels is not None:
         contact_channels_set(contact=contact, channels=channels)
+    event_emit(EventType.CONTACT_CREATED, subject_type="contact", subject_id=contact.pk, actor=actor)
     return contact
 
 

@@ -15,6 +15,8 @@ from accounts import scoping
 from customers.models import Contact, Organization
 from deals import services as deal_services
 from deals.models import Pipeline
+from events.models import EventType
+from events.services import event_emit
 from leads import services as lead_services
 from leads.models import Lead
 
@@ -136,7 +138,7 @@ def _convert(*, lead_id, actor, pipeline_id, owner, value, title, expected_close
         if changed:
             organization.save(update_fields=changed)
 
-    contact = None
+    contact, contact_created = None, False
     if lead.email:
         contact = Contact.objects.filter(organization=organization, email__iexact=lead.email).order_by("pk").first()
     if contact is None:
@@ -149,6 +151,7 @@ def _convert(*, lead_id, actor, pipeline_id, owner, value, title, expected_close
             job_title=lead.job_title,
             decision_role=lead.decision_role,
         )
+        contact_created = True
 
     deal = deal_services.deal_create(
         title=(title or organization.name)[:200],
@@ -163,5 +166,14 @@ def _convert(*, lead_id, actor, pipeline_id, owner, value, title, expected_close
     )
     lead_services.lead_mark_converted(
         lead=lead, actor=actor, organization=organization, contact=contact, at=timezone.now()
+    )
+    if contact_created:
+        event_emit(EventType.CONTACT_CREATED, subject_type="contact", subject_id=contact.pk, actor=actor)
+    event_emit(
+        EventType.LEAD_CONVERTED,
+        subject_type="lead",
+        subject_id=lead.pk,
+        actor=actor,
+        data={"deal_id": deal.pk, "organization_id": organization.pk, "contact_id": contact.pk if contact else None},
     )
     return deal

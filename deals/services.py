@@ -31,6 +31,8 @@ from deals.models import (
     Stage,
     StageChange,
 )
+from events.models import EventType
+from events.services import event_emit
 
 
 class DealError(Exception):
@@ -116,6 +118,14 @@ def deal_create(
         updated_by=actor,
     )
     stage_change_record(deal=deal, kind=StageChange.Kind.CREATED, actor=actor, at=now)
+    event_emit(
+        EventType.DEAL_CREATED,
+        subject_type="deal",
+        subject_id=deal.pk,
+        actor=actor,
+        at=now,
+        data={"source_lead_id": deal.source_lead_id, "origin_id": deal.origin_id},
+    )
     return deal
 
 
@@ -255,8 +265,14 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
     stage_id = _to_int(stage_id)
     if stage_id is None:
         raise DealError(_("Choose a stage."))
-    target_pipeline = Subquery(Stage.objects.filter(pk=stage_id).values("pipeline_id")[:1])
-    deal = _deal_for_change(actor=actor, deal_id=deal_id, target_pipeline_id=target_pipeline)
+    target = Stage.objects.filter(pk=stage_id)
+    deal = _deal_for_change(
+        actor=actor,
+        deal_id=deal_id,
+        target_pipeline_id=Subquery(target.values("pipeline_id")[:1]),
+        target_stage_name=Subquery(target.values("name")[:1]),
+        from_stage_name=F("stage__name"),
+    )
     if deal.status != Deal.Status.OPEN:
         raise DealError(_("This deal is closed. Reopen it before moving it."), deal=deal)
     if deal.target_pipeline_id is None:
@@ -294,6 +310,18 @@ def deal_move(*, deal_id, stage_id, version, actor, after_id=None, before_id=Non
             deal=deal, kind=StageChange.Kind.MOVED, actor=actor, from_stage_id=from_stage_id, from_status="open", at=now
         )
         _audit(before=before, deal=deal, fields=["stage"], actor=actor, in_history=True)
+        event_emit(
+            EventType.DEAL_MOVED,
+            subject_type="deal",
+            subject_id=deal.pk,
+            actor=actor,
+            at=now,
+            data={
+                "from_stage": {"id": from_stage_id, "name": deal.from_stage_name},
+                "to_stage": {"id": stage_id, "name": deal.target_stage_name},
+                "version": deal.version,
+            },
+        )
     return deal, from_stage_id
 
 
@@ -312,6 +340,9 @@ def deal_win(*, deal_id, version, actor):
         deal=deal, kind=StageChange.Kind.WON, actor=actor, from_stage_id=deal.stage_id, from_status="open", at=now
     )
     _audit(before=before, deal=deal, fields=["status", "won_at"], actor=actor, in_history=True)
+    event_emit(
+        EventType.DEAL_WON, subject_type="deal", subject_id=deal.pk, actor=actor, at=now, data={"version": deal.version}
+    )
     return deal
 
 
@@ -346,6 +377,14 @@ def deal_lose(*, deal_id, version, actor, reason_id, note=""):
         fields=["status", "lost_at", "lost_reason", "lost_note", "lost_from_stage"],
         actor=actor,
         in_history=True,
+    )
+    event_emit(
+        EventType.DEAL_LOST,
+        subject_type="deal",
+        subject_id=deal.pk,
+        actor=actor,
+        at=now,
+        data={"reason": {"id": reason.pk, "name": reason.name}, "note": deal.lost_note, "version": deal.version},
     )
     return deal
 

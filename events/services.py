@@ -32,11 +32,19 @@ def event_emit(event_type, *, subject_type, subject_id, actor=None, data=None, a
     return event
 
 
-def event_emit_many(event_type, *, subject_type, subject_ids, actor=None, data=None):
-    """One event per record for a bulk write (an import, a bulk action): one INSERT."""
+def event_emit_many(event_type, *, subject_type, subject_ids, actor=None, data=None, data_by_id=None):
+    """One event per record for a bulk write (an import, a bulk action): one INSERT.
+    `data_by_id` ({record id: data}) gives each record its own data instead of `data`."""
     actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    data_by_id = data_by_id or {}
     events = OutboxEvent.objects.bulk_create(
-        OutboxEvent(type=event_type, subject_type=subject_type, subject_id=pk, actor=actor, data=data or {})
+        OutboxEvent(
+            type=event_type,
+            subject_type=subject_type,
+            subject_id=pk,
+            actor=actor,
+            data=data_by_id.get(pk, data) or {},
+        )
         for pk in subject_ids
     )
     if events:

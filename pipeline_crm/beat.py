@@ -116,6 +116,15 @@ BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # --- webhooks: fan-out and delivery (docs/api.md, "Webhooks: events and delivery") ---
+    # Every minute: fan the undispatched outbox events out to the subscriptions, then send the
+    # deliveries whose retry is due or whose worker died holding them (the lease ran out).
+    # Each transaction that writes events also queues this task when it commits.
+    "webhooks-dispatch": {
+        "task": "webhooks.dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # --- analytics: nightly rollup, bottleneck verdicts ---
     # 02:00 in the installation's time zone (CELERY_TIMEZONE = TIME_ZONE; settings
     # ANALYTICS_ROLLUP_HOUR/MINUTE move it): yesterday's daily snapshot rows. Rerunning a

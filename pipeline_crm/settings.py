@@ -538,3 +538,7 @@ API_RATE_LIMIT = env.string("API_RATE_LIMIT", "600/min")
 API_IDEMPOTENCY_HOURS = env.integer("API_IDEMPOTENCY_HOURS", 24)
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+# Webhook requests: seconds before a receiver's answer times out, and how long a worker holds
+# a delivery it is sending (a killed worker's delivery is retried once this runs out).
+WEBHOOK_TIMEOUT_SECONDS = env.integer("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_LEASE_SECONDS = env.integer("WEBHOOK_LEASE_SECONDS", 60)

@@ -21,6 +21,8 @@ from accounts.models import User
 from audit.context import Source, recorded_as
 from deals import services as deal_services
 from deals.models import Deal
+from events.models import EventType
+from events.services import event_emit
 from quotes.models import PipelineQuoteSettings, Quote, QuoteEvent, QuoteResponse, QuoteView
 from quotes.services import QuoteConflict, QuoteError, _event, _expire_if_due, _notify, hash_token
 
@@ -175,6 +177,15 @@ def _answer(token, *, kind, name, reason="", ip=None, user_agent="", now=None):
         quote.save(update_fields=["state", "answered_at", "updated_at"])
         event_kind = QuoteEvent.Kind.ACCEPTED if kind == QuoteResponse.Kind.ACCEPTED else QuoteEvent.Kind.DECLINED
         _event(quote, event_kind, at=now, note=response.reason, name=name, pdf_sha256=quote.pdf_sha256)
+        accepted = kind == QuoteResponse.Kind.ACCEPTED
+        event_emit(
+            EventType.QUOTE_ACCEPTED if accepted else EventType.QUOTE_DECLINED,
+            subject_type="quote",
+            subject_id=quote.pk,
+            at=now,
+            data={"deal_id": quote.deal_id, "number": quote.display_number, "name": name}
+            | ({} if accepted else {"reason": response.reason}),
+        )
         # The answer is recorded whatever happens to the deal; the owner is told to finish it.
         with translation.override(settings.LANGUAGE_CODE):
             if kind == QuoteResponse.Kind.ACCEPTED:

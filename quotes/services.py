@@ -20,6 +20,8 @@ from accounts.models import User
 from activities.models import Notification
 from deals import services as deal_services
 from deals.models import Deal
+from events.models import EventType
+from events.services import event_emit
 from quotes import delivery, money, numbering, pdf
 from quotes.errors import QuoteConflict, QuoteError, QuoteForbidden
 from quotes.models import CompanyProfile, DiscountPolicy, Quote, QuoteEvent, QuoteLine
@@ -497,6 +499,14 @@ def quote_send(*, quote_id, actor, to="", subject="", message="", deal_id=None, 
     delivery.queue_quote_email(quote=quote, token=token, sender=actor, subject=subject, message=message, pdf=content)
     _event(
         quote, QuoteEvent.Kind.SENT, actor=actor, at=now, to=to, pdf_sha256=quote.pdf_sha256, net=str(quote.net_total)
+    )
+    event_emit(
+        EventType.QUOTE_SENT,
+        subject_type="quote",
+        subject_id=quote.pk,
+        actor=actor,
+        at=now,
+        data={"deal_id": quote.deal_id, "number": quote.display_number, "revision": quote.revision},
     )
     return quote, token
 

@@ -23,6 +23,8 @@ from audit import services as audit
 from customers.models import Contact, DecisionRole, Industry, Organization, Region, SizeBand
 from deals.models import Deal, Pipeline, Stage, StageChange
 from directory import selectors as directory_selectors
+from events.models import EventType
+from events.services import event_emit_many
 from leads import selectors as lead_selectors
 from leads.models import Lead
 from pipeline_crm import csvexport
@@ -347,7 +349,15 @@ class Contacts(RecordKind):
 
     def write(self, actor, cleaned, context):
         now = timezone.now()
-        return _bulk_create(Contact, [Contact(created_at=now, **fields) for fields in cleaned])
+        contacts = _bulk_create(Contact, [Contact(created_at=now, **fields) for fields in cleaned])
+        event_emit_many(
+            EventType.CONTACT_CREATED,
+            subject_type="contact",
+            subject_ids=[contact.pk for contact in contacts],
+            actor=actor,
+            data={"source": "import"},
+        )
+        return contacts
 
     header = [
         "first_name",
@@ -564,6 +574,13 @@ class Deals(RecordKind):
                 for deal in deals
             ],
             batch_size=1000,
+        )
+        event_emit_many(
+            EventType.DEAL_CREATED,
+            subject_type="deal",
+            subject_ids=[deal.pk for deal in deals],
+            actor=actor,
+            data={"source": "import"},
         )
         return deals
 

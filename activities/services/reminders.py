@@ -13,6 +13,8 @@ from accounts.models import User
 from activities import selectors
 from activities.models import Activity, Notification, OutgoingEmail
 from activities.services import common, outbox
+from events.models import EventType
+from events.services import event_emit_many
 
 # A reminder whose due time passed longer ago than this is not sent any more (the
 # digest and "My activities" list it as overdue instead).
@@ -121,6 +123,20 @@ def _reminders_queue(activities, now):
             )
     Notification.objects.bulk_create(notifications)
     OutgoingEmail.objects.bulk_create(emails)
+    # One "activity.due" per activity and due time: the reminder is claimed exactly once.
+    event_emit_many(
+        EventType.ACTIVITY_DUE,
+        subject_type="activity",
+        subject_ids=[activity.pk for activity in activities],
+        data_by_id={
+            activity.pk: {
+                "due_at": activity.due_at.isoformat(),
+                "deal_id": activity.deal_id,
+                "lead_id": activity.lead_id,
+            }
+            for activity in activities
+        },
+    )
     return len(notifications)
 
 

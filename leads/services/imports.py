@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import context as audit_context
 from audit import services as audit
+from events.models import EventType
+from events.services import event_emit_many
 from leads import contact_keys, import_encoding, import_mapping, importing, scoring, selectors
 from leads.models import (
     Lead,
@@ -265,6 +267,13 @@ def _import_batch(*, lead_import, token, rows, config):
         leads = Lead.objects.bulk_create(leads)
         # bulk_create sends no model signals: the audit entries are written explicitly.
         audit.audit_record_bulk_create(instances=leads)
+        event_emit_many(
+            EventType.LEAD_CREATED,
+            subject_type="lead",
+            subject_ids=[lead.pk for lead in leads],
+            actor=lead_import.created_by,
+            data_by_id={lead.pk: {"source": lead.source} for lead in leads},
+        )
         LeadStatusChange.objects.bulk_create(
             LeadStatusChange(
                 lead=lead,

@@ -13,6 +13,8 @@ from accounts.models import User
 from audit import context as audit_context
 from audit import services as audit
 from customers import consent
+from events.models import EventType
+from events.services import event_emit
 from leads import scoring
 from leads.models import (
     Lead,
@@ -106,6 +108,14 @@ def lead_create(*, actor, owner=None, **fields):
     lead.full_clean(exclude=["organization", "contact", "persona", "owner"])
     lead.save()
     _record(lead=lead, from_status="", actor=actor, at=now)
+    event_emit(
+        EventType.LEAD_CREATED,
+        subject_type="lead",
+        subject_id=lead.pk,
+        actor=actor,
+        at=now,
+        data={"source": lead.source},
+    )
     return lead
 
 

@@ -356,6 +356,7 @@ EXPECTED_QUERIES = [
     "INSERT deals_deal",  # the deals (bulk)
     "INSERT audit_logentry",  # their audit entries (bulk)
     "INSERT deals_stagechange",  # their 'created' history rows (bulk)
+    "INSERT events_outboxevent",  # their "deal.created" events for webhooks (bulk)
     "UPDATE transfer_importjob",  # done
     "RELEASE",
 ]

@@ -1,0 +1,84 @@
+"""Fan-out of the outbox to the subscriptions (docs/api.md, "Webhooks: events and delivery").
+
+`dispatch_events` takes the undispatched events in order of occurrence, in batches locked with
+SKIP LOCKED (PostgreSQL; two runs take different events), creates one Delivery per active
+subscription that names the event's type and whose owner may see the record (the API's
+representation of it for the owner is not None; an admin sees every record), and marks the
+events dispatched in the same transaction. A Delivery is unique per subscription and event,
+so a repeated run creates nothing twice.
+
+An event whose record type has no API representation yet stays undispatched (it is not lost:
+it is dispatched by the first run after its reader is registered).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from api import representations
+from events.models import OutboxEvent
+from webhooks.models import Delivery, Subscription
+
+
+def load_readers():
+    """Register the API's record readers (each resource module registers its own when imported;
+    a Celery worker does not load the URLconf that imports them)."""
+    import api.resources  # noqa: F401
+
+
+def active_subscriptions():
+    return list(
+        Subscription.objects.filter(is_active=True, disabled_at__isnull=True, owner__is_active=True)
+        .select_related("owner")
+        .order_by("id")
+    )
+
+
+def _visible(event, subscription, cache):
+    key = (event.subject_type, event.subject_id, subscription.owner_id)
+    if key not in cache:
+        cache[key] = (
+            representations.represent(event.subject_type, event.subject_id, user=subscription.owner) is not None
+        )
+    return cache[key]
+
+
+def dispatch_events(*, now=None, batch_size=200):
+    """Fan out every undispatched event whose record type can be represented; returns the
+    number of deliveries created."""
+    load_readers()
+    readable = representations.registered()
+    created = 0
+    while True:
+        now_batch = now or timezone.now()
+        with transaction.atomic():
+            events = list(
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(dispatched_at__isnull=True, subject_type__in=readable)
+                .order_by("occurred_at", "id")[:batch_size]
+            )
+            if not events:
+                return created
+            subscriptions = active_subscriptions()
+            cache, deliveries = {}, []
+            for event in events:
+                for subscription in subscriptions:
+                    if event.type in (subscription.events or []) and _visible(event, subscription, cache):
+                        deliveries.append(
+                            Delivery(
+                                subscription=subscription, event=event, next_attempt_at=now_batch, created_at=now_batch
+                            )
+                        )
+            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+            OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now_batch)
+            created += len(deliveries)
+        if len(events) < batch_size:
+            return created
+
+
+def run(*, now=None):
+    """The every-minute service (task `webhooks.dispatch`): fan out, then deliver what is due."""
+    from webhooks import delivery
+
+    created = dispatch_events(now=now)
+    outcome = delivery.deliver_due(now=now)
+    return {"created": created, **outcome}
