@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts import localization
 from activities.models import Notification
-from api import representations
+from events import representations
 from mail import crypto
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Subscription
@@ -125,9 +125,6 @@ def deliver_due(*, now=None, limit=500, budget_seconds=200):
 
     No new request is started after `budget_seconds` (below the task's soft time limit of
     240 s): the rest waits for the next run."""
-    from webhooks.dispatch import load_readers
-
-    load_readers()
     started = time.monotonic()
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
     ids = list(

@@ -14,15 +14,9 @@ it is dispatched by the first run after its reader is registered).
 from django.db import transaction
 from django.utils import timezone
 
-from api import representations
+from events import representations
 from events.models import OutboxEvent
 from webhooks.models import Delivery, Subscription
-
-
-def load_readers():
-    """Register the API's record readers (each resource module registers its own when imported;
-    a Celery worker does not load the URLconf that imports them)."""
-    import api.resources  # noqa: F401
 
 
 def active_subscriptions():
@@ -45,7 +39,6 @@ def _visible(event, subscription, cache):
 def dispatch_events(*, now=None, batch_size=200):
     """Fan out every undispatched event whose record type can be represented; returns the
     number of deliveries created."""
-    load_readers()
     readable = representations.registered()
     created = 0
     while True:

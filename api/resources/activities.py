@@ -22,10 +22,11 @@ from activities import calendar, selectors, services
 from activities import filters as activity_filters
 from activities.forms import ActivityForm
 from activities.models import Activity
-from api import filtering, representations
+from api import filtering
 from api.pagination import CursorPagination
 from api.schemas import Ref, ref
 from deals import selectors as deal_selectors
+from events import representations
 from leads import selectors as lead_selectors
 
 router = Router(tags=["activities"])

@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from api import filtering, representations
+from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, expand, refused, valid
 from api.resources.organizations import OrganizationBrief
@@ -23,6 +23,7 @@ from api.schemas import Problem, Ref, ref
 from customers import services
 from customers.models import ContactChannel
 from directory import duplicates, filters, forms, selectors
+from events import representations
 
 router = Router(tags=["contacts"])
 

@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 from pydantic import Field, field_validator
 
 from accounts import scoping
-from api import filtering, representations
+from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import form_or_422
 from api.resources.users import UserOut
@@ -27,6 +27,7 @@ from api.schemas import Money, Ref, money, ref, requested
 from deals import filters as deal_filters
 from deals import forms, selectors, services
 from deals.models import DealProduct
+from events import representations
 
 router = Router(tags=["deals"])
 

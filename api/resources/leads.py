@@ -14,13 +14,14 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from api import filtering, representations
+from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, bound_form, duplicates_problem, expand, valid
 from api.resources.organizations import OrganizationBrief
 from api.schemas import Problem, Ref, ref
 from deals import conversion
 from deals.conversion_views import ConvertLeadForm
+from events import representations
 from leads import filters, forms, selectors, services
 
 router = Router(tags=["leads"])

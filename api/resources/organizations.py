@@ -12,12 +12,13 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from api import filtering, representations
+from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, refused, valid
 from api.schemas import Money, Problem, Ref, money, ref
 from customers import services
 from directory import duplicates, filters, forms, selectors
+from events import representations
 
 router = Router(tags=["organizations"])
 

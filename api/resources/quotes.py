@@ -20,9 +20,9 @@ from ninja.pagination import paginate
 
 from accounts import scoping
 from activities.services import absolute_url
-from api import representations
 from api.pagination import CursorPagination
 from api.schemas import Money, Ref, money, ref
+from events import representations
 from quotes import forms, pdf, selectors, services
 from quotes.action_views import public_link
 from quotes.errors import QuoteConflict, QuoteForbidden

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from activities.calendar import activity_version
 from activities.models import Activity, Kind
-from api import representations
 from audit.models import LogEntry
+from events import representations
 from tests import factories
 from tests.api.helpers import ApiClient, is_problem
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api import representations
 from customers.models import Contact, ContactMove
+from events import representations
 from tests import factories
 from tests.api.helpers import ApiClient, is_problem
 

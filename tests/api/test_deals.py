@@ -376,8 +376,8 @@ def test_an_id_beyond_any_column_is_404_not_500(rep, path):
 
 
 def test_the_webhook_representation_is_the_plain_read_without_expands(rep, deal):
-    from api import representations
     from api.resources import deals as _deals  # noqa: F401  (registers the reader)
+    from events import representations
 
     body = representations.represent("deal", deal.pk, user=rep)
     assert body["owner"] == {"id": rep.pk, "name": "Alice Adams"} and body["line_items"] is None

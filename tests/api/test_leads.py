@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api import representations
 from deals.models import Deal
+from events import representations
 from leads.models import Lead, LeadStatusChange
 from tests import factories
 from tests.api.helpers import ApiClient, is_problem

@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api import representations
 from audit.models import LogEntry
 from customers.models import Organization
+from events import representations
 from tests import factories
 from tests.api.helpers import ApiClient, is_problem
 

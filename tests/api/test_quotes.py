@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api import representations
 from api.models import ApiToken
 from deals.models import Deal, DealProduct
+from events import representations
 from quotes import services
 from quotes.models import Quote, QuoteEvent
 from quotes.services import hash_token

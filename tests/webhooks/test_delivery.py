@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from activities.models import Notification
-from api import representations
 from deals import services as deal_services
+from events import representations
 from events.models import EventType, OutboxEvent
 from events.services import event_emit
 from tests import factories

@@ -1,7 +1,9 @@
 """Records as the API shows them, by type name and id, for a given user: the webhook
 payloads use the same representation as `GET /api/v1/<resource>/<id>`.
 
-Each resource registers its reader (`register("deal", reader)`, in its module); a reader
+The registry sits here, below both, so that the webhooks app reads records without importing
+the api app (which imports webhooks for its subscription operations). Each API resource
+registers its reader (`register("deal", reader)`, in its module, imported by ApiConfig.ready()); a reader
 takes (user, id) and returns the record's JSON-ready dict, or None when the user may not see
 it (or it is gone), through the same scoped selector as the resource's read operation."""
 
