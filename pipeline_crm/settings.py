@@ -542,3 +542,5 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
 # a delivery it is sending (a killed worker's delivery is retried once this runs out).
 WEBHOOK_TIMEOUT_SECONDS = env.integer("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_LEASE_SECONDS = env.integer("WEBHOOK_LEASE_SECONDS", 60)
+# How long dispatched events, their deliveries and the delivery log are kept.
+WEBHOOK_RETENTION_DAYS = env.integer("WEBHOOK_RETENTION_DAYS", 30)

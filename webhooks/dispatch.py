@@ -11,6 +11,9 @@ An event whose record type has no API representation yet stays undispatched (it 
 it is dispatched by the first run after its reader is registered).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,10 +71,26 @@ def dispatch_events(*, now=None, batch_size=200):
             return created
 
 
+def purge_old(*, now=None):
+    """Delete the events dispatched more than WEBHOOK_RETENTION_DAYS ago, with their deliveries
+    and attempts (the delivery log shows that long), unless a delivery of one is still pending
+    (it cannot be: a delivery is failed 24 hours after its first attempt). Returns the number
+    of events deleted."""
+    horizon = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
+    old = OutboxEvent.objects.filter(dispatched_at__lt=horizon).exclude(deliveries__status=Delivery.Status.PENDING)
+    ids = list(old.values_list("pk", flat=True)[:5000])
+    if not ids:
+        return 0
+    OutboxEvent.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
 def run(*, now=None):
-    """The every-minute service (task `webhooks.dispatch`): fan out, then deliver what is due."""
+    """The every-minute service (task `webhooks.dispatch`, `manage.py deliver_webhooks`): fan
+    out, deliver what is due, and forget what is past the retention."""
     from webhooks import delivery
 
     created = dispatch_events(now=now)
     outcome = delivery.deliver_due(now=now)
-    return {"created": created, **outcome}
+    purged = purge_old(now=now)
+    return {"created": created, **outcome, "purged": purged}

@@ -46,6 +46,7 @@ REVIEWED = {
     "nurturing.enrol_segment": "the same as `nurturing.enrol_segments`, for one sequence",
     "nurturing.mark_replies": "only sends without a reply are marked; an enrolment exits once",
     "nurturing.send_confirmations": "each pending record under its row lock; the e-mail through the outbox, unique key optin:<id>",
+    "webhooks.dispatch": "deliveries unique per subscription and event; each claimed under a lease",
 }
 
 
@@ -105,6 +106,7 @@ def test_every_periodic_service_has_a_management_command():
         "sync_mail": "mail",
         "run_sequences": "nurturing",
         "send_confirmations": "nurturing",
+        "deliver_webhooks": "webhooks",
     }
     assert {name: commands.get(name) for name in expected} == expected
 
