@@ -188,3 +188,14 @@ def test_the_openapi_schema_is_3_1_and_the_docs_need_a_login(client, rep):
     page = client.get("/api/docs/")
     assert page.status_code == 200
     assert b"swagger-ui-bundle.js" in page.content
+
+
+def test_the_deal_timeline_names_the_token_a_change_came_through(client, rep, stages):
+    deal = factories.DealFactory(owner=rep, stage=stages[0], title="Old title")
+    _token, raw = tokens.token_create(user=rep, name="Zapier", scope=ApiToken.Scope.WRITE)
+    response = ApiClient(raw=raw).patch(f"/api/v1/deals/{deal.pk}", {"title": "New title", "version": 1})
+    assert response.status_code == 200, response.content
+    client.force_login(rep)
+    page = client.get(f"/deals/{deal.pk}/timeline/").content.decode()
+    assert "New title" in page
+    assert "API: Zapier" in page
