@@ -1,10 +1,12 @@
 """What every resource's schemas share: money as a string with its currency, references to
 other records ({id, name}), and the `?fields=` / `?expand=` conventions (docs/api.md)."""
 
+from copy import copy
 from decimal import Decimal
 
 from django.conf import settings
 from ninja import Schema
+from pydantic import create_model
 
 
 class Money(Schema):
@@ -47,3 +49,16 @@ def requested(request, param):
     """The comma-separated names in `?fields=` or `?expand=`, as a set (empty: none given)."""
     value = request.GET.get(param, "")
     return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def patch_of(schema, name, doc, *, exclude=()):
+    """The PATCH body of a resource whose POST body is `schema`: the same members (and their
+    limits), every one optional, so that only what is sent changes."""
+    fields = {}
+    for member, info in schema.model_fields.items():
+        if member in exclude:
+            continue
+        optional = copy(info)
+        optional.default = None
+        fields[member] = (info.annotation | None, optional)
+    return create_model(name, __base__=Schema, __doc__=doc, **fields)

@@ -19,7 +19,7 @@ from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, expand, refused, valid
 from api.resources.organizations import OrganizationBrief
-from api.schemas import Problem, Ref, ref
+from api.schemas import Problem, Ref, patch_of, ref
 from customers import services
 from customers.models import ContactChannel
 from directory import duplicates, filters, forms, selectors
@@ -100,20 +100,13 @@ class ContactIn(Schema):
     create_anyway: bool = False
 
 
-class ContactPatch(Schema):
-    """Only the members sent change; `channels`, when sent, replaces the further ones;
-    `organization_id: null` takes the contact out of its organization."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    organization_id: Id | None = None
-    organization: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
-    decision_role: str | None = None
-    owner_id: Id | None = None
-    channels: list[Channel] | None = Field(None, max_length=20)
+ContactPatch = patch_of(
+    ContactIn,
+    "ContactPatch",
+    "Only the members sent change; `channels`, when sent, replaces the further ones; "
+    "`organization_id: null` takes the contact out of its organization.",
+    exclude={"create_anyway"},
+)
 
 
 def _rows(user):

@@ -18,7 +18,7 @@ from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, bound_form, duplicates_problem, expand, valid
 from api.resources.organizations import OrganizationBrief
-from api.schemas import Problem, Ref, ref
+from api.schemas import Problem, Ref, patch_of, ref
 from deals import conversion
 from deals.conversion_views import ConvertLeadForm
 from events import representations
@@ -142,28 +142,9 @@ class LeadIn(Schema):
     create_anyway: bool = False
 
 
-class LeadPatch(Schema):
-    """Only the members sent change; the score follows the criteria."""
-
-    last_name: str | None = None
-    first_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
-    company_name: str | None = None
-    source: str | None = None
-    campaign: str | None = None
-    industry: str | None = None
-    size_band: str | None = None
-    region: str | None = None
-    decision_role: str | None = None
-    persona_id: Id | None = None
-    owner_id: Id | None = None
-    need: int | None = Field(None, ge=0, le=3)
-    budget: int | None = Field(None, ge=0, le=3)
-    authority: int | None = Field(None, ge=0, le=3)
-    timing: int | None = Field(None, ge=0, le=3)
-    message: str | None = None
+LeadPatch = patch_of(
+    LeadIn, "LeadPatch", "Only the members sent change; the score follows the criteria.", exclude={"create_anyway"}
+)
 
 
 class StatusIn(Schema):

@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import Id, TrashedOut, bound_form, duplicates_problem, refused, valid
-from api.schemas import Money, Problem, Ref, money, ref
+from api.schemas import Money, Problem, Ref, money, patch_of, ref
 from customers import services
 from directory import duplicates, filters, forms, selectors
 from events import representations
@@ -99,22 +99,12 @@ class OrganizationIn(Schema):
     create_anyway: bool = False
 
 
-class OrganizationPatch(Schema):
-    """Only the members sent change; the others keep their values."""
-
-    name: str | None = None
-    industry: str | None = None
-    size_band: str | None = None
-    region: str | None = None
-    website: str | None = None
-    email_domain: str | None = None
-    phone: str | None = None
-    vat_id: str | None = None
-    street: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    country: str | None = None
-    owner_id: Id | None = None
+OrganizationPatch = patch_of(
+    OrganizationIn,
+    "OrganizationPatch",
+    "Only the members sent change; the others keep their values.",
+    exclude={"create_anyway"},
+)
 
 
 def _rows(user):
