@@ -23,6 +23,10 @@ class ActivityForm(forms.ModelForm):
         fields = ["kind", "subject", "due_at", "all_day", "remind_before_minutes", "assignee", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
+    def activity_fields(self):
+        """The cleaned values as `activities.services.activity_create` takes them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         assignable = scoping.assignable_users(user)

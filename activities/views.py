@@ -62,19 +62,7 @@ def _panel(request, *, deal=None, lead=None):
             raise PermissionDenied
         form = ActivityForm(request.POST, user=request.user)
         if form.is_valid():
-            data = form.cleaned_data
-            services.activity_create(
-                actor=request.user,
-                kind=data["kind"],
-                subject=data["subject"],
-                due_at=data["due_at"],
-                all_day=data["all_day"],
-                note=data["note"],
-                assignee=data["assignee"],
-                deal=deal,
-                lead=lead,
-                remind_before_minutes=data["remind_before_minutes"],
-            )
+            services.activity_create(actor=request.user, deal=deal, lead=lead, **form.activity_fields())
             if not request.htmx:
                 return redirect(
                     selectors.parent_url(deal_id=deal.pk if deal else None, lead_id=lead.pk if lead else None)

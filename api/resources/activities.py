@@ -24,6 +24,7 @@ from activities.forms import ActivityForm
 from activities.models import Activity
 from api import filtering
 from api.pagination import CursorPagination
+from api.resources._forms import form_or_422
 from api.schemas import Ref, ref
 from deals import selectors as deal_selectors
 from events import representations
@@ -147,12 +148,6 @@ def _form_data(values):
     return data
 
 
-def _cleaned(form):
-    if not form.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
-    return form.cleaned_data
-
-
 @router.post("/", response={201: ActivityOut}, summary="Plan an activity on a deal or a lead")
 def activity_create(request: HttpRequest, payload: ActivityIn):
     """Give exactly one of `deal_id` and `lead_id`. You need the right to change that deal or lead
@@ -167,19 +162,8 @@ def activity_create(request: HttpRequest, payload: ActivityIn):
     if not scoping.can_change_owned(request.user, (deal or lead).owner):
         raise PermissionDenied(_("You may look at this record but not plan activities on it."))
     values = payload.dict(exclude={"deal_id", "lead_id"})
-    data = _cleaned(ActivityForm(_form_data(values), user=request.user))
-    activity = services.activity_create(
-        actor=request.user,
-        kind=data["kind"],
-        subject=data["subject"],
-        due_at=data["due_at"],
-        all_day=data["all_day"],
-        note=data["note"],
-        assignee=data["assignee"],
-        deal=deal,
-        lead=lead,
-        remind_before_minutes=data["remind_before_minutes"],
-    )
+    form = form_or_422(ActivityForm(_form_data(values), user=request.user))
+    activity = services.activity_create(actor=request.user, deal=deal, lead=lead, **form.activity_fields())
     return Status(201, selectors.activity_get_for_user(user=request.user, activity_id=activity.pk))
 
 
@@ -211,7 +195,7 @@ def activity_update(request: HttpRequest, activity_id: int, payload: ActivityPat
     version = sent.pop("version", None)
     values = {**_current_values(activity), **sent}
     form = ActivityForm(_form_data(values), instance=activity, user=request.user)
-    data = _cleaned(form)
+    data = form_or_422(form).cleaned_data
     fields = {name: data[name] for name in ("kind", "subject", "due_at", "all_day", "remind_before_minutes", "note")}
     if data["assignee"] is not None:
         fields["assignee"] = data["assignee"]
