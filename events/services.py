@@ -4,16 +4,30 @@
 and before their transaction commits; if the transaction rolls back, so does the event.
 Once committed, the dispatcher task is asked to fan it out (by name: this app imports no
 app above it). If that request is lost (a worker or broker down), the periodic dispatch
-finds the event anyway: the outbox row is the source of truth."""
+finds the event anyway: the outbox row is the source of truth.
 
+The request on commit only makes delivery quicker than the every-minute run, so it is sent
+only while some subscription is active (a flag in the cache that the webhooks app keeps:
+`dispatch_wanted_set`). Without it every change would queue a task for nobody, and an
+import of thousands of rows thousands of tasks. When the flag is unknown (an empty cache), no
+request is sent and the next periodic run sets it."""
+
+from django.core.cache import cache
 from django.db import transaction
 
 from events.models import OutboxEvent
 
 DISPATCH_TASK = "webhooks.dispatch"
+WANTED_KEY = "events:dispatch-wanted"
+
+
+def dispatch_wanted_set(wanted):
+    cache.set(WANTED_KEY, bool(wanted), timeout=None)
 
 
 def _queue_dispatch():
+    if not cache.get(WANTED_KEY):
+        return
     from celery import current_app
 
     task = current_app.tasks.get(DISPATCH_TASK)

@@ -102,6 +102,17 @@ def _dashboard_filter_choices_from_this_test():
 
 
 @pytest.fixture(autouse=True)
+def _no_webhook_subscriptions_from_an_earlier_test():
+    """Whether a commit asks for a webhook dispatch is a flag in the cache (events.services),
+    set from the subscriptions; a rolled-back test's subscription must not leave it set."""
+    from events.services import WANTED_KEY
+
+    cache.delete(WANTED_KEY)
+    yield
+    cache.delete(WANTED_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path_factory):
     """Stored files (quote PDFs, outbox attachments, logos) go to a folder of this test session,
     never into the checkout's var/media."""

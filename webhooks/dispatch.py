@@ -18,8 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import representations
+from events import services as event_services
 from events.models import OutboxEvent
 from webhooks.models import Delivery, Subscription
+
+
+def refresh_wanted():
+    """Tell the outbox whether any subscription is active (it asks for a dispatch on commit
+    only then)."""
+    event_services.dispatch_wanted_set(
+        Subscription.objects.filter(is_active=True, disabled_at__isnull=True, owner__is_active=True).exists()
+    )
 
 
 def active_subscriptions():
@@ -90,6 +99,7 @@ def run(*, now=None):
     out, deliver what is due, and forget what is past the retention."""
     from webhooks import delivery
 
+    refresh_wanted()
     created = dispatch_events(now=now)
     outcome = delivery.deliver_due(now=now)
     purged = purge_old(now=now)

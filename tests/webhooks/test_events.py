@@ -158,3 +158,38 @@ def test_a_reminder_emits_activity_due_once_per_due_time(rep):
     (event,) = events(EventType.ACTIVITY_DUE)
     assert (event.subject_type, event.subject_id) == ("activity", activity.pk)
     assert event.data["due_at"] == activity.due_at.isoformat() and event.data["deal_id"] == activity.deal_id
+
+
+def test_a_commit_asks_for_a_dispatch_only_while_a_subscription_is_active(
+    rep, stages, admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Without a subscription a change queues no task (an import would queue thousands for nobody);
+    once one exists, the next commit asks for the dispatch at once."""
+    from celery import current_app
+    from django.core.cache import cache
+
+    import webhooks.tasks  # noqa: F401 (registers the task, as the worker's autodiscovery does)
+    from deals import services as deal_services
+    from events import services as event_services
+    from webhooks.models import Subscription
+
+    queued = []
+    monkeypatch.setattr(current_app.tasks[event_services.DISPATCH_TASK], "delay", lambda: queued.append(1))
+    cache.delete(event_services.WANTED_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_services.deal_create(title="Quiet", stage=stages[0], owner=rep, actor=rep)
+    assert queued == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Subscription.objects.create(
+            owner=admin, url="https://hooks.example.com/", events=["deal.created"], secret_encrypted="x"
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_services.deal_create(title="Heard", stage=stages[0], owner=rep, actor=rep)
+    assert queued == [1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Subscription.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_services.deal_create(title="Quiet again", stage=stages[0], owner=rep, actor=rep)
+    assert queued == [1]
