@@ -11,10 +11,12 @@ extra data, so a change made through the API is recorded as "API" with the token
 
 from dataclasses import dataclass
 
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from accounts import localization
 from api import tokens
 from api.models import ApiToken
 from audit import context
@@ -61,6 +63,13 @@ def identify(request):
             identity = Identity(user=user)
     request._api_identity = identity
     if identity is not None:
+        # The user's time zone ("today" in filters) and language (messages), as the pages get
+        # them from UserLocaleMiddleware, which skips the API's views (they need no login page).
+        timezone.activate(localization.user_time_zone(identity.user))
+        language = localization.supported_language(identity.user.language)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         extra = {"token": identity.token.prefix, "token_name": identity.token.name} if identity.token else {}
         context.replace_current(source=context.Source.API, actor=identity.user, extra=extra)
     return identity

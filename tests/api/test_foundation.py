@@ -199,3 +199,11 @@ def test_the_deal_timeline_names_the_token_a_change_came_through(client, rep, st
     page = client.get(f"/deals/{deal.pk}/timeline/").content.decode()
     assert "New title" in page
     assert "API: Zapier" in page
+
+
+def test_messages_come_in_the_token_users_language(rep, stages):
+    rep.language = "de"
+    rep.save()
+    deal = factories.DealFactory(owner=rep, stage=stages[0])
+    body = is_problem(ApiClient(rep).post(f"/api/v1/deals/{deal.pk}/move", {"stage_id": 987654, "version": 1}), 400)
+    assert body["detail"] == "Diese Phase gibt es nicht."
