@@ -153,6 +153,24 @@ def calendar_event(activity, *, tz, scope, now):
 
 
 @transaction.atomic
+def locked_at_version(activity_id, version, message):
+    """The activity under its row lock, if it is still at `version` (its last change, as the
+    calendar and the API read it; None: no check); StaleActivity with `message` otherwise."""
+    locked = Activity.objects.select_for_update().get(pk=activity_id)
+    if version is not None and version != activity_version(locked):
+        error = StaleActivity(message)
+        error.activity_id = locked.pk
+        raise error
+    return locked
+
+
+@transaction.atomic
+def activity_update_at_version(*, activity_id, actor, version, **fields):
+    """`services.activity_update` once the activity is found still at `version`."""
+    locked_at_version(activity_id, version, _("Someone changed this activity in the meantime."))
+    return services.activity_update(activity_id=activity_id, actor=actor, **fields)
+
+
 def activity_reschedule(*, user, activity_id, start, all_day=None, version=None):
     """Move an activity to a new day or time (the calendar's drag and drop).
 
@@ -165,9 +183,9 @@ def activity_reschedule(*, user, activity_id, start, all_day=None, version=None)
     activity = selectors.activity_get_for_user(user=user, activity_id=activity_id)
     if not selectors.activity_can_change(user=user, activity=activity):
         raise PermissionDenied
-    locked = Activity.objects.select_for_update().get(pk=activity.pk)
-    if version is not None and version != activity_version(locked):
-        raise StaleActivity(_("Someone changed this activity in the meantime. The calendar was reloaded."))
+    locked = locked_at_version(
+        activity.pk, version, _("Someone changed this activity in the meantime. The calendar was reloaded.")
+    )
     if locked.done_at is not None:
         raise CalendarError(_("A done activity keeps its date; reopen it first."))
     tz = services.user_time_zone(user)

@@ -11,7 +11,6 @@ edit that sends a stale one gets the calendar's 409."""
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -21,7 +20,6 @@ from accounts import scoping
 from activities import calendar, selectors, services
 from activities import filters as activity_filters
 from activities.forms import ActivityForm
-from activities.models import Activity
 from api import filtering
 from api.pagination import CursorPagination
 from api.resources._forms import form_or_422
@@ -199,13 +197,7 @@ def activity_update(request: HttpRequest, activity_id: int, payload: ActivityPat
     fields = {name: data[name] for name in ("kind", "subject", "due_at", "all_day", "remind_before_minutes", "note")}
     if data["assignee"] is not None:
         fields["assignee"] = data["assignee"]
-    with transaction.atomic():
-        locked = Activity.objects.select_for_update().get(pk=activity.pk)
-        if version is not None and version != calendar.activity_version(locked):
-            error = calendar.StaleActivity(_("Someone changed this activity in the meantime."))
-            error.activity_id = locked.pk
-            raise error
-        services.activity_update(activity_id=activity.pk, actor=request.user, **fields)
+    calendar.activity_update_at_version(activity_id=activity.pk, actor=request.user, version=version, **fields)
     return selectors.activity_get_for_user(user=request.user, activity_id=activity.pk)
 
 
